@@ -1,0 +1,8 @@
+using System.CommandLine;
+using NeuronGuard.Cli.Commands;
+
+var root = new RootCommand("NeuronGuard: neuron-level safety monitor for LLM serving.");
+// One line per command; each command lives in Commands/<Name>Command.cs.
+root.Subcommands.Add(ServeCommand.Create());
+
+return await root.Parse(args).InvokeAsync();

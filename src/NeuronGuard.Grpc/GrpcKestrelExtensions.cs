@@ -1,0 +1,50 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+
+namespace NeuronGuard.Grpc;
+
+public static class GrpcKestrelExtensions
+{
+    /// <summary>
+    /// Listens for gRPC. Cleartext endpoints speak HTTP/2 only: <c>Http1AndHttp2</c> cannot accept prior-knowledge
+    /// HTTP/2 without TLS, which is how gRPC clients connect to h2c. TLS endpoints negotiate HTTP/2 by ALPN.
+    /// </summary>
+    public static void ListenGrpc(this KestrelServerOptions kestrel, IPEndPoint endpoint, X509Certificate2? certificate = null,
+        ClientCertificateMode clientCertificateMode = ClientCertificateMode.NoCertificate,
+        Func<X509Certificate2, X509Chain?, System.Net.Security.SslPolicyErrors, bool>? validateClientCertificate = null)
+    {
+        kestrel.Listen(endpoint, listen =>
+        {
+            if (certificate is null)
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                return;
+            }
+            listen.Protocols = HttpProtocols.Http1AndHttp2;
+            listen.UseHttps(https =>
+            {
+                https.ServerCertificate = certificate;
+                https.ClientCertificateMode = clientCertificateMode;
+                if (validateClientCertificate is not null)
+                {
+                    https.ClientCertificateValidation = validateClientCertificate;
+                }
+            });
+        });
+    }
+
+    /// <summary>HTTP/2 settings that suit streaming telemetry: more concurrent streams and larger flow-control windows.</summary>
+    public static void ConfigureForGrpc(this KestrelServerOptions kestrel, int maxStreamsPerConnection = 1000)
+    {
+        kestrel.AddServerHeader = false;
+        kestrel.Limits.Http2.MaxStreamsPerConnection = maxStreamsPerConnection;
+        // Larger windows let a fast model server keep several 16 KiB frames in flight without waiting for WINDOW_UPDATE.
+        kestrel.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
+        kestrel.Limits.Http2.InitialStreamWindowSize = 2 * 1024 * 1024;
+        kestrel.Limits.MinRequestBodyDataRate = null;
+        kestrel.Limits.MaxRequestBodySize = null;
+    }
+}

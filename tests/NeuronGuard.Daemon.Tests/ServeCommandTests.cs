@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using NeuronGuard.Daemon;
+using NeuronGuard.Daemon.Hosting;
+
+namespace NeuronGuard.Daemon.Tests;
+
+/// <summary>
+/// Runs the real <c>neuronguard serve</c> process and talks to it with Python grpcio (Debian's python3-grpcio).
+/// </summary>
+public sealed partial class ServeCommandTests
+{
+    private static readonly string CliDll = Path.Combine(AppContext.BaseDirectory, "neuronguard.dll");
+
+    [Fact]
+    public async Task Serve_HealthCheckFromGrpcio_ServingThenCleanSigtermExit()
+    {
+        using var daemon = await StartServeAsync("--listen 127.0.0.1:0");
+        var script = """
+            import sys, grpc
+            ch = grpc.insecure_channel(sys.argv[1])
+            check = ch.unary_unary('/grpc.health.v1.Health/Check', request_serializer=lambda x: x, response_deserializer=lambda x: x)
+            watch = ch.unary_stream('/grpc.health.v1.Health/Watch', request_serializer=lambda x: x, response_deserializer=lambda x: x)
+            print('check', check(b'', timeout=10).hex())
+            print('telemetry', check(b'\n\x18neuronguard.v1.Telemetry', timeout=10).hex())
+            try:
+                check(b'\n\x07nothing', timeout=10)
+            except grpc.RpcError as e:
+                print('unknown', e.code().name)
+            it = watch(b'', timeout=10)
+            print('watch', next(it).hex())
+            it.cancel()
+            """;
+        var (code, output) = await RunPythonAsync(script, $"127.0.0.1:{daemon.Port}");
+        Assert.True(code == 0, output);
+        Assert.Contains("check 0801", output);       // status: SERVING (1)
+        Assert.Contains("telemetry 0801", output);
+        Assert.Contains("unknown NOT_FOUND", output);
+        Assert.Contains("watch 0801", output);
+
+        var exit = daemon.Terminate();
+        Assert.True(await exit.WaitAsync(TimeSpan.FromSeconds(30)) == 0, daemon.Log);
+        Assert.Contains("NeuronGuard stopped", daemon.Log);
+    }
+
+    [Fact]
+    public async Task Serve_BadListenAddress_ExitsWithClearMessage()
+    {
+        using var daemon = await StartServeAsync("--listen not-an-address", waitForListening: false);
+        Assert.Equal(2, await daemon.Exited.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("is not a listen address: use IP:PORT", daemon.Log);
+    }
+
+    [Fact]
+    public void LoadOptions_ConfigFileThenEnvironment_EnvironmentWins()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"ng-config-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, """{ "NeuronGuard": { "Listen": "127.0.0.1:6000", "ShutdownTimeoutSeconds": 3 } }""");
+        try
+        {
+            Assert.Equal("127.0.0.1:6000", DaemonHost.LoadOptions(file).Listen);
+            Assert.Equal(3, DaemonHost.LoadOptions(file).ShutdownTimeoutSeconds);
+            Environment.SetEnvironmentVariable("NEURONGUARD__LISTEN", "127.0.0.1:6001");
+            Assert.Equal("127.0.0.1:6001", DaemonHost.LoadOptions(file).Listen);
+            Assert.Equal("127.0.0.1:6002", DaemonHost.LoadOptions(file, new Dictionary<string, string?> { ["Listen"] = "127.0.0.1:6002" }).Listen);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("NEURONGUARD__LISTEN", null);
+            File.Delete(file);
+        }
+        Assert.Equal("127.0.0.1:50051", new DaemonOptions().Listen);
+    }
+
+    [Fact]
+    public void LoadOptions_MissingConfigFile_Throws()
+    {
+        var ex = Assert.Throws<DaemonConfigurationException>(() => DaemonHost.LoadOptions("/nonexistent/neuronguard.json"));
+        Assert.Contains("does not exist", ex.Message);
+    }
+
+    private static async Task<ServeProcess> StartServeAsync(string arguments, bool waitForListening = true)
+    {
+        var info = new ProcessStartInfo("dotnet", $"\"{CliDll}\" serve {arguments}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var process = Process.Start(info)!;
+        var serve = new ServeProcess(process);
+        if (waitForListening)
+        {
+            await serve.Listening.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        return serve;
+    }
+
+    private static async Task<(int, string)> RunPythonAsync(string script, string arg)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"ng-health-{Guid.NewGuid():N}.py");
+        await File.WriteAllTextAsync(file, script);
+        try
+        {
+            var info = new ProcessStartInfo("/usr/bin/python3", $"{file} {arg}") { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var p = Process.Start(info)!;
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            return (p.ExitCode, await stdout + await stderr);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [GeneratedRegex(@"listening for gRPC on http://[^:]+:(\d+)")]
+    private static partial Regex ListeningLine();
+
+    private sealed class ServeProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _log = new();
+        private readonly TaskCompletionSource<int> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ServeProcess(Process process)
+        {
+            _process = process;
+            process.EnableRaisingEvents = true;
+            process.OutputDataReceived += OnLine;
+            process.ErrorDataReceived += OnLine;
+            process.Exited += (_, _) =>
+            {
+                process.WaitForExit();
+                _exited.TrySetResult(process.ExitCode);
+                _listening.TrySetException(new InvalidOperationException($"serve exited early:\n{Log}"));
+            };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public Task<int> Listening => _listening.Task;
+
+        public Task<int> Exited => _exited.Task;
+
+        public int Port => _listening.Task.Result;
+
+        public string Log
+        {
+            get
+            {
+                lock (_log)
+                {
+                    return _log.ToString();
+                }
+            }
+        }
+
+        public Task<int> Terminate()
+        {
+            Process.Start("kill", $"-TERM {_process.Id}")!.WaitForExit();
+            return _exited.Task;
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+            _process.Dispose();
+        }
+
+        private void OnLine(object sender, DataReceivedEventArgs e)
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+            lock (_log)
+            {
+                _log.AppendLine(e.Data);
+            }
+            var match = ListeningLine().Match(e.Data);
+            if (match.Success)
+            {
+                _listening.TrySetResult(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+    }
+}

@@ -1,7 +1,7 @@
 using System.Reflection;
 using NeuronGuard.Bench;
 
-var suites = typeof(Program).Assembly.GetTypes()
+var suites = typeof(IBenchmark).Assembly.GetTypes()
     .Where(t => !t.IsAbstract && typeof(IBenchmark).IsAssignableFrom(t))
     .Select(t => (IBenchmark)Activator.CreateInstance(t)!)
     .OrderBy(s => s.Name, StringComparer.Ordinal)
@@ -29,4 +29,3 @@ using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
 return await suite.RunAsync(args[1..], cts.Token);
 
-internal partial class Program;

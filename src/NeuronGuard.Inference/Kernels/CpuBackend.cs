@@ -1,0 +1,60 @@
+namespace NeuronGuard.Inference.Kernels;
+
+/// <summary>
+/// The managed CPU backend: vectorised kernels (System.Numerics.Tensors) with matmuls and attention
+/// split over a fixed <see cref="WorkerPool"/>. Calls from several sessions are serialised by a lock,
+/// since the job objects are reused to keep decode allocation-free.
+/// </summary>
+internal sealed unsafe class CpuBackend : IComputeBackend
+{
+    private readonly WorkerPool _pool;
+    private readonly MatMulJob _matMul = new();
+    private readonly AttentionJob _attention = new();
+    private readonly object _gate = new();
+
+    public CpuBackend(int threads) => _pool = new WorkerPool(threads);
+
+    public int Threads => _pool.Threads;
+
+    public void MatMul(float* x, int tokens, Weight w, WeightLayout layout, Weight bias, float* y)
+    {
+        lock (_gate)
+        {
+            _matMul.Set(x, tokens, w, layout, bias, y);
+            _pool.Run(_matMul);
+        }
+    }
+
+    public void LayerNorm(float* x, float* y, int tokens, int dim, Weight gamma, Weight beta, float eps)
+    {
+        for (int t = 0; t < tokens; t++)
+        {
+            FastKernels.LayerNorm(new ReadOnlySpan<float>(x + (long)t * dim, dim), new Span<float>(y + (long)t * dim, dim), gamma.Span, beta.Span, eps);
+        }
+    }
+
+    public void RmsNorm(float* x, float* y, int tokens, int dim, Weight weight, float eps)
+    {
+        for (int t = 0; t < tokens; t++)
+        {
+            FastKernels.RmsNorm(new ReadOnlySpan<float>(x + (long)t * dim, dim), new Span<float>(y + (long)t * dim, dim), weight.Span, eps);
+        }
+    }
+
+    public void GeluTanh(float* x, int n, float* scratch) =>
+        FastKernels.GeluTanh(new Span<float>(x, n), new Span<float>(scratch, n));
+
+    public void SiluMul(float* gate, float* up, int n, float* scratch) =>
+        FastKernels.SiluMul(new Span<float>(gate, n), new ReadOnlySpan<float>(up, n), new Span<float>(scratch, n));
+
+    public void Attention(float* q, float* k, float* v, float* output, float* scores, int tokens, int start, int heads, int kvHeads, int headDim, int maxSeq)
+    {
+        lock (_gate)
+        {
+            _attention.Set(q, k, v, output, scores, tokens, start, heads, kvHeads, headDim, maxSeq);
+            _pool.Run(_attention);
+        }
+    }
+
+    public void Dispose() => _pool.Dispose();
+}

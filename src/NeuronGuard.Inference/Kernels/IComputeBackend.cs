@@ -1,0 +1,30 @@
+namespace NeuronGuard.Inference.Kernels;
+
+/// <summary>
+/// The forward-pass kernels a model needs, so a GPU backend can replace the CPU one later without
+/// touching the model code. Buffers are raw F32 pointers into pinned run-state arrays; a device
+/// backend would map them to device buffers. Rows are tokens throughout.
+/// </summary>
+internal unsafe interface IComputeBackend : IDisposable
+{
+    /// <summary>Threads the backend uses (the CPU backend's worker count).</summary>
+    int Threads { get; }
+
+    /// <summary>y (tokens, out) = x (tokens, in) · W + b; <paramref name="bias"/> may be empty.</summary>
+    void MatMul(float* x, int tokens, Weight w, WeightLayout layout, Weight bias, float* y);
+
+    /// <summary>Row-wise LayerNorm of (tokens, dim).</summary>
+    void LayerNorm(float* x, float* y, int tokens, int dim, Weight gamma, Weight beta, float eps);
+
+    /// <summary>Row-wise RMSNorm of (tokens, dim).</summary>
+    void RmsNorm(float* x, float* y, int tokens, int dim, Weight weight, float eps);
+
+    /// <summary>In-place GELU (tanh) over n values; <paramref name="scratch"/> holds n floats.</summary>
+    void GeluTanh(float* x, int n, float* scratch);
+
+    /// <summary>gate ← silu(gate) · up over n values; <paramref name="scratch"/> holds n floats.</summary>
+    void SiluMul(float* gate, float* up, int n, float* scratch);
+
+    /// <summary>Causal attention; see <see cref="AttentionJob"/> for the buffer shapes.</summary>
+    void Attention(float* q, float* k, float* v, float* output, float* scores, int tokens, int start, int heads, int kvHeads, int headDim, int maxSeq);
+}

@@ -6,5 +6,8 @@ var root = new RootCommand("NeuronGuard: neuron-level safety monitor for LLM ser
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(FixtureCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(DiscoverCommand.Create());
+root.Subcommands.Add(CalibrateCommand.Create());
+root.Subcommands.Add(CatalogCommand.Create());
 
 return await root.Parse(args).InvokeAsync();

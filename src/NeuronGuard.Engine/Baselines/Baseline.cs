@@ -1,0 +1,39 @@
+namespace NeuronGuard.Engine.Baselines;
+
+/// <summary>
+/// What normal looks like for one catalog on one model: per-slot statistics of in-distribution activations and
+/// each detector's calibrated threshold. Stored as the compact binary of <see cref="BaselineFormat"/>.
+/// </summary>
+public sealed record Baseline
+{
+    public required string Fingerprint { get; init; }
+
+    public required string CatalogVersion { get; init; }
+
+    /// <summary>Coverage histogram bins per slot (B).</summary>
+    public required int Bins { get; init; }
+
+    /// <summary>A bin is covered when it holds at least this share of the slot's calibration mass (r).</summary>
+    public required float MassThreshold { get; init; }
+
+    /// <summary>The false-positive rate the thresholds were set for.</summary>
+    public required float TargetFpr { get; init; }
+
+    /// <summary>Per slot, in the catalog's slot order.</summary>
+    public required IReadOnlyList<SlotBaseline> Slots { get; init; }
+
+    public required IReadOnlyList<DetectorCalibration> Detectors { get; init; }
+}
+
+/// <summary>
+/// One slot's in-distribution statistics: mean and standard deviation of its activation, root-mean-square of its
+/// step-to-step change (step 0 measured from the mean), and a histogram over [Lo, Hi] as u16-quantized mass
+/// (count / total · 65535, rounded).
+/// </summary>
+public sealed record SlotBaseline(NeuronRef Neuron, float Mean, float Std, float DeltaRms, float Lo, float Hi, ushort[] Mass);
+
+/// <summary>
+/// A detector's benign score distribution: its threshold (flag when score &gt; threshold) and score quantiles
+/// as (level, value) pairs, e.g. (0.99, 1.7).
+/// </summary>
+public sealed record DetectorCalibration(string Name, float Threshold, IReadOnlyList<(float Level, float Value)> Quantiles);

@@ -1,0 +1,109 @@
+using NeuronGuard.Engine.Baselines;
+using NeuronGuard.Engine.Detectors;
+using NeuronGuard.Engine.Scoring;
+
+namespace NeuronGuard.Engine.Calibration;
+
+/// <summary>
+/// Builds the per-slot statistics of a baseline from benign requests (each a whole steps × slots block). Values
+/// are kept until <see cref="Build"/> because the histogram range is the data's min..max: memory is
+/// slots × calibration steps × 4 bytes (the catalogued slots are few; discovery, over all neurons, streams).
+/// </summary>
+public sealed class BaselineBuilder
+{
+    private readonly SlotLayout _layout;
+    private readonly CalibrationOptions _options;
+    private readonly DetectorOptions _detectorOptions;
+    private readonly List<(float[] Values, int Steps)> _requests = new();
+
+    public BaselineBuilder(SlotLayout layout, CalibrationOptions options, DetectorOptions detectorOptions)
+    {
+        _layout = layout;
+        _options = options;
+        _detectorOptions = detectorOptions;
+    }
+
+    public int Requests => _requests.Count;
+
+    public void AddRequest(ReadOnlySpan<float> values, int steps)
+    {
+        if (steps < 1 || values.Length != steps * _layout.Count)
+        {
+            Throw.Argument($"a request of {steps} steps needs {steps * _layout.Count} values, got {values.Length}.", nameof(values));
+        }
+        foreach (float v in values)
+        {
+            if (!float.IsFinite(v))
+            {
+                Throw.Argument("a calibration value is NaN or infinite: the model produced non-finite activations.", nameof(values));
+            }
+        }
+        _requests.Add((values.ToArray(), steps));
+    }
+
+    /// <summary>The baseline without thresholds; <see cref="ThresholdCalibrator"/> adds them.</summary>
+    public Baseline Build(string fingerprint, string catalogVersion)
+    {
+        if (_requests.Count == 0)
+        {
+            Throw.InvalidOperation("no calibration requests were added: give benign texts to calibrate on.");
+        }
+        var slots = new SlotBaseline[_layout.Count];
+        for (int s = 0; s < slots.Length; s++)
+        {
+            slots[s] = BuildSlot(s);
+        }
+        return new Baseline
+        {
+            Fingerprint = fingerprint, CatalogVersion = catalogVersion, Bins = _options.Bins,
+            MassThreshold = _options.MassThreshold, TargetFpr = _options.TargetFpr, Slots = slots, Detectors = [],
+        };
+    }
+
+    private SlotBaseline BuildSlot(int s)
+    {
+        int width = _layout.Count;
+        double sum = 0, sumSq = 0;
+        long n = 0;
+        float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
+        foreach (var (values, steps) in _requests)
+        {
+            for (int t = 0; t < steps; t++)
+            {
+                float x = values[t * width + s];
+                sum += x;
+                sumSq += (double)x * x;
+                n++;
+                lo = Math.Min(lo, x);
+                hi = Math.Max(hi, x);
+            }
+        }
+        double mean = sum / n;
+        double std = Math.Sqrt(Math.Max(0, sumSq / n - mean * mean));
+        double deltaSq = 0;
+        long deltas = 0;
+        var counts = new long[_options.Bins];
+        foreach (var (values, steps) in _requests)
+        {
+            double previous = (float)mean; // the backdoor detector starts from the float mean
+            for (int t = 0; t < steps; t++)
+            {
+                float x = values[t * width + s];
+                if (t < _detectorOptions.BackdoorWindow)
+                {
+                    deltaSq += (x - previous) * (x - previous);
+                    deltas++;
+                }
+                previous = x;
+                counts[CoverageBins.Bin(x, lo, hi, _options.Bins)]++;
+            }
+        }
+        var mass = new ushort[_options.Bins];
+        for (int b = 0; b < mass.Length; b++)
+        {
+            mass[b] = (ushort)Math.Round((double)counts[b] / n * ushort.MaxValue);
+        }
+        float rms = deltas == 0 ? 0 : (float)Math.Sqrt(deltaSq / deltas);
+        return new SlotBaseline(_layout.Slots[s], (float)mean, (float)std, rms, lo, hi, mass);
+    }
+}

@@ -1,0 +1,30 @@
+namespace NeuronGuard.Engine.Catalogs;
+
+/// <summary>
+/// A versioned list of neuron sets for one model (JSON format 1, see <see cref="CatalogJson"/>). The model it
+/// belongs to is named by <see cref="ModelShape.Fingerprint"/>; a catalog for another model is refused.
+/// </summary>
+public sealed record Catalog
+{
+    /// <summary>The JSON layout version this build reads and writes.</summary>
+    public const int CurrentFormat = 1;
+
+    public int Format { get; init; } = CurrentFormat;
+
+    public required ModelShape Model { get; init; }
+
+    /// <summary>Free-form version of the catalog's content (baselines record which one they were calibrated for).</summary>
+    public required string Version { get; init; }
+
+    public required IReadOnlyList<NeuronSet> Sets { get; init; }
+}
+
+/// <summary>The model a catalog is bound to: its fingerprint (hex SHA-256 of config and tensor shapes) and size.</summary>
+public sealed record ModelShape
+{
+    public required string Fingerprint { get; init; }
+
+    public required int Layers { get; init; }
+
+    public required int NeuronsPerLayer { get; init; }
+}

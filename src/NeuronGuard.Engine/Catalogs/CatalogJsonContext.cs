@@ -1,0 +1,14 @@
+using System.Text.Json.Serialization;
+
+namespace NeuronGuard.Engine.Catalogs;
+
+/// <summary>Source-generated (reflection-free) JSON metadata for the catalog format.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = true,
+    Converters = [typeof(NeuronSetKindConverter)])]
+[JsonSerializable(typeof(Catalog))]
+internal sealed partial class CatalogJsonContext : JsonSerializerContext
+{
+}

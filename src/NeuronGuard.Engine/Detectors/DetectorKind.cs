@@ -1,0 +1,11 @@
+namespace NeuronGuard.Engine.Detectors;
+
+/// <summary>The detectors of DESIGN.md; a plan has one coverage detector and one or two per catalogued set.</summary>
+public enum DetectorKind
+{
+    Coverage,
+    Toxicity,
+    Safety,
+    Integrity,
+    Backdoor,
+}

@@ -1,0 +1,96 @@
+using NeuronGuard.Engine.Baselines;
+
+namespace NeuronGuard.Engine.Tests.Baselines;
+
+public sealed class BaselineFormatTests
+{
+    /// <summary>
+    /// The exact bytes of <see cref="Tiny"/>. If this fails the on-disk format changed: bump
+    /// <see cref="BaselineFormat.Version"/>, keep a reader for the old one if stored baselines must survive,
+    /// and update this pin deliberately.
+    /// </summary>
+    private const string TinyHex =
+        "4e47424c" + "0100" + "0200" + "0000803e" + "0ad7233c" +      // magic, version 1, B = 2, r = 0.25, FPR = 0.01
+        "02006162" + "010031" + "01000000" +                      // "ab", "1", 1 slot
+        "01000000" + "02000000" + "0000003f" + "0000803f" +        // layer 1, index 2, mean 0.5, std 1
+        "0000803e" + "000080bf" + "00000040" + "ffff0000" +        // deltaRms 0.25, lo −1, hi 2, mass [65535, 0]
+        "01000000" + "0800636f766572616765" +                     // 1 detector, "coverage"
+        "0000003f" + "01" + "0000003f0000003e" +                  // threshold 0.5, 1 quantile (0.5, 0.125)
+        "f69b6e58";                                               // CRC-32 (cross-checked with Python zlib.crc32)
+
+    [Fact]
+    public void Write_TinyBaseline_MatchesPinnedBytes()
+    {
+        byte[] bytes = BaselineFormat.Write(Tiny);
+        Assert.Equal(90, bytes.Length); // 16 header + 4 + 3 strings + 4 + 32 slot + 4 + 23 detector + 4 crc
+        Assert.Equal(TinyHex, Convert.ToHexStringLower(bytes));
+    }
+
+    [Fact]
+    public void Read_WrittenBaseline_RoundTripsEveryField()
+    {
+        var read = BaselineFormat.Read(BaselineFormat.Write(Tiny));
+        Assert.Equal(Tiny.Fingerprint, read.Fingerprint);
+        Assert.Equal(Tiny.CatalogVersion, read.CatalogVersion);
+        Assert.Equal(Tiny.Bins, read.Bins);
+        Assert.Equal(Tiny.MassThreshold, read.MassThreshold);
+        Assert.Equal(Tiny.TargetFpr, read.TargetFpr);
+        var slot = Assert.Single(read.Slots);
+        Assert.Equal(Tiny.Slots[0] with { Mass = slot.Mass }, slot);
+        Assert.Equal(Tiny.Slots[0].Mass, slot.Mass);
+        var det = Assert.Single(read.Detectors);
+        Assert.Equal("coverage", det.Name);
+        Assert.Equal(0.5f, det.Threshold);
+        Assert.Equal([(0.5f, 0.125f)], det.Quantiles);
+    }
+
+    [Fact]
+    public void Read_Truncated_ThrowsFormatException()
+    {
+        byte[] bytes = BaselineFormat.Write(Tiny);
+        var e = Assert.Throws<BaselineFormatException>(() => BaselineFormat.Read(bytes.AsSpan(0, 50)));
+        Assert.Contains("corrupt or truncated", e.Message);
+    }
+
+    [Fact]
+    public void Read_FlippedByte_FailsTheChecksum()
+    {
+        byte[] bytes = BaselineFormat.Write(Tiny);
+        bytes[40] ^= 0x10;
+        var e = Assert.Throws<BaselineFormatException>(() => BaselineFormat.Read(bytes));
+        Assert.Contains("checksum does not match", e.Message);
+    }
+
+    [Fact]
+    public void Read_OtherVersion_SaysToRecalibrate()
+    {
+        byte[] bytes = BaselineFormat.Write(Tiny);
+        bytes[4] = 2;
+        var e = Assert.Throws<BaselineFormatException>(() => BaselineFormat.Read(bytes));
+        Assert.Equal("baseline format version 2 is not supported: this build reads version 1; recalibrate with this build.", e.Message);
+    }
+
+    [Fact]
+    public void Read_NotABaseline_SaysSo()
+    {
+        var e = Assert.Throws<BaselineFormatException>(() => BaselineFormat.Read("{\"format\":1}"u8));
+        Assert.Contains("not a NeuronGuard baseline", e.Message);
+    }
+
+    [Fact]
+    public void Compute_CheckString_MatchesIeeeCrc32()
+    {
+        Assert.Equal(0xCBF43926u, Crc32.Compute("123456789"u8));
+    }
+
+    private static Baseline Tiny => new()
+    {
+        Fingerprint = "ab",
+        CatalogVersion = "1",
+        Bins = 2,
+        MassThreshold = 0.25f,
+        TargetFpr = 0.01f,
+        Slots = [new SlotBaseline(new NeuronRef(1, 2), 0.5f, 1f, 0.25f, -1f, 2f, [65535, 0])],
+        Detectors = [new DetectorCalibration("coverage", 0.5f, [(0.5f, 0.125f)])],
+    };
+}

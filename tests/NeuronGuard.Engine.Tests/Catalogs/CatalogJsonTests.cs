@@ -1,0 +1,108 @@
+using System.Text;
+using NeuronGuard.Engine.Catalogs;
+
+namespace NeuronGuard.Engine.Tests.Catalogs;
+
+public sealed class CatalogJsonTests
+{
+    [Fact]
+    public void Serialize_ThenParse_RoundTripsEveryField()
+    {
+        var catalog = TestCatalogs.Small();
+        var parsed = CatalogJson.Parse(CatalogJson.Serialize(catalog));
+        Assert.Equal(catalog.Model, parsed.Model);
+        Assert.Equal(catalog.Version, parsed.Version);
+        Assert.Equal(catalog.Sets.Count, parsed.Sets.Count);
+        for (int i = 0; i < catalog.Sets.Count; i++)
+        {
+            Assert.Equal(catalog.Sets[i].Name, parsed.Sets[i].Name);
+            Assert.Equal(catalog.Sets[i].Kind, parsed.Sets[i].Kind);
+            Assert.Equal(catalog.Sets[i].Provenance, parsed.Sets[i].Provenance);
+            Assert.Equal(catalog.Sets[i].Neurons, parsed.Sets[i].Neurons);
+        }
+    }
+
+    [Fact]
+    public void Serialize_SmallCatalog_MatchesPinnedFormat()
+    {
+        var catalog = new Catalog
+        {
+            Model = new ModelShape { Fingerprint = "ff", Layers = 2, NeuronsPerLayer = 8 },
+            Version = "3",
+            Sets = [TestCatalogs.Set("t", NeuronSetKind.Toxicity, TestCatalogs.N(1, 7, 0.75, 0.5), TestCatalogs.N(0, 2))],
+        };
+        string json = Encoding.UTF8.GetString(CatalogJson.Serialize(catalog)).Replace("\r\n", "\n");
+        const string expected = """
+            {
+              "format": 1,
+              "model": {
+                "fingerprint": "ff",
+                "layers": 2,
+                "neuronsPerLayer": 8
+              },
+              "version": "3",
+              "sets": [
+                {
+                  "name": "t",
+                  "kind": "toxicity",
+                  "neurons": [
+                    {
+                      "layer": 1,
+                      "index": 7,
+                      "score": 0.75,
+                      "gain": 0.5
+                    },
+                    {
+                      "layer": 0,
+                      "index": 2
+                    }
+                  ],
+                  "provenance": {
+                    "method": "aura-auroc",
+                    "data": "pos.jsonl vs neg.jsonl",
+                    "date": "2026-11-22"
+                  }
+                }
+              ]
+            }
+            """;
+        Assert.Equal(expected, json);
+    }
+
+    [Fact]
+    public void Parse_UnknownKind_NamesTheAcceptedKinds()
+    {
+        var e = Assert.Throws<CatalogException>(() => Parse(Valid.Replace("\"toxicity\"", "\"evil\"")));
+        Assert.Contains("kind 'evil' is not known: use one of safety, toxicity, backdoor, custom", e.Message);
+        Assert.Contains("$.sets[0].kind", e.Message);
+    }
+
+    [Fact]
+    public void Parse_MissingVersion_SaysWhichPropertyIsMissing()
+    {
+        var e = Assert.Throws<CatalogException>(() => Parse(Valid.Replace("\"version\": \"1\",", "")));
+        Assert.Contains("version", e.Message);
+    }
+
+    [Fact]
+    public void Parse_NotJson_ThrowsCatalogException()
+    {
+        var e = Assert.Throws<CatalogException>(() => Parse("{ nope"));
+        Assert.Contains("not valid catalog JSON", e.Message);
+    }
+
+    [Fact]
+    public void Parse_LayerOutOfRange_SaysHowManyLayersExist()
+    {
+        var e = Assert.Throws<CatalogException>(() => Parse(Valid.Replace("\"layer\": 1", "\"layer\": 40")));
+        Assert.Contains("set 't', neuron (layer 40, index 7): layer 40 does not exist: the model has 12 layers (0–11).", e.Message);
+    }
+
+    private const string Valid = """
+        {"format": 1, "model": {"fingerprint": "ff", "layers": 12, "neuronsPerLayer": 3072}, "version": "1",
+         "sets": [{"name": "t", "kind": "toxicity", "neurons": [{"layer": 1, "index": 7, "score": 0.9}],
+                   "provenance": {"method": "m", "data": "d", "date": "2026-11-22"}}]}
+        """;
+
+    private static Catalog Parse(string json) => CatalogJson.Parse(Encoding.UTF8.GetBytes(json));
+}

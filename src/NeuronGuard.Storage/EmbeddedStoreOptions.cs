@@ -1,0 +1,20 @@
+namespace NeuronGuard.Storage;
+
+/// <summary>Settings of the embedded (single-process, on-disk) store.</summary>
+public sealed class EmbeddedStoreOptions
+{
+    /// <summary>
+    /// Directory of the store; null uses <c>{StoreOptions.DataDirectory}/store</c>. One process at a time:
+    /// a second one fails with a message naming the lock file.
+    /// </summary>
+    public string? Directory { get; set; }
+
+    /// <summary>Newest audit entries kept. Defaults to 1,000 (the whole log is rewritten with each write, ~200 KB).</summary>
+    public int AuditCap { get; set; } = 1_000;
+
+    /// <summary>
+    /// fsync files and directories before acknowledging a write. Defaults to true: a kill -9 or power loss then
+    /// loses nothing acknowledged. Tests of other components may turn it off for speed.
+    /// </summary>
+    public bool Durable { get; set; } = true;
+}

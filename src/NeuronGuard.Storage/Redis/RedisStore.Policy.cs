@@ -1,0 +1,150 @@
+using NeuronGuard.Storage.Internal;
+using StackExchange.Redis;
+
+namespace NeuronGuard.Storage.Redis;
+
+/// <summary>Policy (compare-and-set by script), audit log, notifications and the version probe.</summary>
+internal sealed partial class RedisStore
+{
+    private const string PolicyArea = "policy store";
+
+    public async Task<PolicySnapshot> GetPolicyAsync(CancellationToken cancellationToken = default)
+    {
+        var result = await _connection.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.ReadPolicy, [_keys.Policy, _keys.PolicyVersion]),
+            PolicyArea, isWrite: false, cancellationToken).ConfigureAwait(false);
+        var parts = (RedisResult[])result!;
+        var pairs = (RedisResult[])parts[1]!;
+        var entries = new Dictionary<string, string>(pairs.Length / 2, StringComparer.Ordinal);
+        for (var i = 0; i + 1 < pairs.Length; i += 2)
+        {
+            entries[(string)pairs[i]!] = (string)pairs[i + 1]!;
+        }
+        return new PolicySnapshot(long.Parse((string)parts[0]!, System.Globalization.CultureInfo.InvariantCulture), entries);
+    }
+
+    public async Task<PolicyWriteResult> TryUpdatePolicyAsync(long? expectedVersion, IReadOnlyList<PolicyChange> changes, string actor,
+        CancellationToken cancellationToken = default)
+    {
+        PolicyChanges.Validate(changes, actor);
+        if (expectedVersion < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(expectedVersion), expectedVersion, "expected policy version must be 0 or more (null: any)");
+        }
+        var audit = AuditJson.Encode(new AuditEntry(DateTimeOffset.UtcNow, actor, AuditActions.PolicySet, "policy", "", AuditJson.DescribeChanges(changes)));
+        var args = new List<RedisValue>(4 + changes.Count * 3) { expectedVersion ?? -1, _options.AuditCap, audit, (string)_keys.Events! };
+        foreach (var change in changes)
+        {
+            args.Add(change.Key);
+            args.Add(change.Json is null ? "d" : "s");
+            args.Add(change.Json ?? "");
+        }
+        var result = await _connection.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.UpdatePolicy,
+            [_keys.Policy, _keys.PolicyVersion, _keys.Audit], [.. args]), PolicyArea, isWrite: true, cancellationToken).ConfigureAwait(false);
+        var parts = (RedisResult[])result!;
+        return (long)parts[0] == 1 ? PolicyWriteResult.Success((long)parts[1]) : PolicyWriteResult.Conflict((long)parts[1]);
+    }
+
+    public async Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(int skip, int take, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(skip);
+        ArgumentOutOfRangeException.ThrowIfNegative(take);
+        if (take == 0)
+        {
+            return [];
+        }
+        var items = await _connection.RunAsync(db => db.ListRangeAsync(_keys.Audit, skip, skip + take - 1), "audit log", isWrite: false, cancellationToken)
+            .ConfigureAwait(false);
+        return items.Select(i => AuditJson.Decode((string)i!)).ToList();
+    }
+
+    public async Task<StoreVersionStamp> ProbeAsync(CancellationToken cancellationToken = default)
+    {
+        var result = await _connection.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Probe, [_keys.PolicyVersion, _keys.Models], [_keys.ModelKeyPrefix]),
+            "store", isWrite: false, cancellationToken).ConfigureAwait(false);
+        var parts = (RedisResult[])result!;
+        var active = new Dictionary<string, ActivePointers>(StringComparer.Ordinal);
+        for (var i = 1; i + 2 < parts.Length; i += 3)
+        {
+            var fingerprint = (string)parts[i]!;
+            active[fingerprint] = new ActivePointers(fingerprint, NullIfEmpty((string?)parts[i + 1]), NullIfEmpty((string?)parts[i + 2]));
+        }
+        return new StoreVersionStamp(long.Parse((string)parts[0]!, System.Globalization.CultureInfo.InvariantCulture), active);
+    }
+
+    public async Task<IAsyncDisposable> SubscribeAsync(Action<StoreChange> handler, CancellationToken cancellationToken = default)
+    {
+        var registration = _handlers.Add(handler);
+        await EnsureSubscribedAsync().ConfigureAwait(false);
+        return registration;
+    }
+
+    /// <summary>
+    /// Subscribes the events channel once per connection and waits until the subscription is live: 1.2.6
+    /// completes SubscribeAsync before its subscription connection is up, and a change published in that gap
+    /// would be lost, so a ping is published and awaited on the channel. When Redis is down this gives up
+    /// (the client re-subscribes when it returns, and the availability event retries). Other subscribers
+    /// ignore pings (<see cref="StoreChange.TryParse"/>).
+    /// </summary>
+    private async Task EnsureSubscribedAsync()
+    {
+        if (_subscribed)
+        {
+            return;
+        }
+        await _subscribeGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_subscribed)
+            {
+                return;
+            }
+            if (!_channelRegistered)
+            {
+                await _connection.Subscriber.SubscribeAsync(_keys.Events, (_, message) => OnMessage(message)).WaitAsync(_options.ConnectTimeout).ConfigureAwait(false);
+                _channelRegistered = true;
+            }
+            var ping = "ping " + Guid.NewGuid().ToString("N");
+            var echoed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _pendingPing = new PendingPing(ping, echoed);
+            var deadline = DateTime.UtcNow + _options.ConnectTimeout;
+            while (!echoed.Task.IsCompleted && DateTime.UtcNow < deadline)
+            {
+                await _connection.Subscriber.PublishAsync(_keys.Events, ping).WaitAsync(_options.OperationTimeout).ConfigureAwait(false);
+                await Task.WhenAny(echoed.Task, Task.Delay(50)).ConfigureAwait(false);
+            }
+            _subscribed = echoed.Task.IsCompleted;
+        }
+        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or TimeoutException)
+        {
+            // Down: OnAvailabilityChanged retries when it returns.
+        }
+        finally
+        {
+            _pendingPing = null;
+            _subscribeGate.Release();
+        }
+    }
+
+    private void OnMessage(RedisValue message)
+    {
+        if (StoreChange.TryParse(message) is { } change)
+        {
+            _handlers.Raise(change);
+        }
+        else if (_pendingPing is { } ping && message == ping.Message)
+        {
+            ping.Echoed.TrySetResult();
+        }
+    }
+
+    private void OnAvailabilityChanged(bool available)
+    {
+        if (available)
+        {
+            _ = EnsureSubscribedAsync();
+        }
+        AvailabilityChanged?.Invoke(available);
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

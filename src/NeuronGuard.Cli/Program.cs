@@ -9,5 +9,15 @@ root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(DiscoverCommand.Create());
 root.Subcommands.Add(CalibrateCommand.Create());
 root.Subcommands.Add(CatalogCommand.Create());
+root.Subcommands.Add(CtlCommand.Create());
+root.Subcommands.Add(TokenCommand.Create());
+root.Subcommands.Add(HostCommand.Create());
+root.Subcommands.Add(GenerateCommand.Create());
 
-return await root.Parse(args).InvokeAsync();
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    await parse.InvokeAsync(); // prints the errors and usage
+    return 2;                  // usage errors exit 2, like every command's own checks
+}
+return await parse.InvokeAsync();

@@ -1,3 +1,8 @@
+using NeuronGuard.Daemon.Auth;
+using NeuronGuard.Daemon.Metrics;
+using NeuronGuard.Daemon.Telemetry;
+using NeuronGuard.Storage;
+
 namespace NeuronGuard.Daemon;
 
 /// <summary>
@@ -25,6 +30,37 @@ public sealed class DaemonOptions
 
     /// <summary>Where the embedded store keeps its data. Defaults to ~/.neuronguard.</summary>
     public string DataDir { get; set; } = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".neuronguard");
+
+    /// <summary>
+    /// The built-in model host served in the same process (a Hugging Face folder: config.json, safetensors,
+    /// tokenizer.json). Defaults to null: the planted fixture under {DataDir}/fixture, with its catalog and a calibrated
+    /// baseline put into the store on first start. "none" runs the daemon alone (model servers connect over Telemetry).
+    /// </summary>
+    public string? Model { get; set; }
+
+    /// <summary>
+    /// Bearer token the in-process built-in host presents to this daemon (role ingest) when Auth has tokens.
+    /// Defaults to null (no token: fine for the loopback default without tokens).
+    /// </summary>
+    public string? BuiltinHostToken { get; set; }
+
+    /// <summary>PEM CA certificate(s) that client certificates must chain to. Defaults to null (no client certificates).</summary>
+    public string? TlsClientCa { get; set; }
+
+    /// <summary>Refuse TLS clients without a certificate from <see cref="TlsClientCa"/>. Defaults to false (optional).</summary>
+    public bool TlsRequireClientCertificate { get; set; }
+
+    /// <summary>Catalog, baseline, policy and audit store (section Store). Defaults to the embedded store under {DataDir}/store.</summary>
+    public StoreOptions Store { get; set; } = new();
+
+    /// <summary>Bearer tokens and roles (section Auth). Defaults to none: loopback listeners then accept every call.</summary>
+    public AuthOptions Auth { get; set; } = new();
+
+    /// <summary>The Prometheus /metrics listener and label bounds (section Metrics).</summary>
+    public MetricsOptions Metrics { get; set; } = new();
+
+    /// <summary>Per-stream limits of model-server connections (section Telemetry).</summary>
+    public TelemetryOptions Telemetry { get; set; } = new();
 
     /// <summary>Minimum log level (Trace, Debug, Information, Warning, Error). Defaults to Information.</summary>
     public string LogLevel { get; set; } = "Information";

@@ -14,7 +14,8 @@ public static class GrpcKestrelExtensions
     /// </summary>
     public static void ListenGrpc(this KestrelServerOptions kestrel, IPEndPoint endpoint, X509Certificate2? certificate = null,
         ClientCertificateMode clientCertificateMode = ClientCertificateMode.NoCertificate,
-        Func<X509Certificate2, X509Chain?, System.Net.Security.SslPolicyErrors, bool>? validateClientCertificate = null)
+        Func<X509Certificate2, X509Chain?, System.Net.Security.SslPolicyErrors, bool>? validateClientCertificate = null,
+        Action<Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions>? configureHttps = null)
     {
         kestrel.Listen(endpoint, listen =>
         {
@@ -32,6 +33,7 @@ public static class GrpcKestrelExtensions
                 {
                     https.ClientCertificateValidation = validateClientCertificate;
                 }
+                configureHttps?.Invoke(https);
             });
         });
     }

@@ -25,4 +25,10 @@ public sealed class GrpcServerOptions
     /// the exception is logged, so internals never leak.
     /// </summary>
     public bool EnableDetailedErrors { get; set; }
+
+    /// <summary>
+    /// Called when a call ends, with service, method, status name (e.g. "OK", "INVALID_ARGUMENT") and duration: the
+    /// hook for call metrics. Runs on the request's thread; keep it allocation-free and quick. Defaults to null.
+    /// </summary>
+    public Action<string, string, string, TimeSpan>? OnCallCompleted { get; set; }
 }

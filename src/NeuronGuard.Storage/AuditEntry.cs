@@ -13,4 +13,5 @@ public static class AuditActions
     public const string PolicySet = "policy.set";
     public const string RecordPut = "record.put";
     public const string RecordActivate = "record.activate";
+    public const string AuthDenied = "auth.denied";
 }

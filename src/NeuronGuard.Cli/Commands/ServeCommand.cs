@@ -11,13 +11,25 @@ internal static class ServeCommand
     {
         var listen = new Option<string?>("--listen") { Description = "gRPC listen address IP:PORT (default 127.0.0.1:50051; setting Listen)." };
         var config = new Option<string?>("--config") { Description = "JSON config file with a \"NeuronGuard\" section; NEURONGUARD__<SETTING> environment variables override it." };
-        var command = new Command("serve", "Run the NeuronGuard daemon (no external services needed).") { listen, config };
+        var model = new Option<string?>("--model") { Description = "Built-in model host folder (Hugging Face layout); default: the planted fixture under DataDir; \"none\" for the daemon alone (setting Model)." };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Where the embedded store and the fixture live (default ~/.neuronguard; setting DataDir)." };
+        var metrics = new Option<string?>("--metrics-listen") { Description = "Prometheus /metrics listener IP:PORT, \"\" to disable (default 127.0.0.1:9464; setting Metrics:Listen)." };
+        var command = new Command("serve", "Run the NeuronGuard daemon with the built-in model host (no external services needed).") { listen, config, model, dataDir, metrics };
         command.SetAction(async (parse, cancellationToken) =>
         {
             DaemonOptions options;
             try
             {
-                options = DaemonHost.LoadOptions(parse.GetValue(config), new Dictionary<string, string?> { ["Listen"] = parse.GetValue(listen) });
+                options = DaemonHost.LoadOptions(parse.GetValue(config), new Dictionary<string, string?>
+                {
+                    ["Listen"] = parse.GetValue(listen),
+                    ["Model"] = parse.GetValue(model),
+                    ["DataDir"] = parse.GetValue(dataDir),
+                });
+                if (parse.GetValue(metrics) is { } m)
+                {
+                    options.Metrics.Listen = m;
+                }
             }
             catch (DaemonConfigurationException ex)
             {
@@ -31,6 +43,11 @@ internal static class ServeCommand
                 return 0;
             }
             catch (DaemonConfigurationException ex)
+            {
+                Console.Error.WriteLine($"neuronguard serve: {ex.Message}");
+                return 2;
+            }
+            catch (NeuronGuard.Daemon.Auth.AuthConfigurationException ex)
             {
                 Console.Error.WriteLine($"neuronguard serve: {ex.Message}");
                 return 2;

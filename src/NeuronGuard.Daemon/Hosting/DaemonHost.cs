@@ -8,8 +8,23 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using NeuronGuard.Daemon.Auth;
+using NeuronGuard.Daemon.Bootstrap;
+using NeuronGuard.Daemon.BuiltinHost;
+using NeuronGuard.Daemon.Control;
+using NeuronGuard.Daemon.Metrics;
+using NeuronGuard.Daemon.Monitoring;
+using NeuronGuard.Daemon.Policies;
+using NeuronGuard.Daemon.Records;
+using NeuronGuard.Daemon.Telemetry;
+using NeuronGuard.Engine.Baselines;
+using NeuronGuard.Engine.Catalogs;
+using Catalog = NeuronGuard.Engine.Catalogs.Catalog;
 using NeuronGuard.Grpc;
 using NeuronGuard.Grpc.Health;
+using NeuronGuard.Inference;
+using NeuronGuard.Storage;
+using NeuronGuard.Storage.Sync;
 using ServingStatus = NeuronGuard.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace NeuronGuard.Daemon.Hosting;
@@ -33,6 +48,20 @@ public sealed class DaemonHost : IAsyncDisposable
     }
 
     public HealthService Health { get; }
+
+    /// <summary>The shared services (store, policy, sessions, metrics), for tests and benchmarks.</summary>
+    public DaemonContext Context { get; private init; } = null!;
+
+    /// <summary>The /metrics URL, or null when Metrics:Listen is empty.</summary>
+    public Uri? MetricsAddress { get; private set; }
+
+    /// <summary>The built-in model host's Telemetry client, or null with Model = "none".</summary>
+    public TelemetryModelServer? BuiltinHost { get; private set; }
+
+    private MetricsServer? _metricsServer;
+    private TelemetryModelServer? _builtin;
+    private IStore? _store;
+    private StoreSync<Catalog, Baseline>? _sync;
 
     /// <summary>The bound gRPC endpoint (the real port when the setting asked for port 0).</summary>
     public Uri Address { get; private set; } = null!;
@@ -69,6 +98,11 @@ public sealed class DaemonHost : IAsyncDisposable
     {
         var endpoint = ListenAddress.Parse(options.Listen, "Listen");
         var certificate = LoadCertificate(options);
+        if (options.Store.DataDirectory == DefaultStoreDirectory)
+        {
+            options.Store.DataDirectory = options.DataDir;
+        }
+        var auth = new Authenticator(options.Auth, IPAddress.IsLoopback(endpoint.Address));
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
@@ -78,34 +112,166 @@ public sealed class DaemonHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.ConfigureForGrpc();
-            k.ListenGrpc(endpoint, certificate);
+            k.ListenGrpc(endpoint, certificate, configureHttps: https =>
+            {
+                if (options.TlsClientCa is not null)
+                {
+                    ClientCertificates.Configure(https, options.TlsClientCa, options.TlsRequireClientCertificate);
+                }
+            });
         });
         var app = builder.Build();
+        var logging = app.Services.GetRequiredService<ILoggerFactory>();
+        var logger = logging.CreateLogger("NeuronGuard.Daemon");
+        DaemonLog.Auth(logger, auth.StartupMessage);
+
+        var metrics = new DaemonMetrics(options.Metrics);
+        var store = await StoreFactory.OpenAsync(options.Store).ConfigureAwait(false);
+        var model = await LoadBuiltinModelAsync(options, store, logger, cancellationToken).ConfigureAwait(false);
+        var sync = new StoreSync<Catalog, Baseline>(store, DecodeCatalog, DecodeBaseline, options.Store.Sync, options.Store.EffectiveSnapshotDirectory);
+        await sync.StartAsync(cancellationToken).ConfigureAwait(false);
+        var policy = new PolicyManager(store, sync, TimeProvider.System, logging.CreateLogger("NeuronGuard.Policy"));
+        var ctx = new DaemonContext
+        {
+            Options = options,
+            Store = store,
+            Sync = sync,
+            Policy = policy,
+            Plans = new ModelPlans(sync, metrics),
+            Sessions = new SessionRegistry(),
+            Flags = new FlagLog(options.Telemetry.FlagLogSize),
+            Feed = new VerdictFeed(options.Telemetry.WatchQueueSize),
+            Metrics = metrics,
+            Time = TimeProvider.System,
+            Logging = logging,
+        };
+        policy.Changed += ctx.Sessions.PolicyChanged;
+        policy.Changed += p => PublishPolicy(metrics, p);
+        PublishPolicy(metrics, policy.Current);
+        ctx.Plans.Changed += ctx.Sessions.PlanChanged;
+        ctx.Feed.Dropped += n => metrics.DroppedMessage("watch");
 
         var health = new HealthService();
         var registry = new GrpcServiceRegistry();
+        registry.AddFilter(auth.CreateFilter(denial =>
+        {
+            metrics.AuthFailure(denial.Code);
+            DaemonLog.Denied(logger, denial.Method, denial.Code, denial.Caller, denial.Peer, denial.Reason);
+            _ = AuditDenialAsync(store, denial, logger); // at most 10/s: the authenticator rate-limits what it reports
+        }));
         health.Register(registry);
-        app.UseGrpc(registry, new GrpcServerOptions { MaxReceiveMessageSize = options.MaxReceiveMessageSize });
+        new TelemetryService(ctx).Register(registry);
+        new ControlService(ctx).Register(registry);
+        new CatalogsService(store).Register(registry);
+        new BaselinesService(store).Register(registry);
+        var builtin = model is null ? null : new BuiltinHostSlot(model);
+        builtin?.Register(registry);
+        app.UseGrpc(registry, new GrpcServerOptions
+        {
+            MaxReceiveMessageSize = options.MaxReceiveMessageSize,
+            OnCallCompleted = (service, method, code, elapsed) => metrics.GrpcCall(service, method, code, elapsed.TotalSeconds),
+        });
 
-        var host = new DaemonHost(app, options, health);
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("NeuronGuard.Daemon");
+        var host = new DaemonHost(app, options, health) { Context = ctx };
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStopping.Register(() =>
         {
             // Report NOT_SERVING first so load balancers and watchers stop sending new work.
             SetAll(health, ServingStatus.NotServing);
             DaemonLog.Stopping(logger, options.ShutdownTimeoutSeconds);
+            // The in-process host's stream would otherwise hold shutdown for the whole timeout.
+            host.StopBuiltinHost();
         });
         lifetime.ApplicationStopped.Register(() => DaemonLog.Stopped(logger));
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        host.Address = new Uri(bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        host.Address = new Uri(bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
         DaemonLog.Listening(logger, certificate is null ? "http" : "https", $"{endpoint.Address}:{host.Address.Port}",
             certificate is null ? "cleartext HTTP/2" : "TLS, HTTP/2 by ALPN");
-        SetAll(health, ServingStatus.Serving);
+
+        void OnHealth(StoreHealth h)
+        {
+            metrics.SetStoreHealth(StoreStateLabel(h.State), store.IsAvailable);
+            SetAll(health, h.CanServe ? ServingStatus.Serving : ServingStatus.NotServing);
+            DaemonLog.StoreHealth(logger, h.State.ToString(), h.Reason);
+        }
+        sync.HealthChanged += OnHealth;
+        OnHealth(sync.Health);
+
+        if (!string.IsNullOrEmpty(options.Metrics.Listen))
+        {
+            host._metricsServer = await MetricsServer.StartAsync(metrics.Registry, ListenAddress.Parse(options.Metrics.Listen, "Metrics:Listen"), cancellationToken).ConfigureAwait(false);
+            host.MetricsAddress = host._metricsServer.MetricsUri;
+            DaemonLog.MetricsListening(logger, host.MetricsAddress.ToString());
+        }
+        if (builtin is not null)
+        {
+            // The built-in host is a Telemetry client like any other: it connects to this daemon's own listener.
+            // An embedded default on loopback needs no token; with tokens configured the host needs an ingest one.
+            host.BuiltinHost = host._builtin = await builtin.StartAsync(host.Address, options.BuiltinHostToken, logging.CreateLogger("NeuronGuard.BuiltinHost"), cancellationToken).ConfigureAwait(false);
+        }
+        host._store = store;
+        host._sync = sync;
         return host;
     }
+
+    private static async Task<ModelHost?> LoadBuiltinModelAsync(DaemonOptions options, IStore store, ILogger logger, CancellationToken cancellationToken)
+    {
+        if (string.Equals(options.Model, "none", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+        string dir = options.Model ?? FixtureBootstrap.EnsureModel(options.DataDir);
+        var model = ModelHost.Load(dir);
+        DaemonLog.BuiltinModel(logger, dir, model.Info.Fingerprint, options.Model is null ? " (the planted fixture; --model DIR serves another)" : "");
+        if (options.Model is null)
+        {
+            try
+            {
+                await FixtureBootstrap.EnsureMonitoringAsync(store, model, dir, logger, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StoreUnavailableException e)
+            {
+                DaemonLog.BootstrapSkipped(logger, e.Message);
+            }
+        }
+        return model;
+    }
+
+    private static async Task AuditDenialAsync(IStore store, AuthDenial denial, ILogger logger)
+    {
+        try
+        {
+            await store.AppendAuditAsync(new Storage.AuditEntry(denial.At, denial.Caller, AuditActions.AuthDenied, denial.Method, "",
+                $"{denial.Code} from {denial.Peer}: {denial.Reason}")).ConfigureAwait(false);
+        }
+        catch (StoreException e)
+        {
+            DaemonLog.DenialNotAudited(logger, e.Message);
+        }
+    }
+
+    private static readonly string DefaultStoreDirectory = new StoreOptions().DataDirectory;
+
+    private static Catalog DecodeCatalog(RecordInfo info, ReadOnlyMemory<byte> payload) =>
+        info.FormatVersion == Catalog.CurrentFormat
+            ? CatalogJson.Parse(payload.Span)
+            : throw new InvalidDataException($"{info.Describe()} has catalog format {info.FormatVersion}; this build reads format {Catalog.CurrentFormat}.");
+
+    private static Baseline DecodeBaseline(RecordInfo info, ReadOnlyMemory<byte> payload) => BaselineFormat.Read(payload.Span);
+
+    private static void PublishPolicy(DaemonMetrics metrics, EffectivePolicy policy) =>
+        metrics.SetPolicy(policy.Version, policy.Entries.Select(e =>
+            (e.Set, PolicyKeys.Scope(e.Tenant), e.Mode.ToString().ToLowerInvariant(), (double)e.Strength)));
+
+    private static string StoreStateLabel(StoreHealthState state) => state switch
+    {
+        StoreHealthState.Serving => "serving",
+        StoreHealthState.ServingFromSnapshot => "serving_from_snapshot",
+        StoreHealthState.Degraded => "degraded",
+        _ => "not_serving",
+    };
 
     /// <summary>Runs until SIGTERM/SIGINT, then stops gracefully within the configured bound.</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
@@ -116,10 +282,38 @@ public sealed class DaemonHost : IAsyncDisposable
         await _app.StopAsync(cts.Token).ConfigureAwait(false);
     }
 
+    private Task? _builtinStopping;
+
+    private void StopBuiltinHost()
+    {
+        var builtin = Interlocked.Exchange(ref _builtin, null);
+        if (builtin is not null)
+        {
+            _builtinStopping = builtin.DisposeAsync().AsTask();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        StopBuiltinHost();
+        if (_builtinStopping is not null)
+        {
+            await _builtinStopping.ConfigureAwait(false);
+        }
         await StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        if (_metricsServer is not null)
+        {
+            await _metricsServer.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_sync is not null)
+        {
+            await _sync.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_store is not null)
+        {
+            await _store.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private static void SetAll(HealthService health, ServingStatus status)

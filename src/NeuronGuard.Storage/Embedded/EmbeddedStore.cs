@@ -181,6 +181,22 @@ internal sealed class EmbeddedStore : IStore
         return PolicyWriteResult.Success(version);
     }
 
+    public async Task AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(entry.Actor);
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var next = _state.Clone();
+            next.AddAudit(entry, _options.AuditCap);
+            Commit(next);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
     public Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(int skip, int take, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(skip);

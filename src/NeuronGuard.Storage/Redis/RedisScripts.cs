@@ -19,6 +19,13 @@ internal static class RedisScripts
         """;
 
     /// <summary>KEYS: record, active, audit. ARGV: field, version, audit json, audit cap, channel, message. Returns 1, or 0 when the record does not exist.</summary>
+    /// <summary>KEYS: audit. ARGV: entry JSON, cap. One script so the push and the trim are atomic.</summary>
+    public const string AppendAudit = """
+        redis.call('LPUSH', KEYS[1], ARGV[1])
+        redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+        return 1
+        """;
+
     public const string Activate = """
         if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
         local previous = redis.call('HGET', KEYS[2], ARGV[1])

@@ -44,6 +44,14 @@ internal sealed partial class RedisStore
         return (long)parts[0] == 1 ? PolicyWriteResult.Success((long)parts[1]) : PolicyWriteResult.Conflict((long)parts[1]);
     }
 
+    public async Task AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(entry.Actor);
+        var json = AuditJson.Encode(entry);
+        await _connection.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.AppendAudit, [_keys.Audit], [json, _options.AuditCap]),
+            "audit log", isWrite: true, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<IReadOnlyList<AuditEntry>> ReadAuditAsync(int skip, int take, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(skip);

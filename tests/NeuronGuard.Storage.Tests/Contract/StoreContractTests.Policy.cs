@@ -103,4 +103,24 @@ public abstract partial class StoreContractTests
 
         Assert.Equal(["8", "7", "6", "5", "4"], audit.Select(e => e.Version));
     }
+
+    [Fact]
+    public async Task AppendAudit_DeniedCall_KeptNewestFirstAndCapped()
+    {
+        var store = await OpenAsync(auditCap: 3);
+        await store.TryUpdatePolicyAsync(null, [PolicyChange.Set("k", "1")], "alice");
+        for (var i = 1; i <= 3; i++)
+        {
+            await store.AppendAuditAsync(new AuditEntry(DateTimeOffset.UtcNow, "mallory", AuditActions.AuthDenied,
+                "/neuronguard.v1.Control/SetMitigation", "", $"UNAUTHENTICATED #{i}"));
+        }
+
+        var audit = await store.ReadAuditAsync(0, 10);
+
+        Assert.Equal(["UNAUTHENTICATED #3", "UNAUTHENTICATED #2", "UNAUTHENTICATED #1"], audit.Select(e => e.Detail));
+        Assert.All(audit, e => Assert.Equal(AuditActions.AuthDenied, e.Action));
+        Assert.Equal("/neuronguard.v1.Control/SetMitigation", audit[0].Target);
+        var policy = await store.GetPolicyAsync();
+        Assert.Equal(1, policy.Version); // an audit append is not a policy write
+    }
 }

@@ -188,11 +188,16 @@ internal sealed class HttpServerCall : IDisposable
     }
 
     /// <summary>Ends the call after the handler returned or threw.</summary>
+    /// <summary>The status the call ended with (CANCELLED when the client reset it), set by <see cref="CompleteAsync"/>.</summary>
+    public StatusCode FinalStatusCode { get; private set; }
+
     public Task CompleteAsync(Exception? error)
     {
         var status = error is null ? Context.Status : StatusFromException(error);
+        FinalStatusCode = status.StatusCode;
         if (HttpContext.RequestAborted.IsCancellationRequested && !_deadlineExceeded)
         {
+            FinalStatusCode = StatusCode.Cancelled;
             // The client reset the stream: nobody is listening for a status.
             GrpcServerLog.CallAbortedByClient(_logger, MethodName);
             return Task.CompletedTask;

@@ -10,7 +10,11 @@ internal abstract class ServerMethodHandler
     {
         Type = type;
         FullName = fullName;
+        int slash = fullName.LastIndexOf('/');
+        _names = (fullName[1..slash], fullName[(slash + 1)..]);
     }
+
+    private readonly (string Service, string Method) _names;
 
     public MethodType Type { get; }
 
@@ -18,6 +22,7 @@ internal abstract class ServerMethodHandler
 
     public async Task HandleAsync(HttpContext httpContext, GrpcServerOptions options, IReadOnlyList<ServerCallFilter> filters, ILogger logger)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var call = new HttpServerCall(httpContext, FullName, options, logger);
         if (!call.TryStart())
         {
@@ -37,6 +42,7 @@ internal abstract class ServerMethodHandler
             error = ex;
         }
         await call.CompleteAsync(error).ConfigureAwait(false);
+        options.OnCallCompleted?.Invoke(_names.Service, _names.Method, StatusCodeNames.Of(call.FinalStatusCode), System.Diagnostics.Stopwatch.GetElapsedTime(started));
     }
 
     protected abstract Task RunAsync(HttpServerCall call);

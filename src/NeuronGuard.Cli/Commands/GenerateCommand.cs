@@ -1,0 +1,127 @@
+using System.CommandLine;
+using System.Globalization;
+using Google.Protobuf;
+using NeuronGuard.Api.V1;
+using NeuronGuard.Daemon.BuiltinHost;
+using NeuronGuard.Grpc;
+using NeuronGuard.Grpc.Client;
+
+namespace NeuronGuard.Cli.Commands;
+
+/// <summary>
+/// <c>neuronguard generate "prompt"</c>: calls <c>neuronguard.v1.Inference/Generate</c> and prints tokens as they come.
+/// Human format marks a token whose step was flagged with <c>[!]</c> and one produced with attenuated neurons with
+/// <c>[~N]</c>, then prints the finish reason and the final verdict; <c>--json</c> prints one JSON object per event.
+/// </summary>
+internal static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var prompt = new Argument<string>("prompt") { Description = "Plain prompt text (no chat template)." };
+        var server = new Option<string>("--server") { Description = "Address of the daemon or `neuronguard host --listen`.", DefaultValueFactory = _ => "http://127.0.0.1:50051" };
+        var maxNew = new Option<uint>("--max-new-tokens") { Description = "Tokens to generate at most (server default 32, limit 4096).", DefaultValueFactory = _ => 32 };
+        var temperature = new Option<float>("--temperature") { Description = "0 is greedy; above 0 samples.", DefaultValueFactory = _ => 0f };
+        var seed = new Option<ulong>("--seed") { Description = "Sampler seed.", DefaultValueFactory = _ => 0 };
+        var tenant = new Option<string>("--tenant") { Description = "Tenant (policy scope).", DefaultValueFactory = _ => "" };
+        var token = new Option<string?>("--token") { Description = "Bearer token, when the server has tokens configured." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object per event instead of text." };
+        var command = new Command("generate", "Generate with the built-in model host through the daemon, showing verdicts and mitigation.");
+        command.Arguments.Add(prompt);
+        foreach (var o in new Option[] { server, maxNew, temperature, seed, tenant, token, json })
+        {
+            command.Options.Add(o);
+        }
+        command.SetAction(async (parse, ct) =>
+        {
+            var request = new GenerateRequest
+            {
+                Prompt = parse.GetValue(prompt)!,
+                MaxNewTokens = parse.GetValue(maxNew),
+                Temperature = parse.GetValue(temperature),
+                Seed = parse.GetValue(seed),
+                Tenant = parse.GetValue(tenant)!,
+            };
+            bool asJson = parse.GetValue(json);
+            string address = parse.GetValue(server)!;
+            if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+            {
+                Console.Error.WriteLine($"neuronguard generate: '{address}' is not a server address: use http://HOST:PORT.");
+                return 2;
+            }
+            using var channel = GrpcChannel.ForAddress(uri);
+            try
+            {
+                using var call = channel.AsyncServerStreamingCall(BuiltinHostMethods.Generate, request,
+                    new CallOptions(Headers: BuiltinHostMethods.BearerHeaders(parse.GetValue(token)), CancellationToken: ct));
+                if (!asJson)
+                {
+                    Console.Write(request.Prompt);
+                }
+                while (await call.ResponseStream.MoveNext(ct))
+                {
+                    var e = call.ResponseStream.Current;
+                    if (asJson)
+                    {
+                        Console.WriteLine(JsonFormatter.Default.Format(e));
+                    }
+                    else
+                    {
+                        PrintHuman(e);
+                    }
+                }
+                return 0;
+            }
+            catch (RpcException ex)
+            {
+                Console.Error.WriteLine();
+                Console.Error.WriteLine($"neuronguard generate: {ex.StatusCode}: {ex.Status.Detail}");
+                return ex.StatusCode == StatusCode.InvalidArgument ? 2 : 1;
+            }
+            catch (HttpRequestException ex)
+            {
+                Console.Error.WriteLine($"neuronguard generate: cannot reach {address}: {ex.Message}");
+                return 1;
+            }
+            catch (OperationCanceledException)
+            {
+                return 130;
+            }
+        });
+        return command;
+    }
+
+    private static void PrintHuman(GenerateEvent e)
+    {
+        if (e.KindCase == GenerateEvent.KindOneofCase.Token)
+        {
+            var t = e.Token;
+            Console.Write(t.Text);
+            if (t.Verdict?.Flagged == true)
+            {
+                Console.Write("[!]");
+            }
+            if (t.AttenuatedNeurons > 0)
+            {
+                Console.Write(string.Create(CultureInfo.InvariantCulture, $"[~{t.AttenuatedNeurons}]"));
+            }
+            return;
+        }
+        var done = e.Done;
+        Console.WriteLine();
+        Console.WriteLine($"finish: {done.FinishReason}{(done.AbortReason.Length > 0 ? $" ({done.AbortReason})" : "")}");
+        Console.WriteLine($"verdict: {Describe(done.FinalVerdict)}");
+        Console.WriteLine("[!] = flagged step, [~N] = N neurons attenuated for that token");
+    }
+
+    /// <summary>One line: flagged or clean, then each detector's score against its threshold.</summary>
+    internal static string Describe(Verdict? verdict)
+    {
+        if (verdict is null)
+        {
+            return "none (the request was not monitored)";
+        }
+        var scores = verdict.Scores.Select(s => string.Create(CultureInfo.InvariantCulture,
+            $"{s.Detector.ToString().Replace("Detector", "", StringComparison.Ordinal).ToLowerInvariant()} {s.Score:0.###}{(s.Flagged ? " >= " : " < ")}{s.Threshold:0.###}"));
+        return $"{(verdict.Flagged ? "FLAGGED" : "clean")}: {string.Join(", ", scores)}";
+    }
+}

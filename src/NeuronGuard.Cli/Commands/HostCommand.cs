@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using NeuronGuard.Daemon.BuiltinHost;
+using NeuronGuard.Grpc;
+using NeuronGuard.Grpc.Health;
+using NeuronGuard.Inference;
+using ServingStatus = NeuronGuard.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
+
+namespace NeuronGuard.Cli.Commands;
+
+/// <summary>
+/// <c>neuronguard host --daemon URL --model DIR</c>: the built-in CPU model host as a Telemetry client of a daemon in
+/// another process, optionally serving its own <c>neuronguard.v1.Inference</c> on <c>--listen</c>, until SIGTERM.
+/// </summary>
+internal static class HostCommand
+{
+    public static Command Create()
+    {
+        var daemon = new Option<string>("--daemon") { Description = "The daemon's gRPC address, e.g. http://127.0.0.1:50051.", Required = true };
+        var model = new Option<string>("--model") { Description = "Hugging Face model folder (config.json, safetensors, tokenizer.json).", Required = true };
+        var listen = new Option<string?>("--listen") { Description = "Serve neuronguard.v1.Inference (for `neuronguard generate`) on IP:PORT." };
+        var token = new Option<string?>("--token") { Description = "Bearer token with the ingest role, when the daemon has tokens configured." };
+        var serverId = new Option<string?>("--server-id") { Description = "This model server's id as Control shows it (default builtin@HOST:PID)." };
+        var threads = new Option<int>("--threads") { Description = "CPU threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var noLockstep = new Option<bool>("--no-lockstep") { Description = "Do not wait for each step's verdict (mitigation then applies when it arrives)." };
+        var command = new Command("host", "Run the built-in model host against a remote NeuronGuard daemon.");
+        foreach (var o in new Option[] { daemon, model, listen, token, serverId, threads, noLockstep })
+        {
+            command.Options.Add(o);
+        }
+        command.SetAction(async (parse, ct) =>
+        {
+            IPEndPoint? endpoint = null;
+            if (parse.GetValue(listen) is { } l && !IPEndPoint.TryParse(l, out endpoint))
+            {
+                Console.Error.WriteLine($"neuronguard host: '{l}' is not a listen address: use IP:PORT, e.g. 127.0.0.1:50052.");
+                return 2;
+            }
+            using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
+            var logger = loggers.CreateLogger("NeuronGuard.Host");
+            string modelDir = parse.GetValue(model)!;
+            ModelHost host;
+            try
+            {
+                host = ModelHost.Load(modelDir, new ModelHostOptions { Threads = parse.GetValue(threads) });
+            }
+            catch (ModelLoadException ex)
+            {
+                Console.Error.WriteLine($"neuronguard host: {ex.Message}");
+                return 1;
+            }
+            using (host)
+            {
+                var options = new TelemetryModelServerOptions
+                {
+                    DaemonUrl = parse.GetValue(daemon)!,
+                    Token = parse.GetValue(token),
+                    ModelId = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDir))),
+                    Lockstep = !parse.GetValue(noLockstep),
+                };
+                if (parse.GetValue(serverId) is { } id)
+                {
+                    options = options with { ServerId = id };
+                }
+                TelemetryModelServer server;
+                try
+                {
+                    server = new TelemetryModelServer(host, options, logger);
+                }
+                catch (ArgumentException ex)
+                {
+                    Console.Error.WriteLine($"neuronguard host: {ex.Message}");
+                    return 2;
+                }
+                await using (server)
+                {
+                    try
+                    {
+                        await server.StartAsync(ct);
+                    }
+                    catch (DaemonUnavailableException ex)
+                    {
+                        // Keep running: the stream reconnects with backoff, and Generate answers UNAVAILABLE meanwhile.
+                        Console.Error.WriteLine($"neuronguard host: {ex.Message} Retrying in the background.");
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return 0;
+                    }
+                    GrpcServerHost? grpc = null;
+                    if (endpoint is not null)
+                    {
+                        var registry = new GrpcServiceRegistry();
+                        var health = new HealthService();
+                        health.Register(registry);
+                        new InferenceService(server).Register(registry);
+                        try
+                        {
+                            grpc = await GrpcServerHost.StartAsync(registry, endpoint, cancellationToken: ct);
+                        }
+                        catch (IOException ex)
+                        {
+                            Console.Error.WriteLine($"neuronguard host: cannot listen on {endpoint}: {ex.Message}. Choose another port with --listen.");
+                            return 1;
+                        }
+                        health.SetStatus("", ServingStatus.Serving);
+                        health.SetStatus(InferenceService.ServiceName, ServingStatus.Serving);
+                        Console.Error.WriteLine($"neuronguard host: serving {InferenceService.ServiceName} on http://{endpoint.Address}:{grpc.Port}");
+                    }
+                    try
+                    {
+                        await Task.Delay(Timeout.Infinite, ct);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
+                    if (grpc is not null)
+                    {
+                        await grpc.DisposeAsync();
+                    }
+                    Console.Error.WriteLine("neuronguard host: stopped");
+                    return 0;
+                }
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,75 @@
+using System.Globalization;
+using NeuronGuard.Api.V1;
+
+namespace NeuronGuard.Cli.Ctl;
+
+/// <summary>Flag values ⇄ proto enums, durations and times as ctl prints them.</summary>
+internal static class CtlFormats
+{
+    public static MitigationMode ParseMode(string value) => value.Trim().ToLowerInvariant().Replace('_', '-') switch
+    {
+        "off" => MitigationMode.Off,
+        "shadow" => MitigationMode.Shadow,
+        "on-flag" => MitigationMode.OnFlag,
+        "always" => MitigationMode.Always,
+        "abort" => MitigationMode.Abort,
+        _ => throw new CtlUsageException($"--mode '{value}' is not a mode: use off, shadow, on-flag, always or abort."),
+    };
+
+    public static GainPreset ParsePreset(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "aura" => GainPreset.Aura,
+        "det0" => GainPreset.Det0,
+        "damp" => GainPreset.Damp,
+        _ => throw new CtlUsageException($"--preset '{value}' is not a preset: use aura, det0 or damp."),
+    };
+
+    public static string Mode(MitigationMode mode) => mode switch
+    {
+        MitigationMode.Off => "off",
+        MitigationMode.Shadow => "shadow",
+        MitigationMode.OnFlag => "on-flag",
+        MitigationMode.Always => "always",
+        MitigationMode.Abort => "abort",
+        _ => "-",
+    };
+
+    public static string Preset(GainPreset preset, uint topK) => preset switch
+    {
+        GainPreset.Aura => "aura",
+        GainPreset.Det0 => topK > 0 ? $"det0(top {topK})" : "det0",
+        GainPreset.Damp => "damp",
+        _ => "-",
+    };
+
+    /// <summary>"90", "90s", "10m", "2h", "1d" → seconds.</summary>
+    public static uint ParseTtl(string value)
+    {
+        var v = value.Trim().ToLowerInvariant();
+        double factor = v.EndsWith('s') ? 1 : v.EndsWith('m') ? 60 : v.EndsWith('h') ? 3600 : v.EndsWith('d') ? 86400 : 1;
+        var number = char.IsLetter(v[^1]) ? v[..^1] : v;
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double n) || !(n > 0) || n * factor > uint.MaxValue)
+        {
+            throw new CtlUsageException($"--ttl '{value}' is not a duration: use e.g. 90s, 10m, 2h or 1d.");
+        }
+        return (uint)Math.Ceiling(n * factor);
+    }
+
+    public static string Time(long unixMs) =>
+        unixMs == 0 ? "-" : DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    public static string Number(float value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+
+    public static string Scores(IEnumerable<DetectorScore> scores) =>
+        string.Join(" ", scores.Select(s => $"{Detector(s.Detector)}={Number(s.Score)}{(s.Flagged ? "!" : "")}"));
+
+    public static string Detector(Api.V1.Detector detector) => detector switch
+    {
+        Api.V1.Detector.Coverage => "coverage",
+        Api.V1.Detector.Toxicity => "toxicity",
+        Api.V1.Detector.Safety => "safety",
+        Api.V1.Detector.Backdoor => "backdoor",
+        Api.V1.Detector.Integrity => "integrity",
+        _ => "?",
+    };
+}

@@ -1,0 +1,126 @@
+using System.CommandLine;
+using System.Text;
+using Google.Protobuf;
+using NeuronGuard.Grpc;
+using NeuronGuard.Grpc.Client;
+
+namespace NeuronGuard.Cli.Ctl;
+
+/// <summary>A usage mistake (bad flag value); ctl exits with 2 and says how to fix it.</summary>
+internal sealed class CtlUsageException(string message) : Exception(message);
+
+/// <summary>
+/// What every ctl subcommand shares: the channel to --server, the bearer token (--token or NEURONGUARD_TOKEN),
+/// --json, where output goes, and the error convention (gRPC errors → "error: STATUS: message", exit 1).
+/// </summary>
+internal sealed class CtlSession : IDisposable
+{
+    public static readonly Option<string> Server = new("--server")
+    {
+        Description = "Daemon address (http:// or https://).",
+        DefaultValueFactory = _ => "http://127.0.0.1:50051",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Token = new("--token")
+    {
+        Description = "Bearer token (default: the NEURONGUARD_TOKEN environment variable).",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> Json = new("--json") { Description = "Machine-readable output: one JSON object per response.", Recursive = true };
+
+    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
+
+    private readonly string? _token;
+
+    private CtlSession(ParseResult parse, CancellationToken cancellationToken)
+    {
+        Output = parse.InvocationConfiguration.Output;
+        Error = parse.InvocationConfiguration.Error;
+        AsJson = parse.GetValue(Json);
+        CancellationToken = cancellationToken;
+        _token = parse.GetValue(Token) ?? Environment.GetEnvironmentVariable("NEURONGUARD_TOKEN");
+        var server = parse.GetValue(Server)!;
+        if (!Uri.TryCreate(server.Contains("://", StringComparison.Ordinal) ? server : "http://" + server, UriKind.Absolute, out var uri))
+        {
+            throw new CtlUsageException($"--server '{server}' is not an address: use http://HOST:PORT or https://HOST:PORT.");
+        }
+        Channel = GrpcChannel.ForAddress(uri);
+    }
+
+    public TextWriter Output { get; }
+
+    public TextWriter Error { get; }
+
+    public bool AsJson { get; }
+
+    public CancellationToken CancellationToken { get; }
+
+    public GrpcChannel Channel { get; }
+
+    /// <summary>Call options with the token and the command's cancellation (Ctrl-C).</summary>
+    public CallOptions Call(bool streaming = false) => new(
+        Headers: string.IsNullOrEmpty(_token) ? null : new Metadata().Add("authorization", $"Bearer {_token.Trim()}"),
+        Deadline: streaming ? null : DateTime.UtcNow.AddSeconds(60),
+        CancellationToken: CancellationToken);
+
+    public void WriteJson(IMessage message) => Output.WriteLine(Formatter.Format(message));
+
+    /// <summary>Runs one subcommand body with the shared error handling; returns the exit code.</summary>
+    public static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, Func<CtlSession, Task> body)
+    {
+        var error = parse.InvocationConfiguration.Error;
+        try
+        {
+            using var session = new CtlSession(parse, cancellationToken);
+            await body(session).ConfigureAwait(false);
+            return 0;
+        }
+        catch (CtlUsageException e)
+        {
+            await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            return 0; // Ctrl-C during tail
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return 0;
+        }
+        catch (RpcException e)
+        {
+            await error.WriteLineAsync($"error: {StatusName(e.StatusCode)}: {e.Status.Detail}").ConfigureAwait(false);
+            return 1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Engine.Catalogs.CatalogException)
+        {
+            await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+    }
+
+    /// <summary>"PERMISSION_DENIED" for <see cref="StatusCode.PermissionDenied"/>, as gRPC documents the codes.</summary>
+    public static string StatusName(StatusCode code)
+    {
+        var name = code.ToString();
+        if (code == StatusCode.OK)
+        {
+            return "OK";
+        }
+        var sb = new StringBuilder();
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (i > 0 && char.IsUpper(name[i]))
+            {
+                sb.Append('_');
+            }
+            sb.Append(char.ToUpperInvariant(name[i]));
+        }
+        return sb.ToString();
+    }
+
+    public void Dispose() => Channel.Dispose();
+}

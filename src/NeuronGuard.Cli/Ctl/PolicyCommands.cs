@@ -1,0 +1,109 @@
+using System.CommandLine;
+using NeuronGuard.Api.V1;
+
+namespace NeuronGuard.Cli.Ctl;
+
+/// <summary><c>ctl policy get</c> and <c>ctl policy set</c> (Control.GetPolicy / SetMitigation).</summary>
+internal static class PolicyCommands
+{
+    public static Command Create()
+    {
+        var command = new Command("policy", "Show or change the mitigation policy.");
+        command.Subcommands.Add(Get());
+        command.Subcommands.Add(Set());
+        return command;
+    }
+
+    private static Command Get()
+    {
+        var command = new Command("get", "The current policy and the version each connected model server acknowledged.");
+        command.SetAction((parse, ct) => CtlSession.RunAsync(parse, ct, async s =>
+        {
+            var reply = await s.Channel.AsyncUnaryCall(ControlMethods.GetPolicy, new GetPolicyRequest(), s.Call());
+            if (s.AsJson)
+            {
+                s.WriteJson(reply);
+                return;
+            }
+            Write(s.Output, reply.Policy ?? new Policy());
+            s.Output.WriteLine();
+            var servers = new Table("SERVER", "MODEL", "ACKED", "CONNECTED");
+            foreach (var server in reply.Servers)
+            {
+                servers.Add(server.ServerId, server.ModelId, server.AckedVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), CtlFormats.Time(server.ConnectedAtUnixMs));
+            }
+            if (reply.Servers.Count == 0)
+            {
+                s.Output.WriteLine("no model servers connected");
+            }
+            else
+            {
+                servers.WriteTo(s.Output);
+            }
+        }));
+        return command;
+    }
+
+    private static Command Set()
+    {
+        var set = new Argument<string>("set") { Description = "Catalogued neuron set name, e.g. toxicity." };
+        var mode = new Option<string>("--mode") { Description = "off, shadow, on-flag, always or abort.", Required = true };
+        var strength = new Option<float?>("--strength") { Description = "0..1; scales the preset's gains (default 1)." };
+        var preset = new Option<string?>("--preset") { Description = "aura, det0 or damp." };
+        var topK = new Option<uint?>("--top-k") { Description = "For det0: how many top neurons to ablate." };
+        var tenant = new Option<string?>("--tenant") { Description = "Apply to this tenant only (default: global)." };
+        var ttl = new Option<string?>("--ttl") { Description = "Revert to off after this long, e.g. 10m." };
+        var expect = new Option<ulong?>("--expect-version") { Description = "Apply only if the policy is still at this version." };
+        var reason = new Option<string?>("--reason") { Description = "Why (kept in the audit log)." };
+        var command = new Command("set", "Change one neuron set's mitigation (versioned, audited, pushed to every model server).") { set };
+        foreach (var o in new Option[] { mode, strength, preset, topK, tenant, ttl, expect, reason })
+        {
+            command.Options.Add(o);
+        }
+        command.SetAction((parse, ct) => CtlSession.RunAsync(parse, ct, async s =>
+        {
+            var request = new SetMitigationRequest
+            {
+                Set = parse.GetValue(set)!,
+                Mode = CtlFormats.ParseMode(parse.GetValue(mode)!),
+                Strength = parse.GetValue(strength) ?? 0,
+                Preset = parse.GetValue(preset) is { } p ? CtlFormats.ParsePreset(p) : GainPreset.Unspecified,
+                TopK = parse.GetValue(topK) ?? 0,
+                Tenant = parse.GetValue(tenant) ?? "",
+                TtlSeconds = parse.GetValue(ttl) is { } t ? CtlFormats.ParseTtl(t) : 0,
+                ExpectedVersion = parse.GetValue(expect) ?? 0,
+                Reason = parse.GetValue(reason) ?? "",
+            };
+            if (request.Strength is < 0 or > 1)
+            {
+                throw new CtlUsageException($"--strength {request.Strength} is out of range: use a value in 0..1.");
+            }
+            var reply = await s.Channel.AsyncUnaryCall(ControlMethods.SetMitigation, request, s.Call());
+            if (s.AsJson)
+            {
+                s.WriteJson(reply);
+                return;
+            }
+            s.Output.WriteLine($"policy is now at version {reply.Policy?.Version ?? 0}");
+            Write(s.Output, reply.Policy ?? new Policy());
+        }));
+        return command;
+    }
+
+    private static void Write(TextWriter output, Policy policy)
+    {
+        var table = new Table("SET", "SCOPE", "MODE", "STRENGTH", "PRESET", "EXPIRES", "VERSION", "BY");
+        foreach (var m in policy.Mitigations)
+        {
+            table.Add(m.Set, string.IsNullOrEmpty(m.Tenant) ? "global" : $"tenant {m.Tenant}", CtlFormats.Mode(m.Mode), CtlFormats.Number(m.Strength),
+                CtlFormats.Preset(m.Preset, m.TopK), m.ExpiresAtUnixMs == 0 ? "never" : CtlFormats.Time(m.ExpiresAtUnixMs),
+                policy.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), string.IsNullOrEmpty(m.UpdatedBy) ? "-" : m.UpdatedBy);
+        }
+        if (policy.Mitigations.Count == 0)
+        {
+            output.WriteLine($"policy version {policy.Version}: no mitigations (every set off)");
+            return;
+        }
+        table.WriteTo(output);
+    }
+}

@@ -1,0 +1,111 @@
+using System.CommandLine;
+using NeuronGuard.Api.V1;
+using NeuronGuard.Daemon.Records;
+using NeuronGuard.Engine.Catalogs;
+
+namespace NeuronGuard.Cli.Ctl;
+
+/// <summary><c>ctl catalog put|list|activate</c> and <c>ctl baseline activate</c> (Catalogs / Baselines services).</summary>
+internal static class RecordCommands
+{
+    public static Command Catalog()
+    {
+        var command = new Command("catalog", "Store, list and activate neuron catalogs on the daemon.");
+        command.Subcommands.Add(Put());
+        command.Subcommands.Add(List());
+        command.Subcommands.Add(Activate("catalog"));
+        return command;
+    }
+
+    public static Command Baseline()
+    {
+        var command = new Command("baseline", "Activate calibrated baselines on the daemon.");
+        command.Subcommands.Add(Activate("baseline"));
+        return command;
+    }
+
+    private static Command Put()
+    {
+        var file = new Argument<string>("file") { Description = "Catalog JSON file (as written by `neuronguard discover` or `catalog import-csv`)." };
+        var command = new Command("put", "Store a catalog version (not yet active).") { file };
+        command.SetAction((parse, ct) => CtlSession.RunAsync(parse, ct, async s =>
+        {
+            var path = parse.GetValue(file)!;
+            if (!File.Exists(path))
+            {
+                throw new CtlUsageException($"catalog file '{path}' does not exist.");
+            }
+            Engine.Catalogs.Catalog catalog;
+            await using (var stream = File.OpenRead(path))
+            {
+                catalog = CatalogJson.Parse(stream);
+            }
+            var reply = await s.Channel.AsyncUnaryCall(RecordMethods.PutCatalog, new PutCatalogRequest { Catalog = CatalogMapping.ToProto(catalog) }, s.Call());
+            if (s.AsJson)
+            {
+                s.WriteJson(reply);
+                return;
+            }
+            s.Output.WriteLine($"stored catalog '{reply.Version}' for model {catalog.Model.Fingerprint} ({catalog.Sets.Count} sets); activate it with `neuronguard ctl catalog activate --model {catalog.Model.Fingerprint} {reply.Version}`");
+        }));
+        return command;
+    }
+
+    private static Command List()
+    {
+        var model = new Option<string>("--model") { Description = "Model fingerprint.", Required = true };
+        var command = new Command("list", "Catalog versions stored for a model; * marks the active one.") { model };
+        command.SetAction((parse, ct) => CtlSession.RunAsync(parse, ct, async s =>
+        {
+            var reply = await s.Channel.AsyncUnaryCall(RecordMethods.ListCatalogs, new ListCatalogsRequest { ModelFingerprint = parse.GetValue(model)! }, s.Call());
+            if (s.AsJson)
+            {
+                s.WriteJson(reply);
+                return;
+            }
+            if (reply.Versions.Count == 0)
+            {
+                s.Output.WriteLine($"no catalogs stored for model {parse.GetValue(model)}");
+            }
+            foreach (var v in reply.Versions)
+            {
+                s.Output.WriteLine(v == reply.ActiveVersion ? $"* {v}" : $"  {v}");
+            }
+        }));
+        return command;
+    }
+
+    private static Command Activate(string kind)
+    {
+        var model = new Option<string>("--model") { Description = "Model fingerprint.", Required = true };
+        var version = new Argument<string>("version") { Description = $"The {kind} version to activate." };
+        var command = new Command("activate", $"Switch the model's active {kind} (model servers pick it up at a request boundary).") { model, version };
+        command.SetAction((parse, ct) => CtlSession.RunAsync(parse, ct, async s =>
+        {
+            string fingerprint = parse.GetValue(model)!, v = parse.GetValue(version)!;
+            string previous;
+            if (kind == "catalog")
+            {
+                var reply = await s.Channel.AsyncUnaryCall(RecordMethods.ActivateCatalog, new ActivateCatalogRequest { ModelFingerprint = fingerprint, Version = v }, s.Call());
+                previous = reply.PreviousVersion;
+                if (s.AsJson)
+                {
+                    s.WriteJson(reply);
+                    return;
+                }
+            }
+            else
+            {
+                var reply = await s.Channel.AsyncUnaryCall(RecordMethods.ActivateBaseline, new ActivateBaselineRequest { ModelFingerprint = fingerprint, Version = v }, s.Call());
+                previous = reply.PreviousVersion;
+                if (s.AsJson)
+                {
+                    s.WriteJson(reply);
+                    return;
+                }
+            }
+            s.Output.WriteLine($"{kind} '{v}' is active for model {fingerprint} (was {(previous.Length == 0 ? "none" : $"'{previous}'")})");
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,168 @@
+using System.Collections.Frozen;
+using NeuronGuard.Grpc;
+
+namespace NeuronGuard.Daemon.Auth;
+
+/// <summary>
+/// Checks bearer tokens against the configured hashes and the method's role (<see cref="MethodRoles"/>), and
+/// records who called so handlers can attribute changes (<see cref="Caller"/>).
+/// </summary>
+public sealed class Authenticator
+{
+    public const string AnonymousCaller = "anonymous";
+
+    private const string CallerKey = "neuronguard.auth.caller";
+    private const string BearerScheme = "Bearer ";
+
+    private readonly FrozenDictionary<string, Principal> _byHash;
+    private readonly DenialLimiter _limiter = new(maxPerSecond: 10);
+
+    /// <param name="listenerIsLoopback">Whether the listener only accepts connections from this machine.</param>
+    /// <exception cref="AuthConfigurationException">A hash, role or name is malformed, or nothing would protect a non-loopback listener.</exception>
+    public Authenticator(AuthOptions options, bool listenerIsLoopback)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _byHash = Validate(options).ToFrozenDictionary(p => p.Hash, StringComparer.Ordinal);
+        Anonymous = _byHash.Count == 0;
+        if (Anonymous && !listenerIsLoopback && !options.AllowAnonymous)
+        {
+            throw new AuthConfigurationException(
+                "auth: the listener is reachable from other machines but no tokens are configured: add tokens under \"Auth\": { \"Tokens\": [...] } " +
+                "(create one with `neuronguard token new --name NAME --roles ingest`), listen on 127.0.0.1, " +
+                "or set Auth:AllowAnonymous=true to accept unauthenticated calls on purpose.");
+        }
+        StartupMessage = !Anonymous
+            ? $"auth: {_byHash.Count} bearer token(s) configured ({string.Join(", ", _byHash.Values.Select(p => $"{p.Name}: {string.Join("+", p.Roles.Select(r => r.Name()))}"))}); calls without a valid token are rejected"
+            : listenerIsLoopback
+                ? "auth: no tokens configured; loopback listener accepts unauthenticated calls (every role)"
+                : "auth: no tokens configured and Auth:AllowAnonymous=true; the listener accepts unauthenticated calls from anyone who can reach it (every role)";
+    }
+
+    /// <summary>True when calls need no token (no tokens configured; loopback listener or AllowAnonymous).</summary>
+    public bool Anonymous { get; }
+
+    /// <summary>One line for the daemon's start-up log saying how calls are authenticated.</summary>
+    public string StartupMessage { get; }
+
+    /// <summary>Every rejected call since start.</summary>
+    public long Denied => _limiter.Total;
+
+    /// <summary>Rejections not handed to onDenied because more than 10 arrived in one second (counted, not audited).</summary>
+    public long DenialsNotReported => _limiter.Suppressed;
+
+    /// <summary>The caller recorded for this call: the token's name, or "anonymous".</summary>
+    public static string Caller(ServerCallContext context) =>
+        context.HttpContext.Items.TryGetValue(CallerKey, out var caller) && caller is string name ? name : AnonymousCaller;
+
+    /// <summary>
+    /// The filter to add to the registry. <paramref name="onDenied"/> gets each rejection (at most 10 per second;
+    /// the first reported after a burst says how many were left out). It must not throw or block.
+    /// </summary>
+    public ServerCallFilter CreateFilter(Action<AuthDenial> onDenied)
+    {
+        ArgumentNullException.ThrowIfNull(onDenied);
+        return context =>
+        {
+            var required = MethodRoles.Required(context.Method);
+            if (required is null)
+            {
+                return ValueTask.CompletedTask;
+            }
+            if (Anonymous)
+            {
+                context.HttpContext.Items[CallerKey] = AnonymousCaller;
+                return ValueTask.CompletedTask;
+            }
+            var header = context.RequestHeaders.GetValue("authorization");
+            if (header is null)
+            {
+                throw Deny(context, onDenied, StatusCode.Unauthenticated, "unknown",
+                    $"{context.Method} needs a bearer token: send metadata 'authorization: Bearer <token>' (ctl: --token or NEURONGUARD_TOKEN).");
+            }
+            if (!header.StartsWith(BearerScheme, StringComparison.OrdinalIgnoreCase) || header.Length == BearerScheme.Length)
+            {
+                throw Deny(context, onDenied, StatusCode.Unauthenticated, "unknown",
+                    "the authorization metadata is not 'Bearer <token>': send the token with the Bearer scheme.");
+            }
+            if (!_byHash.TryGetValue(TokenHasher.Hash(header[BearerScheme.Length..]), out var principal))
+            {
+                throw Deny(context, onDenied, StatusCode.Unauthenticated, "unknown",
+                    "the bearer token is not one this daemon accepts: check the token, or add its hash to Auth:Tokens (`neuronguard token hash`).");
+            }
+            if (!MethodRoles.Allows(principal.Roles, required.Value))
+            {
+                throw Deny(context, onDenied, StatusCode.PermissionDenied, principal.Name,
+                    $"token '{principal.Name}' has role(s) {string.Join(", ", principal.Roles.Select(r => r.Name()))} but {context.Method} needs {required.Value.Name()}: use a token with that role.");
+            }
+            context.HttpContext.Items[CallerKey] = principal.Name;
+            return ValueTask.CompletedTask;
+        };
+    }
+
+    private RpcException Deny(ServerCallContext context, Action<AuthDenial> onDenied, StatusCode code, string caller, string reason)
+    {
+        if (_limiter.TryAcquire(out long left))
+        {
+            var detail = left > 0 ? $"{reason} ({left} earlier denial(s) not audited: over 10/s)" : reason;
+            onDenied(new AuthDenial(DateTimeOffset.UtcNow, context.Method,
+                code == StatusCode.Unauthenticated ? "UNAUTHENTICATED" : "PERMISSION_DENIED", caller, context.Peer, detail));
+        }
+        return new RpcException(code, reason);
+    }
+
+    private static List<Principal> Validate(AuthOptions options)
+    {
+        var errors = new List<string>();
+        var principals = new List<Principal>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var hashes = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < options.Tokens.Count; i++)
+        {
+            var entry = options.Tokens[i];
+            var at = string.IsNullOrWhiteSpace(entry.Name) ? $"Auth:Tokens[{i}]" : $"Auth:Tokens[{i}] ('{entry.Name}')";
+            if (string.IsNullOrWhiteSpace(entry.Name))
+            {
+                errors.Add($"{at}: Name is empty: name the token (it is the caller identity in the audit log).");
+            }
+            else if (!names.Add(entry.Name))
+            {
+                errors.Add($"{at}: the name '{entry.Name}' is used twice: give each token its own name.");
+            }
+            var hash = entry.Hash?.Trim().ToLowerInvariant() ?? "";
+            if (!TokenHasher.IsWellFormed(hash))
+            {
+                errors.Add($"{at}: Hash '{entry.Hash}' is not \"sha256:\" followed by 64 hex digits: paste the hash printed by `neuronguard token new` or `neuronguard token hash` (never the token itself).");
+            }
+            else if (!hashes.Add(hash))
+            {
+                errors.Add($"{at}: the same token hash appears twice: remove the duplicate entry.");
+            }
+            var roles = new HashSet<Role>();
+            foreach (var name in entry.Roles ?? [])
+            {
+                if (RoleNames.TryParse(name, out var role))
+                {
+                    roles.Add(role);
+                }
+                else
+                {
+                    errors.Add($"{at}: unknown role '{name}': use ingest, operator or viewer.");
+                }
+            }
+            if (entry.Roles is null || entry.Roles.Count == 0)
+            {
+                errors.Add($"{at}: Roles is empty: give at least one of ingest, operator, viewer.");
+            }
+            principals.Add(new Principal(entry.Name, hash, roles.Order().ToArray()));
+        }
+        if (errors.Count > 0)
+        {
+            throw new AuthConfigurationException(errors.Count == 1
+                ? $"auth configuration: {errors[0]}"
+                : $"auth configuration has {errors.Count} problems:\n- " + string.Join("\n- ", errors));
+        }
+        return principals;
+    }
+
+    private sealed record Principal(string Name, string Hash, Role[] Roles);
+}

@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Logging;
+
+namespace NeuronGuard.Daemon.BuiltinHost;
+
+internal static partial class HostLog
+{
+    [LoggerMessage(300, LogLevel.Information, "Built-in host connected to {Url}: {Slots} slots, catalog '{Catalog}', policy version {Policy}")]
+    public static partial void Welcomed(ILogger logger, string url, int slots, string catalog, ulong policy);
+
+    [LoggerMessage(301, LogLevel.Warning, "Built-in host: Telemetry stream to {Url} failed ({Reason}); reconnecting in {DelayMs} ms")]
+    public static partial void StreamBroke(ILogger logger, string url, string reason, double delayMs);
+
+    [LoggerMessage(302, LogLevel.Warning, "Built-in host: daemon says about the stream: {Message} (code {Code})")]
+    public static partial void StreamError(ILogger logger, string message, int code);
+
+    [LoggerMessage(303, LogLevel.Warning, "Built-in host: {Problem}")]
+    public static partial void BadWelcome(ILogger logger, string problem);
+
+    [LoggerMessage(304, LogLevel.Information, "Built-in host: new catalog '{Catalog}' ({Slots} slots) for requests started from now on")]
+    public static partial void Rewelcomed(ILogger logger, string catalog, int slots);
+}

@@ -1,0 +1,105 @@
+using System.Threading.Channels;
+using NeuronGuard.Api.V1;
+using NeuronGuard.Grpc;
+using NeuronGuard.Inference;
+
+namespace NeuronGuard.Daemon.BuiltinHost;
+
+/// <summary>
+/// <c>neuronguard.v1.Inference/Generate</c> on top of a <see cref="TelemetryModelServer"/>: one
+/// <c>GenerateEvent{token}</c> per generated token (with the verdict of the pass that chose it and the number of
+/// neurons attenuated in it), then <c>GenerateEvent{done}</c> with the finish reason, final verdict and abort reason.
+/// </summary>
+public sealed class InferenceService(TelemetryModelServer server)
+{
+    public const string ServiceName = "neuronguard.v1.Inference";
+
+    /// <summary>Largest max_new_tokens accepted.</summary>
+    public const int MaxNewTokensLimit = 4096;
+
+    /// <summary>max_new_tokens when the request leaves it 0.</summary>
+    public const int DefaultMaxNewTokens = 32;
+
+    public void Register(GrpcServiceRegistry registry) => registry.AddServerStreaming(BuiltinHostMethods.Generate, GenerateAsync);
+
+    internal async Task GenerateAsync(GenerateRequest request, IServerStreamWriter<GenerateEvent> stream, ServerCallContext context)
+    {
+        if (request.Prompt.Length == 0)
+        {
+            throw new RpcException(StatusCode.InvalidArgument, "prompt is empty; give the text to continue.");
+        }
+        if (request.MaxNewTokens > MaxNewTokensLimit)
+        {
+            throw new RpcException(StatusCode.InvalidArgument, $"max_new_tokens is {request.MaxNewTokens}; at most {MaxNewTokensLimit} are allowed.");
+        }
+        if (!float.IsFinite(request.Temperature) || request.Temperature < 0)
+        {
+            throw new RpcException(StatusCode.InvalidArgument, $"temperature is {request.Temperature}; use 0 (greedy) or a positive number.");
+        }
+        if (!float.IsFinite(request.TopP) || request.TopP < 0 || request.TopP > 1)
+        {
+            throw new RpcException(StatusCode.InvalidArgument, $"top_p is {request.TopP}; use a value in (0, 1], or 0 for no nucleus cut.");
+        }
+        var options = new GenerationOptions
+        {
+            MaxNewTokens = request.MaxNewTokens == 0 ? DefaultMaxNewTokens : (int)request.MaxNewTokens,
+            Temperature = request.Temperature,
+            TopK = (int)Math.Min(request.TopK, int.MaxValue),
+            TopP = request.TopP == 0 ? 1f : request.TopP,
+            Seed = unchecked((int)request.Seed),
+        };
+
+        // Tokens are produced on the generating thread; one writer task forwards them (one write in flight at a time).
+        var events = Channel.CreateUnbounded<GenerateEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        Task<HostedResult> generation;
+        try
+        {
+            generation = server.GenerateAsync(request.Prompt, options, request.Tenant,
+                token => events.Writer.TryWrite(new GenerateEvent { Token = ToMessage(token) }), context.CancellationToken);
+        }
+        catch (DaemonUnavailableException ex)
+        {
+            throw new RpcException(StatusCode.Unavailable, ex.Message);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new RpcException(StatusCode.InvalidArgument, ex.Message);
+        }
+        _ = generation.ContinueWith(_ => events.Writer.TryComplete(), TaskScheduler.Default);
+
+        await foreach (var e in events.Reader.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+        {
+            await stream.WriteAsync(e).ConfigureAwait(false);
+        }
+        var result = await generation.ConfigureAwait(false);
+        var done = new GenerateDone
+        {
+            RequestId = result.RequestId,
+            FinishReason = result.FinishReason,
+            Text = result.Text,
+            AbortReason = result.AbortReason ?? "",
+        };
+        if (result.FinalVerdict is not null)
+        {
+            done.FinalVerdict = result.FinalVerdict;
+        }
+        await stream.WriteAsync(new GenerateEvent { Done = done }).ConfigureAwait(false);
+    }
+
+    private static GeneratedToken ToMessage(HostedToken token)
+    {
+        var message = new GeneratedToken
+        {
+            Step = (uint)token.Index,
+            TokenId = token.TokenId,
+            Text = token.Text,
+            AttenuatedNeurons = (uint)token.AttenuatedNeurons,
+            ShadowAttenuatedNeurons = (uint)token.ShadowAttenuatedNeurons,
+        };
+        if (token.Verdict is not null)
+        {
+            message.Verdict = token.Verdict;
+        }
+        return message;
+    }
+}

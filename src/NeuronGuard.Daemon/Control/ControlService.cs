@@ -1,0 +1,110 @@
+using NeuronGuard.Api.V1;
+using NeuronGuard.Daemon.Hosting;
+using NeuronGuard.Daemon.Policies;
+using NeuronGuard.Grpc;
+using NeuronGuard.Storage;
+
+namespace NeuronGuard.Daemon.Control;
+
+/// <summary>
+/// <c>neuronguard.v1.Control</c>: the operators' side. Policy writes go through <see cref="PolicyManager"/> (compare-and-set,
+/// audited, attributed to the caller); reads come from the local cache, so they keep working while the store is down.
+/// </summary>
+public sealed class ControlService(DaemonContext ctx)
+{
+    private const int MaxPage = 1000;
+
+    public void Register(GrpcServiceRegistry registry)
+    {
+        registry.AddUnary(ControlMethods.GetPolicy, GetPolicy);
+        registry.AddUnary(ControlMethods.SetMitigation, SetMitigation);
+        registry.AddUnary(ControlMethods.ListFlagged, ListFlagged);
+        registry.AddUnary(ControlMethods.GetAudit, GetAudit);
+        registry.AddServerStreaming(ControlMethods.WatchVerdicts, WatchVerdicts);
+    }
+
+    private Task<GetPolicyResponse> GetPolicy(GetPolicyRequest request, ServerCallContext context)
+    {
+        var response = new GetPolicyResponse { Policy = ctx.Policy.Current.ToProto() };
+        response.Servers.Add(ctx.Sessions.States());
+        return Task.FromResult(response);
+    }
+
+    private async Task<SetMitigationResponse> SetMitigation(SetMitigationRequest request, ServerCallContext context)
+    {
+        string actor = Callers.Of(context);
+        try
+        {
+            var policy = await ctx.Policy.SetAsync(request, actor, context.CancellationToken).ConfigureAwait(false);
+            return new SetMitigationResponse { Policy = policy.ToProto() };
+        }
+        catch (ArgumentException e)
+        {
+            throw new RpcException(StatusCode.InvalidArgument, e.Message);
+        }
+        catch (PolicyConflictException e)
+        {
+            throw new RpcException(StatusCode.Aborted, e.Message);
+        }
+        catch (StoreUnavailableException e)
+        {
+            throw new RpcException(StatusCode.Unavailable, e.Message);
+        }
+    }
+
+    private Task<ListFlaggedResponse> ListFlagged(ListFlaggedRequest request, ServerCallContext context)
+    {
+        int limit = request.Limit == 0 ? 100 : (int)Math.Min(request.Limit, MaxPage);
+        var response = new ListFlaggedResponse();
+        response.Requests.Add(ctx.Flags.Latest(limit, request.Tenant));
+        return Task.FromResult(response);
+    }
+
+    private async Task<GetAuditResponse> GetAudit(GetAuditRequest request, ServerCallContext context)
+    {
+        int limit = request.Limit == 0 ? 100 : (int)Math.Min(request.Limit, MaxPage);
+        IReadOnlyList<Storage.AuditEntry> entries;
+        try
+        {
+            entries = await ctx.Store.ReadAuditAsync((int)request.Offset, limit, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException e)
+        {
+            throw new RpcException(StatusCode.Unavailable, e.Message);
+        }
+        var response = new GetAuditResponse();
+        foreach (var e in entries)
+        {
+            response.Entries.Add(new Api.V1.AuditEntry
+            {
+                AtUnixMs = e.At.ToUnixTimeMilliseconds(),
+                Actor = e.Actor,
+                Action = e.Action,
+                Detail = e.Target.Length > 0 ? $"{e.Target}: {e.Detail}" : e.Detail,
+                PolicyVersion = e.Action == AuditActions.PolicySet && ulong.TryParse(e.Version, out var v) ? v : 0,
+            });
+        }
+        return response;
+    }
+
+    private async Task WatchVerdicts(WatchVerdictsRequest request, IServerStreamWriter<WatchedVerdict> responses, ServerCallContext context)
+    {
+        var watcher = ctx.Feed.Subscribe(request.FlaggedOnly, request.Tenant);
+        try
+        {
+            await foreach (var item in watcher.Queue.Reader.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+            {
+                item.Dropped = (ulong)Interlocked.Exchange(ref watcher.DroppedSinceLast, 0);
+                await responses.WriteAsync(item).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // The watcher went away.
+        }
+        finally
+        {
+            ctx.Feed.Unsubscribe(watcher);
+        }
+    }
+}

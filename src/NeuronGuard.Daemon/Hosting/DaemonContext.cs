@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+using NeuronGuard.Daemon.Metrics;
+using NeuronGuard.Daemon.Monitoring;
+using NeuronGuard.Daemon.Policies;
+using NeuronGuard.Daemon.Telemetry;
+using NeuronGuard.Engine.Baselines;
+using NeuronGuard.Engine.Catalogs;
+using Catalog = NeuronGuard.Engine.Catalogs.Catalog;
+using NeuronGuard.Storage;
+using NeuronGuard.Storage.Sync;
+
+namespace NeuronGuard.Daemon.Hosting;
+
+/// <summary>The daemon's shared parts, built once at start and handed to every service.</summary>
+public sealed class DaemonContext
+{
+    public required DaemonOptions Options { get; init; }
+
+    public required IStore Store { get; init; }
+
+    public required StoreSync<Catalog, Baseline> Sync { get; init; }
+
+    public required PolicyManager Policy { get; init; }
+
+    public required ModelPlans Plans { get; init; }
+
+    public required SessionRegistry Sessions { get; init; }
+
+    public required FlagLog Flags { get; init; }
+
+    public required VerdictFeed Feed { get; init; }
+
+    public required DaemonMetrics Metrics { get; init; }
+
+    public required TimeProvider Time { get; init; }
+
+    public required ILoggerFactory Logging { get; init; }
+
+    public TelemetryOptions Telemetry => Options.Telemetry;
+}

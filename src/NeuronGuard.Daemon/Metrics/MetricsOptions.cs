@@ -1,0 +1,16 @@
+namespace NeuronGuard.Daemon.Metrics;
+
+/// <summary>Settings of the metrics side (config section "Metrics" of the daemon).</summary>
+public sealed class MetricsOptions
+{
+    public const string Section = "Metrics";
+
+    /// <summary>host:port of the HTTP/1.1 <c>/metrics</c> listener. Defaults to 127.0.0.1:9464; null or "" disables it.</summary>
+    public string? Listen { get; set; } = "127.0.0.1:9464";
+
+    /// <summary>Distinct tenant label values kept; later tenants are counted under tenant="other". Defaults to 50.</summary>
+    public int MaxTenants { get; set; } = 50;
+
+    /// <summary>Neurons per set exported in the neuron view (activation and baseline means). Defaults to 8.</summary>
+    public int TopNeurons { get; set; } = 8;
+}

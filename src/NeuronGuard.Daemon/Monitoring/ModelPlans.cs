@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using NeuronGuard.Daemon.Metrics;
+using NeuronGuard.Engine.Baselines;
+using NeuronGuard.Engine.Catalogs;
+using Catalog = NeuronGuard.Engine.Catalogs.Catalog;
+using NeuronGuard.Engine.Scoring;
+using NeuronGuard.Storage;
+using NeuronGuard.Storage.Sync;
+
+namespace NeuronGuard.Daemon.Monitoring;
+
+/// <summary>The scoring plan of one model: catalog and baseline bound together, or why there is none.</summary>
+public sealed record ModelPlan(string Fingerprint, MonitorPlan? Plan, string CatalogVersion, string BaselineVersion, string? Problem)
+{
+    /// <summary>The slots exported in the neuron view (Metrics:TopNeurons per set), observed once per frame.</summary>
+    public WatchedNeuron[] Watched { get; init; } = [];
+
+    public bool SameSlots(ModelPlan other) =>
+        Plan is not null && other.Plan is not null && Plan.Slots.SequenceEqual(other.Plan.Slots);
+}
+
+/// <summary>
+/// Builds <see cref="MonitorPlan"/>s from the store cache, once per (catalog, baseline) pair, and tells sessions when a
+/// model's plan changed. A plan that cannot be built (baseline for another catalog version, say) is reported as a
+/// problem and the sessions keep scoring with the plan they have.
+/// </summary>
+public sealed class ModelPlans
+{
+    private readonly StoreSync<Catalog, Baseline> _sync;
+    private readonly DaemonMetrics? _metrics;
+    private readonly ConcurrentDictionary<string, ModelPlan> _plans = new(StringComparer.OrdinalIgnoreCase);
+
+    public ModelPlans(StoreSync<Catalog, Baseline> sync, DaemonMetrics? metrics = null)
+    {
+        _sync = sync;
+        _metrics = metrics;
+        _sync.Changed += change =>
+        {
+            if (change.Fingerprint is { } fp)
+            {
+                // The neuron view follows the newest catalog: its series are rebuilt with the plans.
+                _metrics?.ResetNeurons();
+                _plans.Clear();
+                var plan = Get(fp);
+                Changed?.Invoke(plan);
+            }
+        };
+    }
+
+    /// <summary>Raised with the new plan after a model's catalog or baseline was activated.</summary>
+    public event Action<ModelPlan>? Changed;
+
+    public ModelPlan Get(string fingerprint) => _plans.GetOrAdd(fingerprint, Build);
+
+    private ModelPlan Build(string fingerprint)
+    {
+        var cached = _sync.GetModel(fingerprint) ?? _sync.GetModel(fingerprint.ToLowerInvariant());
+        var catalog = cached?.Catalog;
+        var baseline = cached?.Baseline;
+        if (catalog is null)
+        {
+            return new ModelPlan(fingerprint, null, "", "", $"no catalog is active for model {fingerprint}: put and activate one (neuronguard ctl catalog put FILE && neuronguard ctl catalog activate --model {fingerprint} VERSION); requests are counted but not scored until then.");
+        }
+        if (baseline is null)
+        {
+            return new ModelPlan(fingerprint, null, catalog.Info.Version, "", $"catalog '{catalog.Info.Version}' of model {fingerprint} has no active baseline: calibrate one (neuronguard calibrate) and activate it; requests are counted but not scored until then.");
+        }
+        try
+        {
+            var plan = MonitorPlan.Create(catalog.Value, baseline.Value);
+            return new ModelPlan(fingerprint, plan, catalog.Info.Version, baseline.Info.Version, null) { Watched = Watch(plan) };
+        }
+        catch (MonitorPlanException e)
+        {
+            return new ModelPlan(fingerprint, null, catalog.Info.Version, baseline.Info.Version, $"model {fingerprint}: {e.Message}");
+        }
+    }
+
+    private WatchedNeuron[] Watch(MonitorPlan plan)
+    {
+        if (_metrics is null)
+        {
+            return [];
+        }
+        var watched = new List<WatchedNeuron>();
+        foreach (var set in plan.Layout.Sets)
+        {
+            // Most significant first, so the exported top-K are the neurons that matter most.
+            foreach (int i in Enumerable.Range(0, set.Slots.Length).OrderByDescending(i => set.Neurons[i].Score ?? 0))
+            {
+                int slot = set.Slots[i];
+                var n = plan.Slots[slot];
+                var handle = _metrics.Neuron(set.Name, n.Layer, n.Index, plan.Baseline.Slots.First(s => s.Neuron == n).Mean);
+                if (handle.IsExported)
+                {
+                    watched.Add(new WatchedNeuron(slot, handle));
+                }
+            }
+        }
+        return [.. watched];
+    }
+}
+
+/// <summary>A plan slot whose activation the neuron view exports.</summary>
+public readonly record struct WatchedNeuron(int Slot, NeuronMetrics Metrics);

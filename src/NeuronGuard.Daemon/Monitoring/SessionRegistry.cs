@@ -1,0 +1,56 @@
+using NeuronGuard.Api.V1;
+using NeuronGuard.Daemon.Policies;
+using NeuronGuard.Daemon.Telemetry;
+
+namespace NeuronGuard.Daemon.Monitoring;
+
+/// <summary>Connected model-server streams: policy and plan changes are pushed to them, Control reports their state.</summary>
+public sealed class SessionRegistry
+{
+    private readonly object _gate = new();
+    private TelemetrySession[] _sessions = [];
+
+    public int Count => Volatile.Read(ref _sessions).Length;
+
+    internal void Add(TelemetrySession session)
+    {
+        lock (_gate)
+        {
+            _sessions = [.. _sessions, session];
+        }
+    }
+
+    internal void Remove(TelemetrySession session)
+    {
+        lock (_gate)
+        {
+            _sessions = _sessions.Where(s => s != session).ToArray();
+        }
+    }
+
+    internal void PolicyChanged(EffectivePolicy policy)
+    {
+        foreach (var s in Volatile.Read(ref _sessions))
+        {
+            s.OnPolicyChanged(policy);
+        }
+    }
+
+    internal void PlanChanged(ModelPlan plan)
+    {
+        foreach (var s in Volatile.Read(ref _sessions))
+        {
+            s.OnPlanChanged(plan);
+        }
+    }
+
+    /// <summary>Every connected server with the policy version it last acknowledged (Control.GetPolicy).</summary>
+    public List<ServerPolicyState> States() =>
+        Volatile.Read(ref _sessions).Where(s => s.ServerId is not null).Select(s => new ServerPolicyState
+        {
+            ServerId = s.ServerId!,
+            ModelId = s.ModelId,
+            AckedVersion = (ulong)Math.Max(0, s.AckedVersion),
+            ConnectedAtUnixMs = s.ConnectedAt.ToUnixTimeMilliseconds(),
+        }).ToList();
+}

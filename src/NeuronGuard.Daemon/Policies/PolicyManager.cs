@@ -1,0 +1,238 @@
+using Microsoft.Extensions.Logging;
+using NeuronGuard.Api.V1;
+using NeuronGuard.Engine.Baselines;
+using NeuronGuard.Engine.Catalogs;
+using Catalog = NeuronGuard.Engine.Catalogs.Catalog;
+using NeuronGuard.Storage;
+using NeuronGuard.Storage.Sync;
+
+namespace NeuronGuard.Daemon.Policies;
+
+/// <summary>
+/// The current <see cref="EffectivePolicy"/> and the only writer of policy changes. Reads come from the store cache
+/// (<see cref="StoreSync{TCatalog,TBaseline}"/>), writes go through the store's compare-and-set so two operators never
+/// lose an update, and a timer retires entries whose TTL ran out (removed from the store, so the change is versioned
+/// and audited like any other).
+/// </summary>
+public sealed partial class PolicyManager : IAsyncDisposable
+{
+    public const string ExpiryActor = "neuronguard (ttl expiry)";
+
+    private readonly IStore _store;
+    private readonly StoreSync<Catalog, Baseline> _sync;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly object _gate = new();
+    private EffectivePolicy _current = EffectivePolicy.Empty;
+    private ITimer? _expiryTimer;
+    private long _timerAt;
+
+    public PolicyManager(IStore store, StoreSync<Catalog, Baseline> sync, TimeProvider time, ILogger log)
+    {
+        _store = store;
+        _sync = sync;
+        _time = time;
+        _log = log;
+        _sync.Changed += change =>
+        {
+            if (change.Kind == StoreChangeKind.PolicyChanged)
+            {
+                Refresh();
+            }
+        };
+        Refresh();
+    }
+
+    public EffectivePolicy Current => Volatile.Read(ref _current);
+
+    /// <summary>Raised after the effective policy changed (new version, or an entry expired).</summary>
+    public event Action<EffectivePolicy>? Changed;
+
+    /// <summary>Recomputes the effective policy from the cache; raises <see cref="Changed"/> when it differs.</summary>
+    public void Refresh()
+    {
+        EffectivePolicy next;
+        lock (_gate)
+        {
+            long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            next = EffectivePolicy.From(_sync.Policy, now, key => LogUnreadableEntry(_log, key));
+            var old = _current;
+            if (old.Version == next.Version && old.Entries.SequenceEqual(next.Entries))
+            {
+                return;
+            }
+            if (next.Version < old.Version)
+            {
+                return; // an older snapshot arriving late never replaces a newer one
+            }
+            Volatile.Write(ref _current, next);
+            ScheduleExpiry(next.NextExpiryUnixMs, now);
+        }
+        Changed?.Invoke(next);
+    }
+
+    /// <summary>
+    /// Control.SetMitigation: validates, writes with compare-and-set, waits until the cache holds the new version.
+    /// Throws <see cref="RpcException"/>-mappable errors: <see cref="ArgumentException"/> for bad input,
+    /// <see cref="PolicyConflictException"/> on a version conflict, <see cref="StoreUnavailableException"/> when the store is down.
+    /// </summary>
+    public async Task<EffectivePolicy> SetAsync(SetMitigationRequest request, string actor, CancellationToken cancellationToken)
+    {
+        var entry = Validate(request, actor, _time.GetUtcNow());
+        long? expected = request.ExpectedVersion == 0 ? null : (long)request.ExpectedVersion;
+        var result = await _store.TryUpdatePolicyAsync(expected, [PolicyChange.Set(entry.Key, entry.ToJson())], actor, cancellationToken).ConfigureAwait(false);
+        if (!result.Applied)
+        {
+            throw new PolicyConflictException(result.Version, request.ExpectedVersion);
+        }
+        await WaitForVersionAsync(result.Version, cancellationToken).ConfigureAwait(false);
+        return Current;
+    }
+
+    /// <summary>Pulls the store until the cache reaches <paramref name="version"/> (a write must be visible when it returns).</summary>
+    private async Task WaitForVersionAsync(long version, CancellationToken cancellationToken)
+    {
+        for (int i = 0; i < 50 && Current.Version < version; i++)
+        {
+            await _sync.SyncNowAsync(cancellationToken).ConfigureAwait(false);
+            Refresh();
+            if (Current.Version < version)
+            {
+                await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    internal static PolicyEntry Validate(SetMitigationRequest r, string actor, DateTimeOffset now)
+    {
+        if (string.IsNullOrWhiteSpace(r.Set))
+        {
+            throw new ArgumentException("set is empty: name the catalog neuron set, e.g. \"toxicity\".");
+        }
+        if (r.Set.Contains('/') || r.Set.Length > 128)
+        {
+            throw new ArgumentException($"set '{r.Set}' is not a set name: at most 128 characters, no '/'.");
+        }
+        if (r.Tenant.Length > 128 || r.Tenant.Contains('/'))
+        {
+            throw new ArgumentException($"tenant '{r.Tenant}' is not a tenant name: at most 128 characters, no '/'.");
+        }
+        if (r.Mode == MitigationMode.Unspecified || !Enum.IsDefined(r.Mode))
+        {
+            throw new ArgumentException("mode is missing: give off, shadow, on_flag, always or abort.");
+        }
+        if (!float.IsFinite(r.Strength) || r.Strength < 0 || r.Strength > 1)
+        {
+            throw new ArgumentException($"strength {r.Strength} is outside [0, 1] (1 applies the full AurA gains, 0 none).");
+        }
+        if (!Enum.IsDefined(r.Preset))
+        {
+            throw new ArgumentException($"preset {(int)r.Preset} is unknown: give aura, det0 or damp.");
+        }
+        var preset = r.Preset == GainPreset.Unspecified ? GainPreset.Aura : r.Preset;
+        if (preset == GainPreset.Det0 && r.TopK == 0 && r.Mode is not (MitigationMode.Off or MitigationMode.Abort))
+        {
+            throw new ArgumentException("preset det0 ablates the top-k neurons: give top_k ≥ 1.");
+        }
+        float strength = r.Strength == 0 && r.Mode is MitigationMode.OnFlag or MitigationMode.Always or MitigationMode.Shadow
+            && preset != GainPreset.Det0 ? 1f : r.Strength;
+        return new PolicyEntry
+        {
+            Set = r.Set,
+            Tenant = r.Tenant,
+            Mode = r.Mode,
+            Strength = strength,
+            Preset = preset,
+            TopK = (int)r.TopK,
+            ExpiresAtUnixMs = r.TtlSeconds == 0 ? 0 : now.ToUnixTimeMilliseconds() + r.TtlSeconds * 1000L,
+            UpdatedBy = actor,
+            UpdatedAtUnixMs = now.ToUnixTimeMilliseconds(),
+            Reason = r.Reason,
+        };
+    }
+
+    private void ScheduleExpiry(long atUnixMs, long nowUnixMs)
+    {
+        if (atUnixMs == 0 || atUnixMs == _timerAt)
+        {
+            return;
+        }
+        _timerAt = atUnixMs;
+        _expiryTimer?.Dispose();
+        _expiryTimer = _time.CreateTimer(_ => _ = ExpireAsync(), null, TimeSpan.FromMilliseconds(Math.Max(0, atUnixMs - nowUnixMs)), Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// Applies expiry locally at once (sessions stop mitigating on time even when the store is down) and then removes
+    /// the expired entries from the store; with several replicas one wins the compare-and-set and the rest see it done.
+    /// </summary>
+    private async Task ExpireAsync()
+    {
+        lock (_gate)
+        {
+            _timerAt = 0;
+        }
+        var snapshot = _sync.Policy;
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var expired = snapshot.Entries
+            .Select(kv => (kv.Key, Entry: PolicyEntry.TryParse(kv.Value)))
+            .Where(x => x.Entry is not null && x.Entry.IsExpired(now))
+            .Select(x => PolicyChange.Remove(x.Key))
+            .ToList();
+        ForceRefresh();
+        if (expired.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            var result = await _store.TryUpdatePolicyAsync(snapshot.Version, expired, ExpiryActor).ConfigureAwait(false);
+            if (result.Applied)
+            {
+                LogExpired(_log, string.Join(", ", expired.Select(e => e.Key)), result.Version);
+                await _sync.SyncNowAsync().ConfigureAwait(false);
+                Refresh();
+            }
+        }
+        catch (StoreException e)
+        {
+            LogExpiryWriteFailed(_log, e.Message);
+        }
+    }
+
+    /// <summary>Recomputes even at an unchanged version (an entry expired) and tells the sessions.</summary>
+    private void ForceRefresh()
+    {
+        EffectivePolicy next;
+        lock (_gate)
+        {
+            long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            next = EffectivePolicy.From(_sync.Policy, now);
+            Volatile.Write(ref _current, next);
+            ScheduleExpiry(next.NextExpiryUnixMs, now);
+        }
+        Changed?.Invoke(next);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _expiryTimer?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "policy entry '{Key}' is not readable by this build; it is ignored")]
+    private static partial void LogUnreadableEntry(ILogger logger, string key);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "policy entries expired and removed: {Keys} (policy version {Version})")]
+    private static partial void LogExpired(ILogger logger, string keys, long version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "expired policy entries are no longer applied, but removing them from the store failed: {Reason}")]
+    private static partial void LogExpiryWriteFailed(ILogger logger, string reason);
+}
+
+/// <summary>A compare-and-set policy write lost to another writer (gRPC ABORTED).</summary>
+public sealed class PolicyConflictException(long current, ulong expected)
+    : Exception($"the policy is at version {current}, not the expected version {expected}: someone else changed it; read it again (neuronguard ctl policy get) and retry.")
+{
+    public long CurrentVersion { get; } = current;
+}

@@ -1,0 +1,283 @@
+using NeuronGuard.Api.V1;
+using NeuronGuard.Daemon.Monitoring;
+using NeuronGuard.Engine.Scoring;
+using NeuronGuard.Grpc;
+
+namespace NeuronGuard.Daemon.Telemetry;
+
+/// <summary>The model server's messages, one handler each. Every bad input is a per-request StreamError; none ends the stream.</summary>
+public sealed partial class TelemetrySession
+{
+    private void Handle(ModelServerMessage message, long received)
+    {
+        switch (message.KindCase)
+        {
+            case ModelServerMessage.KindOneofCase.Hello:
+                OnHello(message.Hello);
+                break;
+            case ModelServerMessage.KindOneofCase.RequestStart:
+                OnRequestStart(message.RequestStart);
+                break;
+            case ModelServerMessage.KindOneofCase.Activations:
+                OnActivations(message.Activations, received);
+                break;
+            case ModelServerMessage.KindOneofCase.RequestEnd:
+                OnRequestEnd(message.RequestEnd);
+                break;
+            case ModelServerMessage.KindOneofCase.PolicyAck:
+                AckedVersion = (long)message.PolicyAck.Version;
+                if (ServerId is not null)
+                {
+                    _ctx.Metrics.ModelServerPolicyVersion(ServerId, AckedVersion);
+                }
+                break;
+            default:
+                SendError("", StatusCode.InvalidArgument, "other", "empty ModelServerMessage: set one of hello, request_start, activations, request_end, policy_ack.");
+                break;
+        }
+    }
+
+    private void OnHello(Hello hello)
+    {
+        if (string.IsNullOrWhiteSpace(hello.ModelFingerprint))
+        {
+            SendError("", StatusCode.InvalidArgument, "other", "Hello.model_fingerprint is empty: send the fingerprint of the served model's weights.");
+            return;
+        }
+        if (_fingerprint is null)
+        {
+            _fingerprint = hello.ModelFingerprint;
+            ServerId = string.IsNullOrWhiteSpace(hello.ServerId) ? _call.Peer : hello.ServerId;
+            ModelId = hello.ModelId;
+            _plan = _ctx.Plans.Get(_fingerprint);
+            _policy = _ctx.Policy.Current;
+            _ctx.Sessions.Add(this);
+            _ctx.Metrics.ModelServerConnected(ServerId);
+            Send(new DaemonMessage { Welcome = Welcome(_plan) });
+            LogConnected(_log, ServerId, _fingerprint, _plan.Plan?.Slots.Count ?? 0, _plan.CatalogVersion, _plan.BaselineVersion);
+            if (_plan.Problem is { } problem)
+            {
+                LogNoPlan(_log, ServerId, problem);
+                SendError("", StatusCode.FailedPrecondition, "no_plan", problem);
+            }
+            return;
+        }
+        if (!string.Equals(hello.ModelFingerprint, _fingerprint, StringComparison.OrdinalIgnoreCase))
+        {
+            SendError("", StatusCode.InvalidArgument, "fingerprint_mismatch",
+                $"this stream said Hello for model {_fingerprint}; a stream serves one model, so Hello for {hello.ModelFingerprint} is refused: open another stream for it.");
+            return;
+        }
+        // A re-Hello acknowledges a Welcome: requests started from now on use its slots.
+        if (_pending is not null && hello.CatalogVersion == _pending.CatalogVersion)
+        {
+            _plan = _pending;
+            _pending = null;
+        }
+        else if (hello.CatalogVersion.Length > 0 && hello.CatalogVersion != _plan!.CatalogVersion)
+        {
+            SendError("", StatusCode.FailedPrecondition, "other",
+                $"Hello names catalog version '{hello.CatalogVersion}' but this daemon sent '{_pending?.CatalogVersion ?? _plan.CatalogVersion}': capture the slots of the last Welcome and say Hello with its catalog_version.");
+        }
+    }
+
+    private void OnRequestStart(RequestStart start)
+    {
+        if (_plan is null)
+        {
+            SendError(start.RequestId, StatusCode.FailedPrecondition, "no_hello", "RequestStart before Hello: send Hello first and wait for Welcome.");
+            return;
+        }
+        if (string.IsNullOrEmpty(start.RequestId))
+        {
+            SendError("", StatusCode.InvalidArgument, "other", "RequestStart.request_id is empty: give every request an id unique on this stream.");
+            return;
+        }
+        if (_requests.ContainsKey(start.RequestId))
+        {
+            SendError(start.RequestId, StatusCode.AlreadyExists, "duplicate_request",
+                $"request '{start.RequestId}' is already open on this stream: end it (RequestEnd) before reusing its id. The open request is unaffected.");
+            return;
+        }
+        if (_requests.Count >= _ctx.Telemetry.MaxRequestsPerStream)
+        {
+            SendError(start.RequestId, StatusCode.ResourceExhausted, "too_large",
+                $"this stream already has {_requests.Count} open requests (Telemetry:MaxRequestsPerStream): end some, or spread requests over more streams.");
+            return;
+        }
+        var request = new LiveRequest(start.RequestId, start.Tenant, start.Labels, _plan, _plan.Plan?.Rent());
+        _requests.Add(request.Id, request);
+        _ctx.Metrics.ForTenant(request.Tenant).RequestStarted();
+        _ctx.Metrics.ActiveRequests(1);
+        UpdateMitigation(request);
+    }
+
+    private void OnActivations(Activations frame, long received)
+    {
+        if (!_requests.TryGetValue(frame.RequestId, out var request))
+        {
+            SendError(frame.RequestId, StatusCode.NotFound, "unknown_request",
+                $"Activations for unknown request '{frame.RequestId}': send RequestStart first (or the request already ended).");
+            return;
+        }
+        if (request.Aborted)
+        {
+            return; // frames already in flight when the Abort went out
+        }
+        if (request.Scorer is not { } scorer)
+        {
+            SendError(frame.RequestId, StatusCode.FailedPrecondition, "no_plan",
+                request.Plan.Problem ?? "the request started without monitored slots: send no Activations for it.");
+            return;
+        }
+        int count = frame.Values.Count;
+        if (count > _ctx.Telemetry.MaxValuesPerMessage)
+        {
+            SendError(frame.RequestId, StatusCode.ResourceExhausted, "too_large",
+                $"Activations carries {count} values; at most {_ctx.Telemetry.MaxValuesPerMessage} per message (Welcome.max_values_per_message): split the steps over several messages.");
+            return;
+        }
+        if (_values.Length < count)
+        {
+            _values = new float[Math.Max(count, _values.Length * 2)];
+        }
+        frame.Values.CopyTo(_values, 0);
+        var values = _values.AsSpan(0, count);
+        var status = scorer.Feed((int)frame.FirstStep, (int)frame.Steps, values);
+        if (status != FrameStatus.Ok)
+        {
+            RejectFrame(frame, request, status, values);
+            return;
+        }
+        request.Frames++;
+        var metrics = _ctx.Metrics.ForTenant(request.Tenant);
+        metrics.Frame((int)frame.Steps, count);
+        var lastRow = values[(count - request.Plan.Plan!.Slots.Count)..];
+        foreach (var w in request.Plan.Watched)
+        {
+            w.Metrics.Observe(lastRow[w.Slot]);
+        }
+        bool newlyFlagged = CheckFlags(request, scorer);
+        var verdict = BuildVerdict(request, scorer, final: false);
+        if (newlyFlagged)
+        {
+            OnFirstFlags(request, verdict);
+        }
+        if (_ctx.Feed.HasWatchers)
+        {
+            _ctx.Feed.Publish(ServerId!, request.Tenant, verdict);
+        }
+        SendVerdict(new DaemonMessage { Verdict = verdict }, received);
+    }
+
+    private void RejectFrame(Activations frame, LiveRequest request, FrameStatus status, ReadOnlySpan<float> values)
+    {
+        int slots = request.Plan.Plan!.Slots.Count;
+        switch (status)
+        {
+            case FrameStatus.WrongLength:
+                SendError(frame.RequestId, StatusCode.InvalidArgument, "wrong_length",
+                    $"Activations has {values.Length} values but steps × slots = {frame.Steps} × {slots} = {(long)frame.Steps * slots}: pack every slot of the Welcome for each step (steps ≥ 1). The frame was ignored.");
+                break;
+            case FrameStatus.OutOfOrder:
+                SendError(frame.RequestId, StatusCode.OutOfRange, "out_of_order",
+                    $"Activations.first_step is {frame.FirstStep} but request '{frame.RequestId}' expects step {request.Scorer!.NextStep} next: send steps in order without gaps or repeats. The frame was ignored.");
+                break;
+            default:
+                int bad = IndexOfNonFinite(values);
+                var neuron = request.Plan.Plan.Slots[bad % slots];
+                SendError(frame.RequestId, StatusCode.InvalidArgument, "non_finite",
+                    $"Activations value {values[bad]} at step {frame.FirstStep + bad / slots}, slot {bad % slots} (layer {neuron.Layer}, neuron {neuron.Index}) is not finite: the frame was ignored. Check the model server's capture (overflow in fp16?).");
+                break;
+        }
+    }
+
+    private static int IndexOfNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    private void OnRequestEnd(RequestEnd end)
+    {
+        if (!_requests.Remove(end.RequestId, out var request))
+        {
+            SendError(end.RequestId, StatusCode.NotFound, "unknown_request",
+                $"RequestEnd for unknown request '{end.RequestId}': it was never started on this stream or already ended.");
+            return;
+        }
+        var metrics = _ctx.Metrics.ForTenant(request.Tenant);
+        if (request.Scorer is { } scorer)
+        {
+            var verdict = BuildVerdict(request, scorer, final: true);
+            foreach (var s in verdict.Scores)
+            {
+                metrics.Score(DetectorLabel(s.Detector), s.Score);
+            }
+            if (_ctx.Feed.HasWatchers)
+            {
+                _ctx.Feed.Publish(ServerId!, request.Tenant, verdict);
+            }
+            Send(new DaemonMessage { Verdict = verdict });
+            scorer.Dispose();
+        }
+        metrics.RequestEnded(request.Aborted ? "aborted" : request.AnyFlagged ? "flagged" : "clean");
+        _ctx.Metrics.ActiveRequests(-1);
+    }
+
+    private Welcome Welcome(ModelPlan plan)
+    {
+        var welcome = new Welcome
+        {
+            CatalogVersion = plan.CatalogVersion,
+            BaselineVersion = plan.BaselineVersion,
+            Policy = _policy.ToProto(),
+            MaxValuesPerMessage = (uint)_ctx.Telemetry.MaxValuesPerMessage,
+        };
+        if (plan.Plan is { } p)
+        {
+            foreach (var n in p.Slots)
+            {
+                welcome.Slots.Add(new NeuronRef { Layer = (uint)n.Layer, Index = (uint)n.Index });
+            }
+        }
+        return welcome;
+    }
+
+    /// <summary>A catalog or baseline of this stream's model was activated: a new Welcome, applied at the next re-Hello.</summary>
+    internal void OnPlanChanged(ModelPlan plan)
+    {
+        lock (_gate)
+        {
+            if (_fingerprint is null || !string.Equals(plan.Fingerprint, _fingerprint, StringComparison.OrdinalIgnoreCase) || plan.Plan is null)
+            {
+                return;
+            }
+            if (_plan is { Plan: not null } current && current.SameSlots(plan))
+            {
+                _plan = plan; // same slots: new requests can use it at once
+                _pending = null;
+            }
+            else
+            {
+                _pending = plan;
+            }
+            Send(new DaemonMessage { Welcome = Welcome(plan) });
+        }
+        AbortIfStuck();
+    }
+
+    private void AbortIfStuck()
+    {
+        if (_stuck)
+        {
+            _call.HttpContext.Abort();
+        }
+    }
+}

@@ -209,10 +209,8 @@ public abstract class MetricFamily<TChild> : IMetricFamily where TChild : class
         {
             children = _sorted ??= Sorted();
         }
-        if (children.Length == 0)
-        {
-            return; // no series yet: write nothing rather than a TYPE without samples
-        }
+        // HELP and TYPE even before the first series: dashboards, rules and `absent()` can rely on every family
+        // being present from the first scrape (the format allows a family without samples).
         TextFormat.Write(writer, _header);
         foreach (var child in children)
         {

@@ -29,7 +29,8 @@ public sealed partial class TelemetrySession
     private ModelPlan? _pending;
     private EffectivePolicy _policy;
     private long _dropped;
-    private bool _stuck;
+    private volatile bool _stuck;
+    private volatile bool _stopWriting;
 
     internal TelemetrySession(DaemonContext ctx, ServerCallContext call)
     {
@@ -68,6 +69,7 @@ public sealed partial class TelemetrySession
                 }
                 if (_stuck)
                 {
+                    LogStuck(_log, ServerId ?? _call.Peer, _ctx.Telemetry.StreamQueueLimit);
                     throw new RpcException(StatusCode.ResourceExhausted,
                         $"the model server has not read its responses: more than {_ctx.Telemetry.StreamQueueLimit} messages are queued for it. Read the response stream continuously, then reconnect.");
                 }
@@ -85,12 +87,19 @@ public sealed partial class TelemetrySession
         finally
         {
             Close();
+            // A stuck peer gets no more of its backlog: the status is what it needs, after the write in progress.
+            _stopWriting = _stuck;
             _out.Complete();
             try
             {
                 await writer.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is TimeoutException or OperationCanceledException or IOException or InvalidOperationException or RpcException)
+            catch (TimeoutException)
+            {
+                // Still blocked on a peer that does not read: reset the stream so the call can end.
+                _call.HttpContext.Abort();
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException or RpcException)
             {
                 // The peer is gone; nothing more can be sent.
             }
@@ -100,9 +109,9 @@ public sealed partial class TelemetrySession
     private async Task WriteLoopAsync(IServerStreamWriter<DaemonMessage> responses)
     {
         var reader = _out.Reader;
-        while (await reader.WaitToReadAsync(_call.CancellationToken).ConfigureAwait(false))
+        while (!_stopWriting && await reader.WaitToReadAsync(_call.CancellationToken).ConfigureAwait(false))
         {
-            while (reader.TryRead(out var item))
+            while (!_stopWriting && reader.TryRead(out var item))
             {
                 _out.Dequeued();
                 await responses.WriteAsync(item.Message).ConfigureAwait(false);
@@ -164,6 +173,9 @@ public sealed partial class TelemetrySession
 
     [LoggerMessage(Level = LogLevel.Information, Message = "model server '{ServerId}' disconnected ({Dropped} verdicts dropped)")]
     private static partial void LogDisconnected(ILogger logger, string serverId, long dropped);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "model server '{ServerId}' stopped reading: over {Limit} messages queued for it; its stream is ended (RESOURCE_EXHAUSTED) and its requests released")]
+    private static partial void LogStuck(ILogger logger, string serverId, int limit);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "model server '{ServerId}': {Problem}")]
     private static partial void LogNoPlan(ILogger logger, string serverId, string problem);

@@ -43,10 +43,9 @@ public sealed partial class DashboardMetricNamesTests
         }
     }
 
-    [Fact]
-    public void Every_metric_used_by_dashboards_and_alerts_is_exported()
+    /// <summary>Every metric name the dashboards and alert rules use, with the file that uses it.</summary>
+    internal static Dictionary<string, string> UsedMetricNames()
     {
-        var exposed = ExposedName().Matches(DaemonMetricsFixture.Exercised().Registry.Scrape()).Select(m => m.Groups[1].Value).ToHashSet();
         var used = new Dictionary<string, string>();
         foreach (var file in Dashboards())
         {
@@ -59,15 +58,32 @@ public sealed partial class DashboardMetricNamesTests
                 }
             }
         }
-        int fromDashboards = used.Count;
-        var fromRules = RuleExpressions().SelectMany(e => MetricName().Matches(e)).Select(m => m.Value).ToHashSet();
-        foreach (var name in fromRules)
+        foreach (var name in RuleExpressions().SelectMany(e => MetricName().Matches(e)).Select(m => m.Value))
         {
             used.TryAdd(name, "alerts.yml");
         }
+        return used;
+    }
+
+    /// <summary>The names used but missing from <paramref name="exposition"/>, each with where it is used.</summary>
+    internal static List<string> MissingFrom(string exposition)
+    {
+        var exposed = ExposedName().Matches(exposition).Select(m => m.Groups[1].Value).ToHashSet();
+        // A histogram family without observations has its TYPE line but no _bucket/_sum/_count samples yet.
+        bool Exposed(string name) => exposed.Contains(name)
+            || new[] { "_bucket", "_sum", "_count" }.Any(suffix => name.EndsWith(suffix, StringComparison.Ordinal) && exposed.Contains(name[..^suffix.Length]));
+        return UsedMetricNames().Where(u => !Exposed(u.Key)).Select(u => $"{u.Key} (in {u.Value})").ToList();
+    }
+
+    [Fact]
+    public void Every_metric_used_by_dashboards_and_alerts_is_exported()
+    {
+        var used = UsedMetricNames();
+        int fromDashboards = used.Count(u => u.Value != "alerts.yml");
+        int fromRules = RuleExpressions().SelectMany(e => MetricName().Matches(e)).Select(m => m.Value).Distinct().Count();
         Assert.True(fromDashboards >= 15, $"only {fromDashboards} metric names found in dashboards/*.json; did the parsing break?");
-        Assert.True(fromRules.Count >= 6, $"only {fromRules.Count} metric names found in alerts.yml expressions; did the parsing break?");
-        var missing = used.Where(u => !exposed.Contains(u.Key)).Select(u => $"{u.Key} (in {u.Value})").ToList();
+        Assert.True(fromRules >= 6, $"only {fromRules} metric names found in alerts.yml expressions; did the parsing break?");
+        var missing = MissingFrom(DaemonMetricsFixture.Exercised().Registry.Scrape());
         Assert.True(missing.Count == 0, "used but not exported: " + string.Join(", ", missing));
     }
 

@@ -5,6 +5,11 @@ namespace NeuronGuard.Daemon.Tests.Metrics;
 /// <summary>The exact text of a small registry: HELP/TYPE once, escaping, ordering, cumulative buckets, number forms.</summary>
 public sealed class ExpositionGoldenTests
 {
+    /// <summary>Every registry's fold counter: HELP and TYPE are written even before a family has series.</summary>
+    private const string DroppedFamily =
+        "# HELP metrics_series_dropped_total Label combinations that arrived after their metric reached its series cap and were counted under label values \"other\" instead.\n" +
+        "# TYPE metrics_series_dropped_total counter\n";
+
     [Fact]
     public void Small_registry_writes_the_exact_text_format()
     {
@@ -50,9 +55,9 @@ public sealed class ExpositionGoldenTests
             app_states{kind="neg"} -Inf
             app_states{kind="small"} 0.001
             app_states{kind="whole"} 12345678901234
-
+            {{DROPPED}}
             """;
-        Assert.Equal(expected.Replace("\r\n", "\n", StringComparison.Ordinal), r.Scrape());
+        Assert.Equal(expected.Replace("\r\n", "\n", StringComparison.Ordinal).Replace("{{DROPPED}}", DroppedFamily, StringComparison.Ordinal), r.Scrape());
     }
 
     [Fact]
@@ -62,7 +67,7 @@ public sealed class ExpositionGoldenTests
         r.Counter("x_total", "X.").Inc(7);
         using var ms = new MemoryStream();
         r.WriteTo(ms);
-        Assert.Equal("# HELP x_total X.\n# TYPE x_total counter\nx_total 7\n", System.Text.Encoding.UTF8.GetString(ms.ToArray()));
+        Assert.Equal(DroppedFamily + "# HELP x_total X.\n# TYPE x_total counter\nx_total 7\n", System.Text.Encoding.UTF8.GetString(ms.ToArray()));
     }
 
     [Fact]

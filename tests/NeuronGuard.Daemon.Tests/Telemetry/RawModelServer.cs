@@ -67,13 +67,16 @@ public sealed class RawModelServer : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            throw new Xunit.Sdk.XunitException($"no {what} within {timeoutMs} ms; saw: {string.Join(" | ", Seen.Select(s => s.ToString()))}");
+            throw new Xunit.Sdk.XunitException($"no {what} within {timeoutMs} ms; saw: {Recent()}");
         }
         catch (ChannelClosedException)
         {
-            throw new Xunit.Sdk.XunitException($"the stream ended ({_call.GetStatus()}) before {what}; saw: {string.Join(" | ", Seen.Select(s => s.ToString()))}");
+            throw new Xunit.Sdk.XunitException($"the stream ended ({_call.GetStatus()}) before {what}; saw: {Recent()}");
         }
     }
+
+    /// <summary>The last few messages, for failure messages (a flood test sees tens of thousands).</summary>
+    private string Recent() => $"{Seen.Count} messages, the last: " + string.Join(" | ", Seen.TakeLast(5).Select(s => s.ToString()));
 
     public Task<DaemonMessage> ExpectErrorAsync(string requestId, StatusCode code) =>
         ExpectAsync(m => m.Error is { } e && e.RequestId == requestId && e.Code == (int)code, $"StreamError {code} for '{requestId}'");

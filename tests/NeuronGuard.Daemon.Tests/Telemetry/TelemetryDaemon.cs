@@ -36,7 +36,7 @@ public sealed class TelemetryDaemon : IAsyncLifetime
             DataDir = _dir,
             LogLevel = "Warning",
             Metrics = new MetricsOptions { Listen = "127.0.0.1:0" },
-            Telemetry = new() { VerdictQueueLimit = 64 },
+            Telemetry = new() { VerdictQueueLimit = 64, StreamQueueLimit = 2000 },
         });
         Channel = GrpcChannel.ForAddress(Daemon.Address);
         Fingerprint = Daemon.BuiltinHost!.Host.Info.Fingerprint;

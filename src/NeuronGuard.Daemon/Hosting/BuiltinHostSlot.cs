@@ -11,7 +11,7 @@ namespace NeuronGuard.Daemon.Hosting;
 /// but the host's Telemetry client can only connect once the listener is bound (its port may be 0), so the method is
 /// registered here and answers UNAVAILABLE until <see cref="StartAsync"/> has connected the host.
 /// </summary>
-internal sealed class BuiltinHostSlot(ModelHost model)
+internal sealed class BuiltinHostSlot(ModelHost model, string modelId)
 {
     private InferenceService? _service;
 
@@ -28,6 +28,7 @@ internal sealed class BuiltinHostSlot(ModelHost model)
             DaemonUrl = daemon.ToString(),
             Token = token,
             ServerId = $"builtin@{Environment.MachineName}",
+            ModelId = modelId,
         }, logger);
         await server.StartAsync(cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref _service, new InferenceService(server));

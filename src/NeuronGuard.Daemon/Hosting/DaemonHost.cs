@@ -164,7 +164,7 @@ public sealed class DaemonHost : IAsyncDisposable
         new ControlService(ctx).Register(registry);
         new CatalogsService(store).Register(registry);
         new BaselinesService(store).Register(registry);
-        var builtin = model is null ? null : new BuiltinHostSlot(model);
+        var builtin = model is null ? null : new BuiltinHostSlot(model, options.Model is null ? "fixture" : Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Model))));
         builtin?.Register(registry);
         app.UseGrpc(registry, new GrpcServerOptions
         {

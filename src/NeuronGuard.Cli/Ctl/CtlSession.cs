@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text;
 using Google.Protobuf;
-using NeuronGuard.Grpc;
 using NeuronGuard.Grpc.Client;
+using NeuronGuard.Grpc;
 
 namespace NeuronGuard.Cli.Ctl;
 

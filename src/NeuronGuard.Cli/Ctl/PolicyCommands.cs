@@ -1,5 +1,6 @@
 using System.CommandLine;
 using NeuronGuard.Api.V1;
+using NeuronGuard.Daemon.Control;
 
 namespace NeuronGuard.Cli.Ctl;
 

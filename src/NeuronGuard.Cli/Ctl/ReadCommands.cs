@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using NeuronGuard.Api.V1;
+using NeuronGuard.Daemon.Control;
 
 namespace NeuronGuard.Cli.Ctl;
 

@@ -125,7 +125,7 @@ public sealed partial class TelemetryModelServer
         {
             var tokenizer = _server.Host.Tokenizer;
             var stop = _options.StopTokens ?? tokenizer.EosIds;
-            var sampler = new HostSampler(_server.Host.Info.VocabSize, _options);
+            var sampler = new NeuronGuard.Inference.Generation.Sampler(_server.Host.Info.VocabSize, _options);
             var tokens = new List<HostedToken>();
             string finish = "max_tokens";
             bool reprefilled = false;

@@ -6,7 +6,7 @@ namespace NeuronGuard.Inference.Generation;
 /// Greedy or temperature / top-k / top-p sampling with a seeded generator (System.Random with a seed is
 /// deterministic across runs and platforms). Buffers are allocated once per vocabulary.
 /// </summary>
-internal sealed class Sampler
+public sealed class Sampler
 {
     private readonly float[] _probs;   // (vocab) probabilities after temperature
     private readonly float[] _keys;    // (vocab) negated probabilities, sort keys

@@ -136,6 +136,16 @@ public sealed class DaemonAuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Telemetry_RejectedBeforeTheFirstMessage_ClientSeesTheStatusWithoutWriting()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var call = _channel.AsyncDuplexStreamingCall(TelemetryService.StreamMethod, new CallOptions(CancellationToken: cts.Token));
+        // Nothing written and the request stream left open: the server must still get the call and answer it.
+        var e = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(cts.Token));
+        Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
+    }
+
+    [Fact]
     public async Task BuiltinHost_WithIngestToken_ConnectsAndIsMonitored()
     {
         var result = await _host.BuiltinHost!.GenerateAsync(" the cat", new Inference.GenerationOptions { MaxNewTokens = 2 });

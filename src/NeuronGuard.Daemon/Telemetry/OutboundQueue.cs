@@ -16,14 +16,15 @@ internal sealed class OutboundQueue(int verdictLimit, int hardLimit)
     public ChannelReader<Outbound> Reader => _channel.Reader;
 
     /// <summary>False when the queue is over its verdict limit: the verdict was dropped.</summary>
-    public bool TryEnqueueVerdict(DaemonMessage message, long receivedTimestamp)
+    /// <param name="recycle">The message may be reused once written (nothing else holds it).</param>
+    public bool TryEnqueueVerdict(DaemonMessage message, long receivedTimestamp, bool recycle)
     {
         if (Volatile.Read(ref _count) >= verdictLimit)
         {
             return false;
         }
         Interlocked.Increment(ref _count);
-        return _channel.Writer.TryWrite(new Outbound(message, receivedTimestamp));
+        return _channel.Writer.TryWrite(new Outbound(message, receivedTimestamp, recycle));
     }
 
     /// <summary>False when the queue is over its hard limit: the model server is not reading and the stream must end.</summary>
@@ -34,7 +35,7 @@ internal sealed class OutboundQueue(int verdictLimit, int hardLimit)
             Interlocked.Decrement(ref _count);
             return false;
         }
-        return _channel.Writer.TryWrite(new Outbound(message, 0));
+        return _channel.Writer.TryWrite(new Outbound(message, 0, false));
     }
 
     public void Dequeued() => Interlocked.Decrement(ref _count);
@@ -42,5 +43,8 @@ internal sealed class OutboundQueue(int verdictLimit, int hardLimit)
     public void Complete() => _channel.Writer.TryComplete();
 }
 
-/// <summary>A queued message; <see cref="ReceivedTimestamp"/> is the Stopwatch time its frame arrived (verdicts only).</summary>
-internal readonly record struct Outbound(DaemonMessage Message, long ReceivedTimestamp);
+/// <summary>
+/// A queued message; <see cref="ReceivedTimestamp"/> is the Stopwatch time its frame arrived (verdicts only);
+/// <see cref="Recycle"/> marks a per-frame verdict the writer hands back to the session's pool after writing it.
+/// </summary>
+internal readonly record struct Outbound(DaemonMessage Message, long ReceivedTimestamp, bool Recycle);

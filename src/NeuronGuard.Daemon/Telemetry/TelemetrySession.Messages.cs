@@ -158,7 +158,11 @@ public sealed partial class TelemetrySession
             w.Metrics.Observe(lastRow[w.Slot]);
         }
         bool newlyFlagged = CheckFlags(request, scorer);
-        var verdict = BuildVerdict(request, scorer, final: false);
+        // Per-frame verdicts come from a pool and go back to it once written, unless something else keeps a
+        // reference (the flag log, a watcher). Top neurons ride on the verdict where a detector first flags.
+        bool shared = newlyFlagged || _ctx.Feed.HasWatchers;
+        var message = shared || !_verdictPool.TryDequeue(out var pooled) ? new DaemonMessage { Verdict = new Verdict() } : pooled;
+        var verdict = FillVerdict(message.Verdict, request, scorer, final: false, withTopNeurons: newlyFlagged);
         if (newlyFlagged)
         {
             OnFirstFlags(request, verdict);
@@ -167,7 +171,7 @@ public sealed partial class TelemetrySession
         {
             _ctx.Feed.Publish(ServerId!, request.Tenant, verdict);
         }
-        SendVerdict(new DaemonMessage { Verdict = verdict }, received);
+        SendVerdict(message, received, recycle: !shared);
     }
 
     private void RejectFrame(Activations frame, LiveRequest request, FrameStatus status, ReadOnlySpan<float> values)
@@ -215,7 +219,7 @@ public sealed partial class TelemetrySession
         var metrics = _ctx.Metrics.ForTenant(request.Tenant);
         if (request.Scorer is { } scorer)
         {
-            var verdict = BuildVerdict(request, scorer, final: true);
+            var verdict = FillVerdict(new Verdict(), request, scorer, final: true, withTopNeurons: true);
             foreach (var s in verdict.Scores)
             {
                 metrics.Score(DetectorLabel(s.Detector), s.Score);

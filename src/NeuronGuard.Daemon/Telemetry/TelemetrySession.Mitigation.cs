@@ -57,30 +57,55 @@ public sealed partial class TelemetrySession
         _ctx.Flags.Add(flagged);
     }
 
-    private Verdict BuildVerdict(LiveRequest request, RequestScorer scorer, bool final)
+    /// <summary>
+    /// Writes the scorer's state into <paramref name="verdict"/> (new or recycled: its DetectorScore objects are reused).
+    /// Top neurons are read only when asked: the first flagging frame and the final verdict carry them.
+    /// </summary>
+    private Verdict FillVerdict(Verdict verdict, LiveRequest request, RequestScorer scorer, bool final, bool withTopNeurons)
     {
-        var verdict = new Verdict { RequestId = request.Id, Step = (uint)Math.Max(0, scorer.NextStep - 1), Final = final };
+        verdict.RequestId = request.Id;
+        verdict.Step = (uint)Math.Max(0, scorer.NextStep - 1);
+        verdict.Final = final;
+        verdict.Flagged = false;
+        verdict.TopNeurons.Clear();
         var results = scorer.Results;
         var detectors = request.Plan.Plan!.Detectors;
+        if (verdict.Scores.Count != results.Length)
+        {
+            verdict.Scores.Clear();
+            for (int i = 0; i < results.Length; i++)
+            {
+                verdict.Scores.Add(new DetectorScore());
+            }
+        }
         for (int i = 0; i < results.Length; i++)
         {
             var r = results[i];
-            verdict.Scores.Add(new DetectorScore { Detector = ToProto(r.Kind), Score = r.Score, Threshold = r.Threshold, Flagged = r.Flag });
-            if (r.Flag)
+            var score = verdict.Scores[i];
+            score.Detector = ToProto(r.Kind);
+            score.Score = r.Score;
+            score.Threshold = r.Threshold;
+            score.Flagged = r.Flag;
+            if (!r.Flag)
             {
-                verdict.Flagged = true;
-                var top = scorer.TopNeurons(i);
-                int n = Math.Min(top.Length, _ctx.Telemetry.TopNeuronsPerVerdict);
-                for (int k = 0; k < n; k++)
+                continue;
+            }
+            verdict.Flagged = true;
+            if (!withTopNeurons)
+            {
+                continue;
+            }
+            var top = scorer.TopNeurons(i);
+            int n = Math.Min(top.Length, _ctx.Telemetry.TopNeuronsPerVerdict);
+            for (int k = 0; k < n; k++)
+            {
+                verdict.TopNeurons.Add(new Api.V1.NeuronContribution
                 {
-                    verdict.TopNeurons.Add(new Api.V1.NeuronContribution
-                    {
-                        Slot = (uint)top[k].Slot,
-                        Neuron = new NeuronRef { Layer = (uint)top[k].Neuron.Layer, Index = (uint)top[k].Neuron.Index },
-                        Set = detectors[i].Set?.Name ?? "",
-                        Contribution = top[k].Value,
-                    });
-                }
+                    Slot = (uint)top[k].Slot,
+                    Neuron = new NeuronRef { Layer = (uint)top[k].Neuron.Layer, Index = (uint)top[k].Neuron.Index },
+                    Set = detectors[i].Set?.Name ?? "",
+                    Contribution = top[k].Value,
+                });
             }
         }
         return verdict;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using NeuronGuard.Api.V1;
@@ -23,6 +24,8 @@ public sealed partial class TelemetrySession
     private readonly object _gate = new();
     private readonly Dictionary<string, LiveRequest> _requests = new(StringComparer.Ordinal);
     private readonly ILogger _log;
+    private const int VerdictPoolSize = 64;
+    private readonly ConcurrentQueue<DaemonMessage> _verdictPool = new();
     private float[] _values = new float[1024];
     private string? _fingerprint;
     private ModelPlan? _plan;
@@ -109,7 +112,8 @@ public sealed partial class TelemetrySession
     private async Task WriteLoopAsync(IServerStreamWriter<DaemonMessage> responses)
     {
         var reader = _out.Reader;
-        while (!_stopWriting && await reader.WaitToReadAsync(_call.CancellationToken).ConfigureAwait(false))
+        // No token: a cancelable wait allocates per wake-up; the queue is completed when the call ends.
+        while (!_stopWriting && await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             while (!_stopWriting && reader.TryRead(out var item))
             {
@@ -118,6 +122,10 @@ public sealed partial class TelemetrySession
                 if (item.ReceivedTimestamp != 0)
                 {
                     _ctx.Metrics.ObserveVerdictLatency(Stopwatch.GetElapsedTime(item.ReceivedTimestamp).TotalSeconds);
+                }
+                if (item.Recycle && _verdictPool.Count < VerdictPoolSize)
+                {
+                    _verdictPool.Enqueue(item.Message); // written: the transport no longer holds it
                 }
             }
         }
@@ -132,9 +140,9 @@ public sealed partial class TelemetrySession
         }
     }
 
-    private void SendVerdict(DaemonMessage message, long received)
+    private void SendVerdict(DaemonMessage message, long received, bool recycle)
     {
-        if (!_out.TryEnqueueVerdict(message, received))
+        if (!_out.TryEnqueueVerdict(message, received, recycle))
         {
             Interlocked.Increment(ref _dropped);
             _ctx.Metrics.DroppedMessage("verdict");

@@ -45,7 +45,8 @@ internal sealed class FrameReader<T> : IAsyncStreamReader<T>
         {
             return false;
         }
-        using var linked = cancellationToken.CanBeCanceled && _callToken.CanBeCanceled
+        // Linking allocates: skip it when the caller passes the call's own token (the usual case for handlers).
+        using var linked = cancellationToken.CanBeCanceled && _callToken.CanBeCanceled && cancellationToken != _callToken
             ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _callToken)
             : null;
         var token = linked?.Token ?? (cancellationToken.CanBeCanceled ? cancellationToken : _callToken);

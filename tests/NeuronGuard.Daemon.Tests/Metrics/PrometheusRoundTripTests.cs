@@ -1,20 +1,43 @@
 using System.Diagnostics;
-using System.Net;
 using System.Text.Json;
+using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Daemon.Metrics;
+using NeuronGuard.Daemon.Tests.Telemetry;
+using NeuronGuard.Grpc.Client;
 
 namespace NeuronGuard.Daemon.Tests.Metrics;
 
-/// <summary>A real Prometheus scrapes the metrics listener; the values come back through its HTTP query API.</summary>
+/// <summary>
+/// A real Prometheus scrapes the real daemon's metrics listener after real traffic (a model server's 41 requests of
+/// tenant "round-trip"); the value comes back through Prometheus's HTTP query API.
+/// </summary>
 public sealed class PrometheusRoundTripTests
 {
     [Fact]
-    public async Task Prometheus_scrapes_the_listener_and_answers_queries_with_our_values()
+    public async Task Prometheus_scrapes_the_daemon_and_answers_queries_with_its_values()
     {
         var prometheusBin = MetricsTestPaths.Require(MetricsTestPaths.Prometheus);
-        var metrics = DaemonMetricsFixture.Exercised();
-        metrics.ForTenant("round-trip").Frame(41, 41 * 8); // a value no other code path produces
-        await using var server = await MetricsServer.StartAsync(metrics.Registry, new IPEndPoint(IPAddress.Loopback, 0));
+        var data = Directory.CreateTempSubdirectory("ng-prom-daemon-");
+        await using var daemon = await DaemonHost.StartAsync(new DaemonOptions
+        {
+            Listen = "127.0.0.1:0", DataDir = data.FullName, Model = "none", LogLevel = "Warning",
+            Metrics = new MetricsOptions { Listen = "127.0.0.1:0" },
+        });
+        using (var channel = GrpcChannel.ForAddress(daemon.Address))
+        await using (var model = new RawModelServer(channel))
+        {
+            await model.HelloAsync("0123abcd", "round-trip-server");
+            for (int i = 0; i < 41; i++)
+            {
+                await model.StartAsync($"r{i}", "round-trip");
+                await model.EndAsync($"r{i}");
+            }
+            // The model has no catalog here, so a frame is answered with FAILED_PRECONDITION: once that answer is
+            // back, every message before it has been handled.
+            await model.StartAsync("probe", "other");
+            await model.FrameAsync("probe", 0, 1, [1f]);
+            await model.ExpectErrorAsync("probe", Grpc.StatusCode.FailedPrecondition);
+        }
 
         var dir = Directory.CreateTempSubdirectory("ng-prom-");
         int port = MetricsTestPaths.FreePort();
@@ -26,7 +49,7 @@ public sealed class PrometheusRoundTripTests
             scrape_configs:
               - job_name: neuronguard
                 static_configs:
-                  - targets: ["127.0.0.1:{server.Address.Port}"]
+                  - targets: ["127.0.0.1:{daemon.MetricsAddress!.Port}"]
             """);
         var psi = new ProcessStartInfo(prometheusBin,
             $"--config.file={config} --storage.tsdb.path={Path.Combine(dir.FullName, "data")} --web.listen-address=127.0.0.1:{port}")
@@ -44,7 +67,7 @@ public sealed class PrometheusRoundTripTests
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            var query = $"http://127.0.0.1:{port}/api/v1/query?query=" + Uri.EscapeDataString("neuronguard_steps_total{tenant=\"round-trip\"}");
+            var query = $"http://127.0.0.1:{port}/api/v1/query?query=" + Uri.EscapeDataString("neuronguard_requests_total{tenant=\"round-trip\",verdict=\"clean\"}");
             string? value = null;
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while (value is null && DateTime.UtcNow < deadline && !prometheus.HasExited)
@@ -64,7 +87,7 @@ public sealed class PrometheusRoundTripTests
                     // Prometheus not listening yet.
                 }
             }
-            Assert.True(value is not null, $"Prometheus returned no neuronguard_steps_total sample within 30 s (exited: {prometheus.HasExited}). Its log:\n{string.Join('\n', log)}");
+            Assert.True(value is not null, $"Prometheus returned no neuronguard_requests_total sample within 30 s (exited: {prometheus.HasExited}). Its log:\n{string.Join('\n', log)}");
             Assert.Equal("41", value);
 
             // The scrape itself is healthy for Prometheus.
@@ -89,6 +112,7 @@ public sealed class PrometheusRoundTripTests
                 await prometheus.WaitForExitAsync();
             }
             dir.Delete(recursive: true);
+            data.Delete(recursive: true);
         }
     }
 

@@ -30,6 +30,8 @@ public sealed class DaemonScrapeTests(TelemetryDaemon d)
         using var http = new HttpClient();
         string text = await http.GetStringAsync(d.Daemon.MetricsAddress);
 
+        var (code, lint) = MetricsTestPaths.Run(MetricsTestPaths.Require(MetricsTestPaths.Promtool), "check metrics", stdin: text);
+        Assert.True(code == 0 && lint.Trim().Length == 0, $"promtool check metrics on the daemon's scrape (exit {code}):\n{lint}");
         var missing = DashboardMetricNamesTests.MissingFrom(text);
         Assert.True(missing.Count == 0, "used by dashboards/alerts but absent from the daemon's scrape: " + string.Join(", ", missing));
         Assert.Contains("neuronguard_requests_total{tenant=\"scrape-tenant\",verdict=\"flagged\"} 1", text);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using NeuronGuard.Daemon.BuiltinHost;
 using NeuronGuard.Grpc;
@@ -29,8 +30,12 @@ internal static class HostCommand
         {
             command.Options.Add(o);
         }
-        command.SetAction(async (parse, ct) =>
+        command.SetAction(async (parse, invocationToken) =>
         {
+            // System.CommandLine cancels on Ctrl+C only; a sidecar is stopped with SIGTERM.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
+            using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+            var ct = stop.Token;
             IPEndPoint? endpoint = null;
             if (parse.GetValue(listen) is { } l && !IPEndPoint.TryParse(l, out endpoint))
             {

@@ -30,6 +30,8 @@ public sealed class DaemonContext
 
     public required VerdictFeed Feed { get; init; }
 
+    public required IntegrityWatch Integrity { get; init; }
+
     public required DaemonMetrics Metrics { get; init; }
 
     public required TimeProvider Time { get; init; }

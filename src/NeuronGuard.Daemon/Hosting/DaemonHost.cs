@@ -141,6 +141,7 @@ public sealed class DaemonHost : IAsyncDisposable
             Sessions = new SessionRegistry(),
             Flags = new FlagLog(options.Telemetry.FlagLogSize),
             Feed = new VerdictFeed(options.Telemetry.WatchQueueSize),
+            Integrity = new IntegrityWatch(metrics),
             Metrics = metrics,
             Time = TimeProvider.System,
             Logging = logging,

@@ -229,10 +229,29 @@ public sealed partial class TelemetrySession
                 _ctx.Feed.Publish(ServerId!, request.Tenant, verdict);
             }
             Send(new DaemonMessage { Verdict = verdict });
+            ObserveIntegrity(request);
             scorer.Dispose();
         }
         metrics.RequestEnded(request.Aborted ? "aborted" : request.AnyFlagged ? "flagged" : "clean");
         _ctx.Metrics.ActiveRequests(-1);
+    }
+
+    /// <summary>Feeds the cross-request integrity alarm with this request's outcome, per safety set.</summary>
+    private void ObserveIntegrity(LiveRequest request)
+    {
+        var plan = request.Plan.Plan!;
+        if (request.Scorer!.NextStep < plan.Options.IntegrityMinSteps)
+        {
+            return; // too short for the detector to judge: neither evidence for nor against
+        }
+        var detectors = plan.Detectors;
+        for (int i = 0; i < detectors.Count; i++)
+        {
+            if (detectors[i].Kind == Engine.Detectors.DetectorKind.Integrity)
+            {
+                _ctx.Integrity.Observe(detectors[i].Set?.Name ?? "", request.Flagged[i]);
+            }
+        }
     }
 
     private Welcome Welcome(ModelPlan plan)

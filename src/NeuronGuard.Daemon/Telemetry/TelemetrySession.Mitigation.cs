@@ -28,10 +28,6 @@ public sealed partial class TelemetrySession
                 newly = true;
                 var spec = request.Plan.Plan!.Detectors[i];
                 _ctx.Metrics.ForTenant(request.Tenant).Flagged(DetectorLabel(spec.Kind), spec.Set?.Name ?? "");
-                if (spec.Kind == DetectorKind.Integrity)
-                {
-                    _ctx.Metrics.IntegrityAlarm(spec.Set?.Name ?? "", true);
-                }
             }
         }
         if (newly)

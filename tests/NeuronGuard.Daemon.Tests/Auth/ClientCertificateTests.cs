@@ -45,6 +45,28 @@ public sealed class ClientCertificateTests : IDisposable
     }
 
     [Fact]
+    public async Task Daemon_TlsClientCaSettings_RequireACertificateFromTheCa()
+    {
+        using var ca = CreateCa("CN=NeuronGuard Daemon CA");
+        using var serverCert = Issue(ca, "CN=localhost", serverAuth: true);
+        using var clientCert = Issue(ca, "CN=vllm-b", serverAuth: false);
+        string caPem = Path.Combine(_dir, "daemon-ca.pem"), certPem = Path.Combine(_dir, "server.pem"), keyPem = Path.Combine(_dir, "server.key");
+        await File.WriteAllTextAsync(caPem, ca.ExportCertificatePem());
+        await File.WriteAllTextAsync(certPem, serverCert.ExportCertificatePem());
+        await File.WriteAllTextAsync(keyPem, serverCert.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        await using var daemon = await Hosting.DaemonHost.StartAsync(new DaemonOptions
+        {
+            Listen = "127.0.0.1:0", DataDir = Path.Combine(_dir, "data"), Model = "none", LogLevel = "Warning",
+            Metrics = new NeuronGuard.Daemon.Metrics.MetricsOptions { Listen = "" },
+            TlsCertificate = certPem, TlsKey = keyPem, TlsClientCa = caPem, TlsRequireClientCertificate = true,
+        });
+        Assert.Equal("https", daemon.Address.Scheme);
+        Assert.Equal(ServingStatus.Serving, await CheckAsync(daemon.Address.Port, clientCert));
+        var none = await Assert.ThrowsAsync<RpcException>(() => CheckAsync(daemon.Address.Port, null));
+        Assert.NotEqual(StatusCode.OK, none.StatusCode);
+    }
+
+    [Fact]
     public void Validate_OnlyTheConfiguredCa()
     {
         using var ca = CreateCa("CN=CA one");

@@ -21,6 +21,10 @@ namespace NeuronGuard.Bench.Live;
 /// catalog and, where the slot count matters, on a synthetic 1,000-slot catalog. Writes bench/results/live.md.
 /// Options: --seconds N (measured seconds per latency/throughput point, default 3), --rounds N (decode rounds,
 /// default 8), --prompts N (decode prompts per round, default 8), --repeats N (policy changes, default 100).
+/// Measure 5 repeats the decode comparison on a realistically sized random-weight model (<see cref="SizedModelDecode"/>):
+/// --sized-model gpt2-small|llama-100m|none (default gpt2-small), --sized-prompts N (default 3), --sized-tokens N
+/// (new tokens per request, default 32), --sized-rounds N (default 3), --sized-calibration N (benign texts, default 24);
+/// --sized-only skips measures 1–4 (for iterating on measure 5; the report then lacks them).
 /// </summary>
 internal sealed class LiveBenchmark : IBenchmark
 {
@@ -39,6 +43,12 @@ internal sealed class LiveBenchmark : IBenchmark
         int rounds = Arg(args, "--rounds", 8);
         int promptCount = Arg(args, "--prompts", 8);
         int repeats = Arg(args, "--repeats", 100);
+        string sizedModel = StringArg(args, "--sized-model", "gpt2-small");
+        int sizedPrompts = Arg(args, "--sized-prompts", 3);
+        int sizedTokens = Arg(args, "--sized-tokens", 32);
+        int sizedRounds = Arg(args, "--sized-rounds", 3);
+        int sizedCalibration = Arg(args, "--sized-calibration", 24);
+        bool sizedOnly = args.Contains("--sized-only");
         var warmup = TimeSpan.FromSeconds(1);
         string dataDir = Path.Combine(Path.GetTempPath(), "neuronguard-live-" + Guid.NewGuid().ToString("N"));
         var clock = Stopwatch.StartNew();
@@ -56,57 +66,70 @@ internal sealed class LiveBenchmark : IBenchmark
             var ctx = daemon.Context;
             string fixtureFp = builtin.Host.Info.Fingerprint;
             var fixturePlan = ctx.Plans.Get(fixtureFp).Plan ?? throw new InvalidOperationException($"the fixture has no monitor plan: {ctx.Plans.Get(fixtureFp).Problem}");
-            Console.WriteLine($"daemon at {daemon.Address}; fixture {fixtureFp} with {fixturePlan.Slots.Count} slots; putting a {WideSlots}-slot catalog …");
-            var widePlan = await WideCatalog.PutAsync(ctx, WideFingerprint, WideSlots, cancellationToken);
-            var targets = new (string Fp, LiveFrames Frames)[]
+            if (!sizedOnly)
             {
-                (fixtureFp, LiveFrames.For(fixturePlan, 64)),
-                (WideFingerprint, LiveFrames.For(widePlan, 64)),
-            };
+                Console.WriteLine($"daemon at {daemon.Address}; fixture {fixtureFp} with {fixturePlan.Slots.Count} slots; putting a {WideSlots}-slot catalog …");
+                var widePlan = await WideCatalog.PutAsync(ctx, WideFingerprint, WideSlots, cancellationToken);
+                var targets = new (string Fp, LiveFrames Frames)[]
+                {
+                    (fixtureFp, LiveFrames.For(fixturePlan, 64)),
+                    (WideFingerprint, LiveFrames.For(widePlan, 64)),
+                };
 
-            // Back to back (closed loop), then paced at one frame per stream every 4 ms (a decode step rate).
-            var pace = TimeSpan.FromMilliseconds(4);
-            var points = new List<(string Fp, LiveFrames Frames, int Streams, TimeSpan? Pace)>();
-            foreach (var (fp, frames) in targets)
-            {
-                points.AddRange(new[] { 1, 16, 64 }.Select(n => (fp, frames, n, (TimeSpan?)null)));
-                points.AddRange(new[] { 16, 64 }.Select(n => (fp, frames, n, (TimeSpan?)pace)));
+                // Back to back (closed loop), then paced at one frame per stream every 4 ms (a decode step rate).
+                var pace = TimeSpan.FromMilliseconds(4);
+                var points = new List<(string Fp, LiveFrames Frames, int Streams, TimeSpan? Pace)>();
+                foreach (var (fp, frames) in targets)
+                {
+                    points.AddRange(new[] { 1, 16, 64 }.Select(n => (fp, frames, n, (TimeSpan?)null)));
+                    points.AddRange(new[] { 16, 64 }.Select(n => (fp, frames, n, (TimeSpan?)pace)));
+                }
+                foreach (var (fp, frames, n, paced) in points)
+                {
+                    Console.WriteLine($"verdict latency: {frames.Slots} slots, {n} streams, {(paced is null ? "back to back" : $"one frame per {paced.Value.TotalMilliseconds} ms")} …");
+                    var r = await VerdictLatency.RunAsync(daemon.Address, fp, ctx.Metrics, frames, n, paced, warmup, seconds, cancellationToken);
+                    report.Latency.Add(r);
+                    Console.WriteLine($"  p50 {r.P50Ms:0.000} ms, p99 {r.P99Ms:0.000} ms, p99.9 {r.P999Ms:0.000} ms ({r.Frames} frames, {r.Errors} errors)");
+                }
+
+                var ingest = new (string Fp, LiveFrames Frames, int Streams, int Window)[]
+                {
+                    (fixtureFp, targets[0].Frames, 16, 128),
+                    (WideFingerprint, targets[1].Frames, 16, 128),
+                    (WideFingerprint, LiveFrames.For(widePlan, 8, stepsPerFrame: 16), 16, 32),
+                };
+                foreach (var (fp, frames, streams, window) in ingest)
+                {
+                    Console.WriteLine($"ingest: {frames.Slots} slots × {frames.StepsPerFrame} steps per frame, {streams} streams, window {window} …");
+                    var r = await IngestThroughput.RunAsync(daemon.Address, fp, frames, streams, window, warmup, seconds, cancellationToken);
+                    report.Ingest.Add(r);
+                    Console.WriteLine($"  {r.ValuesPerSecond:N0} values/s ({r.FramesPerSecond:N0} frames/s, {r.Errors} errors)");
+                }
+
+                Console.WriteLine($"policy propagation: 64 streams, {repeats} changes …");
+                report.Propagation = await PolicyPropagation.RunAsync(daemon.Address, fixtureFp, ctx, 64, repeats, cancellationToken);
+                Console.WriteLine($"  p50 {report.Propagation.P50Ms:0.00} ms, p99 {report.Propagation.P99Ms:0.00} ms");
+
+                report.PropagationTmpfs = await PropagationOnTmpfsAsync(repeats, cancellationToken);
+                if (report.PropagationTmpfs is { } t)
+                {
+                    Console.WriteLine($"  on tmpfs: p50 {t.P50Ms:0.00} ms, p99 {t.P99Ms:0.00} ms");
+                }
+
+                report.Decode = await DecodeAsync(daemon, builtin, fixturePlan, dataDir, rounds, promptCount, cancellationToken);
+                report.DecodePrompts = promptCount;
+                report.DecodeRounds = rounds;
             }
-            foreach (var (fp, frames, n, paced) in points)
+
+            if (sizedModel != "none")
             {
-                Console.WriteLine($"verdict latency: {frames.Slots} slots, {n} streams, {(paced is null ? "back to back" : $"one frame per {paced.Value.TotalMilliseconds} ms")} …");
-                var r = await VerdictLatency.RunAsync(daemon.Address, fp, ctx.Metrics, frames, n, paced, warmup, seconds, cancellationToken);
-                report.Latency.Add(r);
-                Console.WriteLine($"  p50 {r.P50Ms:0.000} ms, p99 {r.P99Ms:0.000} ms, p99.9 {r.P999Ms:0.000} ms ({r.Frames} frames, {r.Errors} errors)");
+                var truth = FixtureTruth.Load(Path.Combine(FixtureBootstrap.EnsureModel(dataDir), FixtureTruth.FileName));
+                var texts = FixturePrompts.Generate(truth, new PromptCounts
+                {
+                    DiscoveryPositive = 0, DiscoveryBenign = 0, CalibrationBenign = sizedCalibration + sizedPrompts, HeldOutPositive = 0, HeldOutBenign = 0,
+                }).Calibration;
+                report.Sized = await SizedModelDecode.RunAsync(daemon, sizedModel, texts, sizedCalibration, sizedPrompts, sizedTokens, sizedRounds, cancellationToken);
             }
-
-            var ingest = new (string Fp, LiveFrames Frames, int Streams, int Window)[]
-            {
-                (fixtureFp, targets[0].Frames, 16, 128),
-                (WideFingerprint, targets[1].Frames, 16, 128),
-                (WideFingerprint, LiveFrames.For(widePlan, 8, stepsPerFrame: 16), 16, 32),
-            };
-            foreach (var (fp, frames, streams, window) in ingest)
-            {
-                Console.WriteLine($"ingest: {frames.Slots} slots × {frames.StepsPerFrame} steps per frame, {streams} streams, window {window} …");
-                var r = await IngestThroughput.RunAsync(daemon.Address, fp, frames, streams, window, warmup, seconds, cancellationToken);
-                report.Ingest.Add(r);
-                Console.WriteLine($"  {r.ValuesPerSecond:N0} values/s ({r.FramesPerSecond:N0} frames/s, {r.Errors} errors)");
-            }
-
-            Console.WriteLine($"policy propagation: 64 streams, {repeats} changes …");
-            report.Propagation = await PolicyPropagation.RunAsync(daemon.Address, fixtureFp, ctx, 64, repeats, cancellationToken);
-            Console.WriteLine($"  p50 {report.Propagation.P50Ms:0.00} ms, p99 {report.Propagation.P99Ms:0.00} ms");
-
-            report.PropagationTmpfs = await PropagationOnTmpfsAsync(repeats, cancellationToken);
-            if (report.PropagationTmpfs is { } t)
-            {
-                Console.WriteLine($"  on tmpfs: p50 {t.P50Ms:0.00} ms, p99 {t.P99Ms:0.00} ms");
-            }
-
-            report.Decode = await DecodeAsync(daemon, builtin, fixturePlan, dataDir, rounds, promptCount, cancellationToken);
-            report.DecodePrompts = promptCount;
-            report.DecodeRounds = rounds;
         }
         finally
         {
@@ -280,7 +303,7 @@ internal sealed class LiveBenchmark : IBenchmark
         return r.Tokens.Count;
     }
 
-    private static async Task<ulong> SetToxicityAlwaysAsync(Uri address, string tenant)
+    internal static async Task<ulong> SetToxicityAlwaysAsync(Uri address, string tenant)
     {
         using var channel = GrpcChannel.ForAddress(address);
         var response = await channel.AsyncUnaryCall(ControlMethods.SetMitigation, new SetMitigationRequest
@@ -289,6 +312,12 @@ internal sealed class LiveBenchmark : IBenchmark
             Reason = "live benchmark: decode with mitigation",
         });
         return response.Policy.Version;
+    }
+
+    private static string StringArg(string[] args, string name, string fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 
     private static int Arg(string[] args, string name, int fallback)

@@ -23,6 +23,9 @@ internal sealed class LiveReport
     public int DecodePrompts { get; set; }
     public int DecodeRounds { get; set; }
 
+    /// <summary>Measure 5, the decode comparison on a realistically sized model; null when skipped (--sized-model none).</summary>
+    public SizedModelDecode.Result? Sized { get; set; }
+
     private VerdictLatency.Result? At16(int slots, bool paced) => Latency.FirstOrDefault(r => r.Streams == 16 && r.Slots == slots && r.Pace.HasValue == paced);
 
     private DecodeThroughput.Row? Mode(string key) => Decode.FirstOrDefault(r => r.Key == key);
@@ -36,7 +39,11 @@ internal sealed class LiveReport
 
     private bool CostMet => Cost("lockstep") is { } c && c < MonitoringCostGoal;
 
-    public bool GoalsMet => LatencyMet(paced: false) && PropagationMet && CostMet;
+    /// <summary>Judged on the sized model's decode steps alone (prefill excluded), lockstep: what the goal is about.</summary>
+    private bool SizedCostMet => Sized?.StepCost("lockstep") is { } c && c < MonitoringCostGoal;
+
+    /// <summary>Every goal row, the fixture's decode row included, and the sized model's when it ran.</summary>
+    public bool GoalsMet => LatencyMet(paced: false) && PropagationMet && CostMet && (Sized is null || SizedCostMet);
 
     public string ToMarkdown()
     {
@@ -48,7 +55,7 @@ internal sealed class LiveReport
         md.AppendLine($"- Command: `{$"dotnet run --project bench/NeuronGuard.Bench -c Release -- live {string.Join(' ', Args)}".TrimEnd()}`");
         md.AppendLine(Inv($"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; wall time {WallSeconds:0} s."));
         md.AppendLine("- Setup: `DaemonHost.StartAsync` in this process (listener 127.0.0.1:0, cleartext HTTP/2, no tokens, embedded store in a temp folder, /metrics off, default Telemetry limits). Model-server streams are this repository's own gRPC client (`GrpcChannel`), one channel — one HTTP/2 connection — per stream, each with a reader task that timestamps daemon messages on arrival.");
-        md.AppendLine("- Catalogs: the planted fixture's (10 slots: toxicity, backdoor, safety; its calibrated baseline) and a synthetic one of 1,000 slots (4 sets × 250, N(0,1) baseline, thresholds 3) put into the store under a made-up fingerprint, as a realistically wide model would have. Frames sit near the benign means with a small wobble, so nothing is flagged: the daemon does its clean-request work (feed, all detectors, top neurons, verdict).");
+        md.AppendLine("- Catalogs: the planted fixture's (10 slots: toxicity, backdoor, safety; its calibrated baseline) and a synthetic one of 1,000 slots (4 sets × 250, N(0,1) baseline, thresholds 3) put into the store under a made-up fingerprint, as a realistically wide model would have. Frames sit near the benign means with a small wobble, so nothing is flagged: the daemon does its clean-request work (feed, all detectors, top neurons, verdict)." + (Sized is { } sz ? Inv($" Measure 5 adds a {sz.Slots}-slot catalog with a calibrated baseline for a random-weight {SizedName(sz)} (section 5).") : ""));
         md.AppendLine();
         md.AppendLine("## Goals");
         md.AppendLine();
@@ -59,7 +66,11 @@ internal sealed class LiveReport
         md.AppendLine(Inv($"| verdict latency p99 < {LatencyGoalMs} ms at 16 streams (loopback), frames back to back | {Ms(back?.P99Ms)} ms at 10 slots; {Ms(At16(1000, false)?.P99Ms)} ms at 1,000 slots | {YesNo(LatencyMet(false))} |"));
         md.AppendLine(Inv($"| … the same at a decode pace (one frame per stream every {paced?.Pace?.TotalMilliseconds} ms) | {Ms(paced?.P99Ms)} ms at 10 slots; {Ms(At16(1000, true)?.P99Ms)} ms at 1,000 slots | {YesNo(LatencyMet(true))} |"));
         md.AppendLine(Inv($"| policy propagation p99 < {PropagationGoalMs} ms to 64 streams | {Ms(Propagation?.P99Ms)} ms ({Propagation?.Repeats} changes) | {YesNo(PropagationMet)} |"));
-        md.AppendLine(Inv($"| monitoring costs < {MonitoringCostGoal * 100:0} % of decode throughput | lockstep: {Pct(Cost("lockstep"))}; with mitigation: {Pct(Cost("lockstep+mitigation"))}; `Lockstep = false`: {Pct(Cost("free"))}; hooks alone (no daemon): {Pct(Cost("hooks"))}; hooks with the gains: {Pct(Cost("hooks+gains"))} | {YesNo(CostMet)} (judged on the default, lockstep) |"));
+        md.AppendLine(Inv($"| monitoring costs < {MonitoringCostGoal * 100:0} % of decode throughput — planted fixture (4 layers, d = 128, {(Mode("off") is { } o ? 1e6 / o.TokensPerSecond : double.NaN):0} µs a token; measure 4) | lockstep: {Pct(Cost("lockstep"))}; with mitigation: {Pct(Cost("lockstep+mitigation"))}; `Lockstep = false`: {Pct(Cost("free"))}; hooks alone (no daemon): {Pct(Cost("hooks"))}; hooks with the gains: {Pct(Cost("hooks+gains"))} | {YesNo(CostMet)} (judged on the default, lockstep) |"));
+        if (Sized is { } z)
+        {
+            md.AppendLine(Inv($"| … the same on a {SizedName(z)} ({z.Info.Layers} layers, d = {z.Info.HiddenSize}, {z.Info.VocabSize:N0} vocab, random weights, {z.Slots} slots; {StepMsOf(z, "off")} ms a token; measure 5), decode steps without the prefill | lockstep: {Pct(z.StepCost("lockstep"))} ({StepMsOf(z, "off")} → {StepMsOf(z, "lockstep")} ms a token); with mitigation: {Pct(z.StepCost("lockstep+mitigation"))}; `Lockstep = false`: {Pct(z.StepCost("free"))}; with the prefill in the wall time, lockstep: {Pct(z.WallCost("lockstep"))} | {YesNo(SizedCostMet)} (judged on lockstep) |"));
+        }
         md.AppendLine();
 
         md.AppendLine("## 1. Verdict latency per frame");
@@ -127,13 +138,56 @@ internal sealed class LiveReport
         {
             double plainUs = 1e6 / off.TokensPerSecond, hooksUs = 1e6 / hooks.TokensPerSecond, lockUs = 1e6 / lockstep.TokensPerSecond, freeUs = 1e6 / free.TokensPerSecond;
             double gainsUs = Mode("hooks+gains") is { } hg ? 1e6 / hg.TokensPerSecond : hooksUs;
-            md.AppendLine(Inv($"Why the decode goal is missed: the fixture's whole forward pass is only ~{plainUs:0} µs per token, while one monitored step costs a fixed ~{lockUs - plainUs:0} µs of CPU on these 2 shared cores (frame encode, HTTP/2 write and read on both sides, scoring, verdict encode/decode, thread-pool hops; with lockstep the step also waits for it). Without lockstep the wait goes but the CPU work stays on the same 2 cores, so the saving is small. The same ~{lockUs - plainUs:0} µs is {(lockUs - plainUs) / 10_000 * 100:0.0} % of a 10 ms decode step, which is where real models on real servers are. Inside the model, the host's hooks alone cost {hooksUs - plainUs:+0;-0} µs per token and applying the toxicity gains {gainsUs - hooksUs:+0;-0} µs more; differences under ~10 % between the local modes are within this machine's noise."));
+            md.AppendLine(Inv($"Why the decode goal is missed: the fixture's whole forward pass is only ~{plainUs:0} µs per token, while one monitored step costs a fixed ~{lockUs - plainUs:0} µs of CPU on these 2 shared cores (frame encode, HTTP/2 write and read on both sides, scoring, verdict encode/decode, thread-pool hops; with lockstep the step also waits for it). Without lockstep the wait goes but the CPU work stays on the same 2 cores, so the saving is small. The same ~{lockUs - plainUs:0} µs is {(lockUs - plainUs) / 10_000 * 100:0.0} % of a 10 ms decode step, which is where real models on real servers are. Inside the model, the host's hooks alone cost {hooksUs - plainUs:+0;-0} µs per token and applying the toxicity gains {gainsUs - hooksUs:+0;-0} µs more; differences under ~10 % between the local modes are within this machine's noise.{(Sized is null ? "" : " Measure 5 (section 5) runs the same comparison on a GPT-2-small-sized model.")}"));
             md.AppendLine();
             md.AppendLine(Inv($"Per token: {plainUs:0} µs plain, {hooksUs:0} µs with the host's hooks alone ({hooksUs - plainUs:+0;-0} µs), {lockUs:0} µs monitored in lockstep ({lockUs - plainUs:+0;-0} µs: capture, frame encode, loopback gRPC write, daemon scoring, verdict back, thread hops), {freeUs:0} µs without lockstep ({freeUs - plainUs:+0;-0} µs)."));
             md.AppendLine();
         }
+        if (Sized is { } sized)
+        {
+            AppendSized(md, sized);
+        }
         return md.ToString();
     }
+
+    private void AppendSized(StringBuilder md, SizedModelDecode.Result z)
+    {
+        md.AppendLine($"## 5. Decode on a {SizedName(z)}");
+        md.AppendLine();
+        double gib = z.WeightBytes / (1024.0 * 1024 * 1024);
+        string flags = string.Join("; ", z.Rows.Where(r => r.Monitored).Select(r => $"{r.Key}: {(r.Stats.FlaggedBy.Count == 0 ? "none" : string.Join(", ", r.Stats.FlaggedBy.Select(f => $"{f.Key} {f.Value:N0}")))}"));
+        md.AppendLine(Inv($"Measure 4 again where the forward pass is as heavy as a small real model's. Model: `FixtureMaker.WriteRandom(dir, RandomModelShape.{(z.ShapeName == "gpt2-small" ? "Gpt2Small" : "Llama100M")}, seed: 1)` — {z.Info.Architecture}, {z.Info.Layers} layers, d = {z.Info.HiddenSize}, {z.Info.Heads} heads, {z.Info.MlpNeurons:N0} MLP neurons per layer, {z.Info.VocabSize:N0}-token vocabulary (byte-level tokenizer), random F32 weights ({gib:0.00} GiB), fingerprint {z.Info.Fingerprint[..12]}…; {(z.Reused ? $"reused from an earlier run's temp folder" : $"written to a temp folder in {z.PrepareSeconds:0.0} s")}, loaded with `ModelHost.Load` ({z.Threads} threads = `Environment.ProcessorCount`). Catalog: 4 sets (toxicity, safety, backdoor, custom) × 64 neurons spread over all {z.Info.Layers} layers at seeded random indices = {z.Slots} slots, put and activated in the daemon's store under the model's real fingerprint. Baseline: `Calibrator.Run` on {z.CalibrationTexts} short benign texts (the first 3 words of fixture benign prompts; 30 % held out for the thresholds), each decoding {z.NewTokens} greedy steps like a measured request (`CalibrateOptions.DecodeSteps`; with the default 4 the running maxima of 32-token requests flagged most of them), in {z.CalibrationSeconds:0.0} s; thresholds {string.Join(", ", z.Thresholds.Select(d => $"{d.Name} {d.Threshold:0.###}"))}."));
+        md.AppendLine();
+        md.AppendLine(Inv($"Modes interleaved request by request (every prompt runs in each mode in turn, the order rotated per prompt and per round; measure 4 rotates whole blocks of prompts per round, which at this speed would last seconds each), one request at a time: {z.Prompts} prompts (3 words, {z.MeanPromptTokens:0.#} tokens on average) × {z.NewTokens} new tokens (stop tokens disabled) × {z.Rounds} rounds, after one warm-up request per mode; {z.MeasureSeconds:0} s measured. \"off\" is a plain `InferenceSession` (no hooks); the monitored modes are two `TelemetryModelServer`s on the same `ModelHost` connected to the daemon (one lockstep, one with `Lockstep = false`), the mitigated one under a tenant-scoped toxicity `always` (AurA, strength 1) set with Control.SetMitigation. One session per mode (the model servers pool theirs). *Per decode step* is timed from each request's first generated token to its last (tokens − 1 forward passes, each with its capture, its frame and, in lockstep, the wait for its verdict), so the prefill does not dilute the cost: *all steps* is their total time / their count (the goal is judged on it), *median request* the median over the mode's requests of each one's ms per step (a burst of load during one request does not move it). Tokens/s with the prefill is generated tokens / wall time per request, the definition of measure 4; the round columns (a mode's requests of one round) are in it."));
+        md.AppendLine();
+        md.AppendLine("| mode | requests | tokens | ms per decode step, all steps | cost vs off | ms per decode step, median request | cost vs off | tokens/s with the prefill | cost vs off | slowest round | fastest round | flagged tokens | verdict timeouts | tokens attenuated | unmonitored requests |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var r in z.Rows)
+        {
+            string stat(long v) => r.Monitored ? v.ToString("N0", CultureInfo.InvariantCulture) : "—";
+            string cost(double? c) => r.Key == "off" ? "—" : Pct(c);
+            md.AppendLine(Inv($"| {r.Label} | {r.Stats.Requests} | {r.Tokens:N0} | {SizedModelDecode.Result.StepMs(r):0.00} | {cost(z.StepCost(r.Key))} | {SizedModelDecode.Result.MedianStepMs(r):0.00} | {cost(z.MedianStepCost(r.Key))} | {r.TokensPerSecond:0.0} | {cost(z.WallCost(r.Key))} | {r.SlowestRound:0.0} | {r.FastestRound:0.0} | {stat(r.Stats.FlaggedTokens)} | {stat(r.Stats.VerdictTimeouts)} | {stat(r.Stats.AttenuatedTokens)} | {stat(r.Stats.Unmonitored)} |"));
+        }
+        md.AppendLine();
+        md.AppendLine(Inv($"Flagged tokens by detector — {flags}. A flag costs the daemon one top-neuron ranking at the request's first flag and nothing more per step, so it barely moves these numbers; it shows how well {z.CalibrationTexts} calibration texts place a 1 % threshold (the toxicity score is a running maximum, so a request flagged once stays flagged; greedy decoding is deterministic, so the same prompts flag in every round{(z.Mode("lockstep+mitigation") is { } mit && mit.Stats.FlaggedBy.ContainsKey("Backdoor") ? "; the backdoor flags under mitigation come from the gains changing downstream activations" : "")})."));
+        md.AppendLine();
+        if (z.Mode("off") is { } off && z.Mode("lockstep") is { } lockstep)
+        {
+            double plain = SizedModelDecode.Result.StepMs(off), on = SizedModelDecode.Result.StepMs(lockstep);
+            md.Append(Inv($"Per decode step: {plain:0.00} ms plain, {on:0.00} ms monitored in lockstep ({(on - plain) * 1000:+0;-0} µs). "));
+            if (Mode("off") is { } fOff && Mode("lockstep") is { } fOn)
+            {
+                double roundTripMs = 1e3 / fOn.TokensPerSecond - 1e3 / fOff.TokensPerSecond;
+                md.Append(Inv($"The fixed per-step monitoring work measured on the fixture in this run (~{roundTripMs * 1000:0} µs, measure 4) is {roundTripMs / plain * 100:0.0} % of this model's {plain:0.0} ms step. "));
+            }
+            md.AppendLine(Inv($"Whatever a monitored mode shows beyond that is either the load of the shared 2 cores (compare the slowest and fastest rounds of the plain session: one request moves by tens of percent) or work that grows with the model and not with the slots (the model server copies the 50,257 logits after every step and runs its step loop as a thread-pool task beside the model's matmul threads and the daemon, on the same 2 cores); {z.Prompts * z.Rounds} requests per mode do not separate the two. Rerun with more rounds (`--sized-rounds 10`, about 2.5 min) or on an idle machine to narrow it."));
+            md.AppendLine();
+        }
+    }
+
+    private static string SizedName(SizedModelDecode.Result z) => z.ShapeName == "gpt2-small" ? "GPT-2-small-sized model" : "~100M-parameter Llama-shaped model";
+
+    private static string StepMsOf(SizedModelDecode.Result z, string key) => z.Mode(key) is { } r ? SizedModelDecode.Result.StepMs(r).ToString("0.00", CultureInfo.InvariantCulture) : "—";
 
     public static string LoadAverage()
     {

@@ -38,6 +38,17 @@ internal static class WideCatalog
             Slots = layout.Slots.Select(n => new SlotBaseline(n, 0f, 1f, 1f, -3f, 3f, Enumerable.Repeat((ushort)2048, 32).ToArray())).ToArray(),
             Detectors = DetectorSpec.For(layout).Select(d => new DetectorCalibration(d.Name, 3f, [])).ToArray(),
         };
+        return await ActivateAsync(ctx, catalog, baseline, ct);
+    }
+
+    /// <summary>
+    /// Puts <paramref name="catalog"/> and <paramref name="baseline"/> (same version) into the daemon's store, activates
+    /// both and waits until the daemon has built their monitor plan, so a stream's Hello afterwards gets its slots.
+    /// </summary>
+    public static async Task<MonitorPlan> ActivateAsync(DaemonContext ctx, Catalog catalog, Baseline baseline, CancellationToken ct)
+    {
+        string fingerprint = catalog.Model.Fingerprint;
+        string version = catalog.Version;
         await ctx.Store.PutRecordAsync(RecordKind.Catalog, fingerprint, version, Catalog.CurrentFormat, CatalogJson.Serialize(catalog), Actor, ct);
         await ctx.Store.PutRecordAsync(RecordKind.Baseline, fingerprint, version, BaselineFormat.Version, BaselineFormat.Write(baseline), Actor, ct);
         await ctx.Store.ActivateAsync(RecordKind.Catalog, fingerprint, version, Actor, ct);
@@ -52,7 +63,7 @@ internal static class WideCatalog
             }
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"the daemon did not pick up the synthetic {slots}-slot catalog within 30 s: {plan.Problem ?? "no plan"}.");
+                throw new TimeoutException($"the daemon did not pick up catalog '{version}' for model {fingerprint} within 30 s: {plan.Problem ?? "no plan"}.");
             }
             await Task.Delay(20, ct);
         }

@@ -21,8 +21,12 @@ public sealed record TelemetryModelServerOptions
     /// </summary>
     public bool Lockstep { get; init; } = true;
 
-    /// <summary>How long a lockstep step waits for its verdict before going on (counted in the result). Defaults to 1 s.</summary>
-    public TimeSpan VerdictTimeout { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How long a lockstep step waits for its verdict before going on (counted in the result). Defaults to 5 s: verdicts
+    /// are not lost on a healthy stream, so a wait this long only happens on a starved machine, where going on
+    /// unmitigated would be the wrong answer.
+    /// </summary>
+    public TimeSpan VerdictTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long <see cref="TelemetryModelServer.StartAsync"/> waits for the first Welcome. Defaults to 10 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);

@@ -278,7 +278,7 @@ public sealed partial class TelemetrySession
     {
         lock (_gate)
         {
-            if (_fingerprint is null || !string.Equals(plan.Fingerprint, _fingerprint, StringComparison.OrdinalIgnoreCase) || plan.Plan is null)
+            if (_closed || _fingerprint is null || !string.Equals(plan.Fingerprint, _fingerprint, StringComparison.OrdinalIgnoreCase) || plan.Plan is null)
             {
                 return;
             }
@@ -292,10 +292,11 @@ public sealed partial class TelemetrySession
                 _pending = plan;
             }
             Send(new DaemonMessage { Welcome = Welcome(plan) });
+            AbortIfStuck();
         }
-        AbortIfStuck();
     }
 
+    /// <summary>Called under the lock by callbacks from other threads: the reader loop may be idle, so reset the stream.</summary>
     private void AbortIfStuck()
     {
         if (_stuck)

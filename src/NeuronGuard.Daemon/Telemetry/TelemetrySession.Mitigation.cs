@@ -113,7 +113,7 @@ public sealed partial class TelemetrySession
         lock (_gate)
         {
             _policy = policy;
-            if (ServerId is null)
+            if (ServerId is null || _closed)
             {
                 return;
             }
@@ -122,8 +122,8 @@ public sealed partial class TelemetrySession
             {
                 UpdateMitigation(request);
             }
+            AbortIfStuck();
         }
-        AbortIfStuck();
     }
 
     /// <summary>Computes the request's applied and shadow gains and abort state under the current policy; sends what changed.</summary>

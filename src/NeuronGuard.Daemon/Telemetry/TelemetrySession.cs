@@ -34,6 +34,7 @@ public sealed partial class TelemetrySession
     private long _dropped;
     private volatile bool _stuck;
     private volatile bool _stopWriting;
+    private bool _closed; // under _gate: callbacks arriving after Close must not touch the (pooled) HttpContext
 
     internal TelemetrySession(DaemonContext ctx, ServerCallContext call)
     {
@@ -160,6 +161,7 @@ public sealed partial class TelemetrySession
     {
         lock (_gate)
         {
+            _closed = true;
             foreach (var r in _requests.Values)
             {
                 r.Scorer?.Dispose();

@@ -105,7 +105,8 @@ public sealed class MitigationStreamTests(TelemetryDaemon d)
         await s.ExpectAsync(m => m.PolicyUpdate?.Policy.Version == v, "PolicyUpdate");
         await s.AckAsync(v);
         ServerPolicyState? state = null;
-        for (int i = 0; i < 100 && state?.AckedVersion != v; i++)
+        var until = DateTime.UtcNow.AddSeconds(15);
+        while (state?.AckedVersion != v && DateTime.UtcNow < until)
         {
             var policy = await d.Channel.AsyncUnaryCall(ControlMethods.GetPolicy, new GetPolicyRequest());
             state = policy.Servers.FirstOrDefault(x => x.ServerId == "acker");
@@ -135,14 +136,19 @@ public sealed class MitigationStreamTests(TelemetryDaemon d)
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         using var watch = d.Channel.AsyncServerStreamingCall(ControlMethods.WatchVerdicts, new WatchVerdictsRequest { FlaggedOnly = true, Tenant = "t-watch" }, new(CancellationToken: cts.Token));
         await using var s = await ConnectedAsync("watched");
-        await Task.Delay(200); // the watch is registered when its call starts on the server
-        await s.StartAsync("calm", "t-watch");
-        await s.FrameAsync("calm", 0, 2, d.Frame(2));
-        await s.StartAsync("hot", "t-watch");
-        await s.FrameAsync("hot", 0, 3, d.Frame(3, d.SlotOf(PlantedKind.Backdoor)));
-        Assert.True(await watch.ResponseStream.MoveNext(cts.Token));
+        // The watch is registered once its call reaches the server: keep sending a calm and a hot request until it shows.
+        var next = watch.ResponseStream.MoveNext(cts.Token);
+        for (int i = 0; !next.IsCompleted; i++)
+        {
+            await s.StartAsync($"calm-{i}", "t-watch");
+            await s.FrameAsync($"calm-{i}", 0, 2, d.Frame(2));
+            await s.StartAsync($"hot-{i}", "t-watch");
+            await s.FrameAsync($"hot-{i}", 0, 3, d.Frame(3, d.SlotOf(PlantedKind.Backdoor)));
+            await Task.WhenAny(next, Task.Delay(300));
+        }
+        Assert.True(await next);
         var seen = watch.ResponseStream.Current;
-        Assert.Equal("hot", seen.Verdict.RequestId);
+        Assert.StartsWith("hot-", seen.Verdict.RequestId);
         Assert.Equal("watched", seen.ServerId);
         Assert.True(seen.Verdict.Flagged);
     }

@@ -128,6 +128,25 @@ public sealed class InferenceSession : IDisposable
         return Math.Exp(Loss.MeanNegativeLogLikelihood(all, ids, _host.Config.Vocab));
     }
 
+    /// <summary>
+    /// Perplexity of <paramref name="continuation"/> only, given <paramref name="context"/> before it: what a mitigation
+    /// costs on text the model goes on to write, as AurA reports it. Resets the session.
+    /// </summary>
+    public double Perplexity(string context, string continuation)
+    {
+        var ids = _host.Tokenizer.Encode(context + continuation, addBos: true);
+        int contextLength = _host.Tokenizer.Encode(context, addBos: true).Length;
+        if (contextLength < 1 || ids.Length <= contextLength)
+        {
+            throw new ArgumentException("the continuation adds no token to the context.", nameof(continuation));
+        }
+        Reset();
+        var all = PrefillAllLogits(ids);
+        int vocab = _host.Config.Vocab;
+        // Rows contextLength−1 … end predict exactly the continuation's tokens.
+        return Math.Exp(Loss.MeanNegativeLogLikelihood(all[((contextLength - 1) * vocab)..], ids.AsSpan(contextLength - 1), vocab));
+    }
+
     public void Dispose()
     {
         // Buffers are managed; nothing native to release. IDisposable so a GPU backend's sessions can free device memory.

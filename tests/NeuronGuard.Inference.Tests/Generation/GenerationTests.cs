@@ -86,4 +86,32 @@ public sealed class GenerationTests
         Assert.Equal(Math.Exp(nll / (ids.Length - 1)), ppl, 1e-4);
         Assert.InRange(ppl, 1.0, v * 10.0);
     }
+
+    [Fact]
+    public void Perplexity_Continuation_ScoresOnlyTheContinuationTokens()
+    {
+        using var host = ModelHost.Load(TestModels.Gpt2);
+        using var s = host.CreateSession();
+        const string context = "a small text", continuation = " to score";
+        double ppl = s.Perplexity(context, continuation);
+        var ids = host.Tokenizer.Encode(context + continuation, addBos: true);
+        int first = host.Tokenizer.Encode(context, addBos: true).Length;
+        s.Reset();
+        var logits = s.PrefillAllLogits(ids).ToArray();
+        int v = host.Info.VocabSize;
+        double nll = 0;
+        for (int t = first - 1; t + 1 < ids.Length; t++)
+        {
+            var row = logits.AsSpan(t * v, v);
+            double z = 0;
+            foreach (var x in row)
+            {
+                z += Math.Exp(x);
+            }
+            nll += Math.Log(z) - row[ids[t + 1]];
+        }
+        Assert.Equal(Math.Exp(nll / (ids.Length - first)), ppl, 1e-4);
+        Assert.NotEqual(s.Perplexity(context + continuation), ppl, 1e-3);
+        Assert.Throws<ArgumentException>(() => s.Perplexity(context, ""));
+    }
 }

@@ -32,6 +32,11 @@ public interface IClientStreamWriter<in T> : IAsyncStreamWriter<T>
 public enum WriteFlags
 {
     None = 0,
+    /// <summary>
+    /// More messages follow at once: buffer this one instead of flushing it (server streams). The next write without
+    /// the flag flushes everything; the caller must send one, or the buffered messages wait.
+    /// </summary>
+    BufferHint = 1,
     /// <summary>Send this message uncompressed even when the call compresses.</summary>
     NoCompress = 2,
 }

@@ -25,6 +25,8 @@ public sealed partial class TelemetrySession
     private readonly Dictionary<string, LiveRequest> _requests = new(StringComparer.Ordinal);
     private readonly ILogger _log;
     private const int VerdictPoolSize = 64;
+    private const int MaxBatch = 64;
+    private static readonly WriteOptions BufferHint = new(WriteFlags.BufferHint);
     private readonly ConcurrentQueue<DaemonMessage> _verdictPool = new();
     private float[] _values = new float[1024];
     private string? _fingerprint;
@@ -114,11 +116,20 @@ public sealed partial class TelemetrySession
     {
         var reader = _out.Reader;
         // No token: a cancelable wait allocates per wake-up; the queue is completed when the call ends.
+        int batched = 0;
         while (!_stopWriting && await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             while (!_stopWriting && reader.TryRead(out var item))
             {
                 _out.Dequeued();
+                // A message already readable behind this one goes out in the same flush (at most 64 per flush). Only a
+                // readable one counts: buffering on a message still being enqueued could leave this one unflushed.
+                bool more = reader.TryPeek(out _) && ++batched < MaxBatch;
+                responses.WriteOptions = more ? BufferHint : null;
+                if (!more)
+                {
+                    batched = 0;
+                }
                 await responses.WriteAsync(item.Message).ConfigureAwait(false);
                 if (item.ReceivedTimestamp != 0)
                 {

@@ -166,6 +166,10 @@ internal sealed class HttpServerCall : IDisposable
         var compression = writeOptions is { Flags: var f } && f.HasFlag(WriteFlags.NoCompress) ? null : ResponseCompression;
         var writer = HttpContext.Response.BodyWriter;
         FrameWriter.Write(writer, message, marshaller, compression, _options.ResponseCompressionLevel, _options.MaxSendMessageSize, "response");
+        if (writeOptions is { Flags: var hint } && hint.HasFlag(WriteFlags.BufferHint))
+        {
+            return Task.CompletedTask; // coalesced with the messages that follow into fewer DATA frames and flushes
+        }
         var flush = writer.FlushAsync(cancellationToken.CanBeCanceled ? cancellationToken : CancellationToken);
         if (flush.IsCompletedSuccessfully)
         {
@@ -187,10 +191,10 @@ internal sealed class HttpServerCall : IDisposable
         }
     }
 
-    /// <summary>Ends the call after the handler returned or threw.</summary>
     /// <summary>The status the call ended with (CANCELLED when the client reset it), set by <see cref="CompleteAsync"/>.</summary>
     public StatusCode FinalStatusCode { get; private set; }
 
+    /// <summary>Ends the call after the handler returned or threw.</summary>
     public Task CompleteAsync(Exception? error)
     {
         var status = error is null ? Context.Status : StatusFromException(error);

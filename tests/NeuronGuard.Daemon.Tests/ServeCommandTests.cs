@@ -82,7 +82,9 @@ public sealed partial class ServeCommandTests
 
     private static async Task<ServeProcess> StartServeAsync(string arguments, bool waitForListening = true)
     {
-        var info = new ProcessStartInfo("dotnet", $"\"{CliDll}\" serve {arguments}")
+        // Own data directory and a free metrics port: tests run in parallel and must not meet on ~/.neuronguard or :9464.
+        string dataDir = Directory.CreateTempSubdirectory("ng-serve-").FullName;
+        var info = new ProcessStartInfo("dotnet", $"\"{CliDll}\" serve --data-dir {dataDir} --metrics-listen 127.0.0.1:0 {arguments}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -16,9 +16,12 @@ internal static class ScorerCost
 
     public static List<Row> Measure() => [Measure(20, 200_000), Measure(1_000, 20_000), Measure(8_000, 2_000)];
 
-    private static Row Measure(int slots, int steps)
+    /// <summary>
+    /// A synthetic plan of <paramref name="slots"/> slots — four equal sets (toxicity, safety, backdoor, custom) over
+    /// distinct neurons, N(0,1) statistics, thresholds 3 — and 64 steps of frames in [−2, 2]. Shared with the metrics bench.
+    /// </summary>
+    internal static MonitorPlan SyntheticPlan(int slots, out float[] frames)
     {
-        // Four equal sets (toxicity, safety, backdoor, custom) over distinct neurons.
         var rng = new Random(3);
         var kinds = new[] { NeuronSetKind.Toxicity, NeuronSetKind.Safety, NeuronSetKind.Backdoor, NeuronSetKind.Custom };
         var sets = kinds.Select((k, s) => new NeuronSet
@@ -35,12 +38,18 @@ internal static class ScorerCost
             Slots = layout.Slots.Select(n => new SlotBaseline(n, 0f, 1f, 1f, -3f, 3f, Enumerable.Repeat((ushort)2048, 32).ToArray())).ToArray(),
             Detectors = Scoring(layout).Select(d => new DetectorCalibration(d, 3f, [])).ToArray(),
         };
-        var plan = MonitorPlan.Create(catalog, baseline);
-        var frames = new float[64 * layout.Count];
+        frames = new float[64 * layout.Count];
         for (int i = 0; i < frames.Length; i++)
         {
             frames[i] = (float)(rng.NextDouble() * 4 - 2);
         }
+        return MonitorPlan.Create(catalog, baseline);
+    }
+
+    private static Row Measure(int slots, int steps)
+    {
+        var plan = SyntheticPlan(slots, out var frames);
+        var layout = plan.Layout;
         var (engineNs, engineBytes) = Time(steps, () => RunEngine(plan, frames, steps, readTop: true));
         var (scoresNs, _) = Time(steps, () => RunEngine(plan, frames, steps, readTop: false));
         var tox = layout.Set("toxicity");

@@ -96,32 +96,8 @@ internal sealed class MetricsBenchmark : IBenchmark
         return new FrameRow(width, scoreNs, metricsNs, metricsBytes);
     }
 
-    /// <summary>The plan of bench/NeuronGuard.Bench/Detection/ScorerCost.cs: four equal sets over distinct neurons.</summary>
-    private static MonitorPlan Plan(int slots, out float[] frames)
-    {
-        var rng = new Random(3);
-        var kinds = new[] { NeuronSetKind.Toxicity, NeuronSetKind.Safety, NeuronSetKind.Backdoor, NeuronSetKind.Custom };
-        var sets = kinds.Select((k, s) => new NeuronSet
-        {
-            Name = k.ToString().ToLowerInvariant(),
-            Kind = k,
-            Neurons = Enumerable.Range(0, slots / 4).Select(i => new CatalogNeuron { Layer = s, Index = i, Score = 0.5 + rng.NextDouble() / 2 }).ToList(),
-        }).ToList();
-        var catalog = new Catalog { Model = new ModelShape { Fingerprint = "bench", Layers = 4, NeuronsPerLayer = slots }, Version = "1", Sets = sets };
-        var layout = SlotLayout.From(catalog);
-        var baseline = new Baseline
-        {
-            Fingerprint = "bench", CatalogVersion = "1", Bins = 32, MassThreshold = 0.001f, TargetFpr = 0.01f,
-            Slots = layout.Slots.Select(n => new SlotBaseline(n, 0f, 1f, 1f, -3f, 3f, Enumerable.Repeat((ushort)2048, 32).ToArray())).ToArray(),
-            Detectors = DetectorSpec.For(layout).Select(d => new DetectorCalibration(d.Name, 3f, [])).ToArray(),
-        };
-        frames = new float[64 * layout.Count];
-        for (int i = 0; i < frames.Length; i++)
-        {
-            frames[i] = (float)(rng.NextDouble() * 4 - 2);
-        }
-        return MonitorPlan.Create(catalog, baseline);
-    }
+    /// <summary>The detection bench's synthetic plan, so both benches score the same frames.</summary>
+    private static MonitorPlan Plan(int slots, out float[] frames) => Detection.ScorerCost.SyntheticPlan(slots, out frames);
 
     private static ScrapeRow MeasureScrape(int counters, int histograms)
     {

@@ -35,7 +35,7 @@ internal sealed class MitigationBenchmark : IBenchmark
         int count = Arg(args, "--prompts", 100);
         string dataDir = Path.Combine(Path.GetTempPath(), "neuronguard-mitigation-" + Guid.NewGuid().ToString("N"));
         var clock = Stopwatch.StartNew();
-        await using var daemon = await DaemonHost.StartAsync(new DaemonOptions { Listen = "127.0.0.1:0", DataDir = dataDir, LogLevel = "Warning" }, cancellationToken);
+        await using var daemon = await DaemonHost.StartAsync(new DaemonOptions { Listen = "127.0.0.1:0", DataDir = dataDir, LogLevel = "Warning", Metrics = new() { Listen = "" } }, cancellationToken);
         try
         {
             var host = daemon.BuiltinHost ?? throw new InvalidOperationException("the daemon started no built-in host.");

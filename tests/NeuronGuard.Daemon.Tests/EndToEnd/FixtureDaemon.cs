@@ -33,7 +33,10 @@ public sealed class FixtureDaemon : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_dataDir);
-        Daemon = await DaemonHost.StartAsync(new DaemonOptions { Listen = "127.0.0.1:0", DataDir = _dataDir, LogLevel = "Warning" });
+        Daemon = await DaemonHost.StartAsync(new DaemonOptions
+        {
+            Listen = "127.0.0.1:0", DataDir = _dataDir, LogLevel = "Warning", Metrics = new Metrics.MetricsOptions { Listen = "" },
+        });
         Truth = FixtureTruth.Load(Path.Combine(FixtureBootstrap.EnsureModel(_dataDir), FixtureTruth.FileName));
         Prompts = FixturePrompts.Generate(Truth, new PromptCounts
         {

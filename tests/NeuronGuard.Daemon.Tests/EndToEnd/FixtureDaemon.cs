@@ -35,7 +35,7 @@ public sealed class FixtureDaemon : IAsyncLifetime
         Directory.CreateDirectory(_dataDir);
         Daemon = await DaemonHost.StartAsync(new DaemonOptions
         {
-            Listen = "127.0.0.1:0", DataDir = _dataDir, LogLevel = "Warning", Metrics = new Metrics.MetricsOptions { Listen = "" },
+            Listen = "127.0.0.1:0", DataDir = _dataDir, LogLevel = "Warning", Metrics = new NeuronGuard.Daemon.Metrics.MetricsOptions { Listen = "" },
         });
         Truth = FixtureTruth.Load(Path.Combine(FixtureBootstrap.EnsureModel(_dataDir), FixtureTruth.FileName));
         Prompts = FixturePrompts.Generate(Truth, new PromptCounts

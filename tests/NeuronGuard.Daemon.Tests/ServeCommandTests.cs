@@ -99,24 +99,7 @@ public sealed partial class ServeCommandTests
         return serve;
     }
 
-    private static async Task<(int, string)> RunPythonAsync(string script, string arg)
-    {
-        var file = Path.Combine(Path.GetTempPath(), $"ng-health-{Guid.NewGuid():N}.py");
-        await File.WriteAllTextAsync(file, script);
-        try
-        {
-            var info = new ProcessStartInfo("/usr/bin/python3", $"{file} {arg}") { RedirectStandardOutput = true, RedirectStandardError = true };
-            using var p = Process.Start(info)!;
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-            return (p.ExitCode, await stdout + await stderr);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
-    }
+    private static Task<(int Code, string Output)> RunPythonAsync(string script, string arg) => PythonScript.RunAsync(script, arg);
 
     [GeneratedRegex(@"listening for gRPC on http://[^:]+:(\d+)")]
     private static partial Regex ListeningLine();

@@ -152,20 +152,7 @@ internal sealed class MetricsBenchmark : IBenchmark
         return Encoding.UTF8.GetBytes(sb.ToString()).Length;
     }
 
-    private static (double Ns, double Bytes) Time(int steps, Func<double> run)
-    {
-        run(); // warm-up: JIT and pools
-        double best = double.MaxValue, bytes = 0;
-        for (int r = 0; r < 5; r++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            var sw = Stopwatch.StartNew();
-            run();
-            best = Math.Min(best, sw.Elapsed.TotalNanoseconds / steps);
-            bytes = (double)(GC.GetAllocatedBytesForCurrentThread() - before) / steps;
-        }
-        return (best, bytes);
-    }
+    private static (double Ns, double Bytes) Time(int steps, Func<double> run) => Detection.ScorerCost.Time(steps, run, rounds: 5);
 
     private static (double Ms, double Bytes) TimeOnce(int repeats, Action run)
     {

@@ -170,22 +170,5 @@ public sealed class AuthFilterTests
         Assert.True(reported >= 10, $"reported {reported}");
     }
 
-    private static async Task<(int, string)> RunPythonAsync(string script, string args)
-    {
-        var file = Path.Combine(Path.GetTempPath(), $"ng-auth-{Guid.NewGuid():N}.py");
-        await File.WriteAllTextAsync(file, script);
-        try
-        {
-            var info = new ProcessStartInfo("/usr/bin/python3", $"{file} {args}") { RedirectStandardOutput = true, RedirectStandardError = true };
-            using var p = Process.Start(info)!;
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-            return (p.ExitCode, await stdout + await stderr);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
-    }
+    private static Task<(int Code, string Output)> RunPythonAsync(string script, string args) => PythonScript.RunAsync(script, args);
 }

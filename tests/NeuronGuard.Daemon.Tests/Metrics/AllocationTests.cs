@@ -13,12 +13,19 @@ public sealed class AllocationTests
         {
             update(i); // warm-up: JIT, statics, first-time children
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < Updates; i++)
+        // Best of three: a GC started by another test's thread mid-loop can re-account this thread's allocation
+        // context (a few KB once), which is not an allocation by the update. A real per-update allocation shows every time.
+        long least = long.MaxValue;
+        for (int attempt = 0; attempt < 3 && least != 0; attempt++)
         {
-            update(i);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Updates; i++)
+            {
+                update(i);
+            }
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
         }
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        return least;
     }
 
     [Fact]

@@ -41,4 +41,5 @@ public sealed class AuthConfigurationException : Exception
 /// <param name="Code">"UNAUTHENTICATED" or "PERMISSION_DENIED".</param>
 /// <param name="Caller">The token's name when the token was valid (permission denied), else "unknown".</param>
 /// <param name="Peer">The client's address, e.g. "ipv4:10.0.0.7:53412".</param>
-public sealed record AuthDenial(DateTimeOffset At, string Method, string Code, string Caller, string Peer, string Reason);
+/// <param name="Report">False past 10 denials a second: count it, but neither log nor audit it (a flood must not fill them).</param>
+public sealed record AuthDenial(DateTimeOffset At, string Method, string Code, string Caller, string Peer, string Reason, bool Report = true);

@@ -55,8 +55,9 @@ public sealed class Authenticator
         context.HttpContext.Items.TryGetValue(CallerKey, out var caller) && caller is string name ? name : AnonymousCaller;
 
     /// <summary>
-    /// The filter to add to the registry. <paramref name="onDenied"/> gets each rejection (at most 10 per second;
-    /// the first reported after a burst says how many were left out). It must not throw or block.
+    /// The filter to add to the registry. <paramref name="onDenied"/> gets every rejection, with
+    /// <see cref="AuthDenial.Report"/> set on at most 10 per second (the first reported after a burst says how many were
+    /// left out). It must not throw or block.
     /// </summary>
     public ServerCallFilter CreateFilter(Action<AuthDenial> onDenied)
     {
@@ -101,12 +102,10 @@ public sealed class Authenticator
 
     private RpcException Deny(ServerCallContext context, Action<AuthDenial> onDenied, StatusCode code, string caller, string reason)
     {
-        if (_limiter.TryAcquire(out long left))
-        {
-            var detail = left > 0 ? $"{reason} ({left} earlier denial(s) not audited: over 10/s)" : reason;
-            onDenied(new AuthDenial(DateTimeOffset.UtcNow, context.Method,
-                code == StatusCode.Unauthenticated ? "UNAUTHENTICATED" : "PERMISSION_DENIED", caller, context.Peer, detail));
-        }
+        bool report = _limiter.TryAcquire(out long left);
+        var detail = left > 0 ? $"{reason} ({left} earlier denial(s) not audited: over 10/s)" : reason;
+        onDenied(new AuthDenial(DateTimeOffset.UtcNow, context.Method,
+            code == StatusCode.Unauthenticated ? "UNAUTHENTICATED" : "PERMISSION_DENIED", caller, context.Peer, detail, report));
         return new RpcException(code, reason);
     }
 

@@ -7,7 +7,8 @@ namespace NeuronGuard.Daemon.Auth;
 internal sealed class DenialLimiter(int maxPerSecond)
 {
     private readonly object _gate = new();
-    private long _windowStart = long.MinValue;
+    // Far enough in the past that the first denial opens a window; long.MinValue would overflow "now - start".
+    private long _windowStart = Environment.TickCount64 - 1_000;
     private int _inWindow;
     private long _suppressedSinceReport;
     private long _total;
@@ -18,9 +19,11 @@ internal sealed class DenialLimiter(int maxPerSecond)
     public long Suppressed => Interlocked.Read(ref _suppressed);
 
     /// <summary>True when this denial may be reported; <paramref name="leftOut"/> = denials dropped since the last report.</summary>
-    public bool TryAcquire(out long leftOut)
+    public bool TryAcquire(out long leftOut) => TryAcquire(Environment.TickCount64, out leftOut);
+
+    /// <param name="now">Milliseconds on a monotonic clock (<see cref="Environment.TickCount64"/>); tests pass their own.</param>
+    internal bool TryAcquire(long now, out long leftOut)
     {
-        long now = Environment.TickCount64;
         lock (_gate)
         {
             _total++;

@@ -46,6 +46,10 @@ public sealed class ControlService(DaemonContext ctx)
         {
             throw new RpcException(StatusCode.Aborted, e.Message);
         }
+        catch (PolicyNotAppliedException e)
+        {
+            throw new RpcException(StatusCode.FailedPrecondition, e.Message);
+        }
         catch (StoreUnavailableException e)
         {
             throw new RpcException(StatusCode.Unavailable, e.Message);
@@ -66,7 +70,7 @@ public sealed class ControlService(DaemonContext ctx)
         IReadOnlyList<Storage.AuditEntry> entries;
         try
         {
-            entries = await ctx.Store.ReadAuditAsync((int)request.Offset, limit, context.CancellationToken).ConfigureAwait(false);
+            entries = await ctx.Store.ReadAuditAsync((int)Math.Min(request.Offset, int.MaxValue), /* past the capped log: an empty page */ limit, context.CancellationToken).ConfigureAwait(false);
         }
         catch (StoreUnavailableException e)
         {

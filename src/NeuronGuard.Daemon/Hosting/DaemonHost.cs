@@ -156,9 +156,12 @@ public sealed class DaemonHost : IAsyncDisposable
         var registry = new GrpcServiceRegistry();
         registry.AddFilter(auth.CreateFilter(denial =>
         {
-            metrics.AuthFailure(denial.Code);
-            DaemonLog.Denied(logger, denial.Method, denial.Code, denial.Caller, denial.Peer, denial.Reason);
-            _ = AuditDenialAsync(store, denial, logger); // at most 10/s: the authenticator rate-limits what it reports
+            metrics.AuthFailure(denial.Code); // every denial is counted; only reported ones are logged and audited
+            if (denial.Report)
+            {
+                DaemonLog.Denied(logger, denial.Method, denial.Code, denial.Caller, denial.Peer, denial.Reason);
+                _ = AuditDenialAsync(store, denial, logger);
+            }
         }));
         health.Register(registry);
         new TelemetryService(ctx).Register(registry);
@@ -198,6 +201,7 @@ public sealed class DaemonHost : IAsyncDisposable
             DaemonLog.StoreHealth(logger, h.State.ToString(), h.Reason);
         }
         sync.HealthChanged += OnHealth;
+        sync.SubscriberFailed += (change, e) => DaemonLog.ChangeSubscriberFailed(logger, change.Kind.ToString(), e);
         OnHealth(sync.Health);
 
         if (!string.IsNullOrEmpty(options.Metrics.Listen))

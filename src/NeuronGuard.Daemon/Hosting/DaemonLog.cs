@@ -33,4 +33,7 @@ internal static partial class DaemonLog
 
     [LoggerMessage(109, LogLevel.Warning, "a denied call was logged but not written to the audit log: {Reason}")]
     public static partial void DenialNotAudited(ILogger logger, string reason);
+
+    [LoggerMessage(110, LogLevel.Error, "a store change ({Change}) was not fully applied: a subscriber failed; the store sync goes on")]
+    public static partial void ChangeSubscriberFailed(ILogger logger, string change, Exception exception);
 }

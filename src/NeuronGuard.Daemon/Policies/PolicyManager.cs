@@ -18,6 +18,15 @@ public sealed partial class PolicyManager : IAsyncDisposable
 {
     public const string ExpiryActor = "neuronguard (ttl expiry)";
 
+    /// <summary>Longest TTL a write may ask for: 366 days. Longer-lived entries are permanent ones (no TTL).</summary>
+    public const uint MaxTtlSeconds = 366 * 24 * 3600;
+
+    /// <summary>
+    /// Longest single timer wait. .NET timers refuse due times above ~49.7 days (uint.MaxValue - 1 ms), so a far
+    /// expiry is reached by waking once a day and re-arming.
+    /// </summary>
+    internal static readonly TimeSpan MaxTimerWait = TimeSpan.FromDays(1);
+
     private readonly IStore _store;
     private readonly StoreSync<Catalog, Baseline> _sync;
     private readonly TimeProvider _time;
@@ -80,12 +89,25 @@ public sealed partial class PolicyManager : IAsyncDisposable
     {
         var entry = Validate(request, actor, _time.GetUtcNow());
         long? expected = request.ExpectedVersion == 0 ? null : (long)request.ExpectedVersion;
+        long before = Current.Version;
         var result = await _store.TryUpdatePolicyAsync(expected, [PolicyChange.Set(entry.Key, entry.ToJson())], actor, cancellationToken).ConfigureAwait(false);
         if (!result.Applied)
         {
             throw new PolicyConflictException(result.Version, request.ExpectedVersion);
         }
+        if (result.Version <= before)
+        {
+            // The store's version went backwards: it was emptied or restored from an older copy. This daemon keeps the
+            // newer policy it has (an older one never replaces it), so the write would silently not apply here.
+            throw new PolicyNotAppliedException(
+                $"the change was stored as policy version {result.Version}, but this daemon already serves version {before}: the store's policy went backwards (was Redis emptied or restored from an older copy?). The change is NOT applied by this daemon; restart it to reload the store's policy, or restore the store.");
+        }
         await WaitForVersionAsync(result.Version, cancellationToken).ConfigureAwait(false);
+        if (Current.Version < result.Version)
+        {
+            throw new PolicyNotAppliedException(
+                $"the change was stored as policy version {result.Version}, but this daemon's cache is still at version {Current.Version} after waiting: it is NOT applied here yet (the store is slow or unreachable; see the store health in the log). It applies once the cache catches up; check with `neuronguard ctl policy get`.");
+        }
         return Current;
     }
 
@@ -129,6 +151,10 @@ public sealed partial class PolicyManager : IAsyncDisposable
         {
             throw new ArgumentException($"preset {(int)r.Preset} is unknown: give aura, det0 or damp.");
         }
+        if (r.TtlSeconds > MaxTtlSeconds)
+        {
+            throw new ArgumentException($"ttl {r.TtlSeconds} s is longer than the limit of {MaxTtlSeconds} s (366 days): give a shorter TTL, or none for a permanent entry.");
+        }
         var preset = r.Preset == GainPreset.Unspecified ? GainPreset.Aura : r.Preset;
         if (preset == GainPreset.Det0 && r.TopK == 0 && r.Mode is not (MitigationMode.Off or MitigationMode.Abort))
         {
@@ -159,7 +185,8 @@ public sealed partial class PolicyManager : IAsyncDisposable
         }
         _timerAt = atUnixMs;
         _expiryTimer?.Dispose();
-        _expiryTimer = _time.CreateTimer(_ => _ = ExpireAsync(), null, TimeSpan.FromMilliseconds(Math.Max(0, atUnixMs - nowUnixMs)), Timeout.InfiniteTimeSpan);
+        var wait = TimeSpan.FromMilliseconds(Math.Max(0, atUnixMs - nowUnixMs));
+        _expiryTimer = _time.CreateTimer(_ => _ = ExpireAsync(), null, wait < MaxTimerWait ? wait : MaxTimerWait, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>
@@ -168,10 +195,6 @@ public sealed partial class PolicyManager : IAsyncDisposable
     /// </summary>
     private async Task ExpireAsync()
     {
-        lock (_gate)
-        {
-            _timerAt = 0;
-        }
         var snapshot = _sync.Policy;
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var expired = snapshot.Entries
@@ -179,11 +202,21 @@ public sealed partial class PolicyManager : IAsyncDisposable
             .Where(x => x.Entry is not null && x.Entry.IsExpired(now))
             .Select(x => PolicyChange.Remove(x.Key))
             .ToList();
-        ForceRefresh();
         if (expired.Count == 0)
         {
+            // A capped wait ran out before the entry's expiry: arm the next one without telling anyone.
+            lock (_gate)
+            {
+                _timerAt = 0;
+                ScheduleExpiry(Current.NextExpiryUnixMs, now);
+            }
             return;
         }
+        lock (_gate)
+        {
+            _timerAt = 0;
+        }
+        ForceRefresh();
         try
         {
             var result = await _store.TryUpdatePolicyAsync(snapshot.Version, expired, ExpiryActor).ConfigureAwait(false);
@@ -229,6 +262,9 @@ public sealed partial class PolicyManager : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "expired policy entries are no longer applied, but removing them from the store failed: {Reason}")]
     private static partial void LogExpiryWriteFailed(ILogger logger, string reason);
 }
+
+/// <summary>A policy write the store took but this daemon does not apply (gRPC FAILED_PRECONDITION: the answer says why).</summary>
+public sealed class PolicyNotAppliedException(string message) : Exception(message);
 
 /// <summary>A compare-and-set policy write lost to another writer (gRPC ABORTED).</summary>
 public sealed class PolicyConflictException(long current, ulong expected)

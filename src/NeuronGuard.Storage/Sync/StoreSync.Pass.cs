@@ -200,11 +200,30 @@ public sealed partial class StoreSync<TCatalog, TBaseline>
         }
     }
 
+    /// <summary>
+    /// Tells each subscriber separately: one that throws must not stop the others or kill the sync loop (a replica
+    /// would stop seeing changes). The failure is reported through <see cref="SubscriberFailed"/>.
+    /// </summary>
     private void Raise(List<StoreChange> changes)
     {
+        var handlers = Changed;
+        if (handlers is null)
+        {
+            return;
+        }
         foreach (var change in changes)
         {
-            Changed?.Invoke(change);
+            foreach (Action<StoreChange> handler in handlers.GetInvocationList())
+            {
+                try
+                {
+                    handler(change);
+                }
+                catch (Exception e)
+                {
+                    SubscriberFailed?.Invoke(change, e);
+                }
+            }
         }
     }
 }

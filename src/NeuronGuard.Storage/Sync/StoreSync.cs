@@ -58,6 +58,9 @@ public sealed partial class StoreSync<TCatalog, TBaseline> : IAsyncDisposable
     /// <summary>Raised after the cache changed: policy replaced, catalog or baseline activated.</summary>
     public event Action<StoreChange>? Changed;
 
+    /// <summary>Raised when a <see cref="Changed"/> subscriber threw; the loop and the other subscribers went on.</summary>
+    public event Action<StoreChange, Exception>? SubscriberFailed;
+
     /// <summary>Raised when an activated record could not be loaded or decoded (the previous one stays).</summary>
     public event Action<RecordLoadFailure>? LoadFailed;
 

@@ -21,6 +21,9 @@ public sealed partial class PolicyManager : IAsyncDisposable
     /// <summary>Longest TTL a write may ask for: 366 days. Longer-lived entries are permanent ones (no TTL).</summary>
     public const uint MaxTtlSeconds = 366 * 24 * 3600;
 
+    /// <summary>Longest policy reason: 1,024 characters (it is stored, fsynced and audited with every write).</summary>
+    public const int MaxReasonLength = 1024;
+
     /// <summary>
     /// Longest single timer wait. .NET timers refuse due times above ~49.7 days (uint.MaxValue - 1 ms), so a far
     /// expiry is reached by waking once a day and re-arming.
@@ -138,6 +141,14 @@ public sealed partial class PolicyManager : IAsyncDisposable
         if (r.Tenant.Length > 128 || r.Tenant.Contains('/'))
         {
             throw new ArgumentException($"tenant '{r.Tenant}' is not a tenant name: at most 128 characters, no '/'.");
+        }
+        if (r.Reason.Length > MaxReasonLength)
+        {
+            throw new ArgumentException($"reason is {r.Reason.Length} characters long; the limit is {MaxReasonLength} (it is kept in every policy entry and the audit log).");
+        }
+        if (r.Set.Contains('\uFFFD') || r.Tenant.Contains('\uFFFD'))
+        {
+            throw new ArgumentException("set or tenant is not valid UTF-8 (or contains U+FFFD): send names as UTF-8 text.");
         }
         if (r.Mode == MitigationMode.Unspecified || !Enum.IsDefined(r.Mode))
         {

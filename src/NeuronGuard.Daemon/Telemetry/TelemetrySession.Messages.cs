@@ -44,6 +44,14 @@ public sealed partial class TelemetrySession
             SendError("", StatusCode.InvalidArgument, "other", "Hello.model_fingerprint is empty: send the fingerprint of the served model's weights.");
             return;
         }
+        if ((MessageLimits.CheckId("Hello.model_fingerprint", hello.ModelFingerprint)
+            ?? MessageLimits.CheckId("Hello.server_id", hello.ServerId)
+            ?? MessageLimits.CheckId("Hello.model_id", hello.ModelId)
+            ?? MessageLimits.CheckId("Hello.catalog_version", hello.CatalogVersion)) is { } helloProblem)
+        {
+            SendError("", StatusCode.InvalidArgument, "other", helloProblem + " The Hello was ignored.");
+            return;
+        }
         if (_fingerprint is null)
         {
             _fingerprint = hello.ModelFingerprint;
@@ -91,6 +99,18 @@ public sealed partial class TelemetrySession
         if (string.IsNullOrEmpty(start.RequestId))
         {
             SendError("", StatusCode.InvalidArgument, "other", "RequestStart.request_id is empty: give every request an id unique on this stream.");
+            return;
+        }
+        if (MessageLimits.CheckId("RequestStart.request_id", start.RequestId) is { } idProblem)
+        {
+            // Not echoed back: an oversized or mangled id is exactly what must not be kept or repeated.
+            SendError("", StatusCode.InvalidArgument, "other", idProblem + " The request was not started.");
+            return;
+        }
+        if ((MessageLimits.CheckId("RequestStart.tenant", start.Tenant, MessageLimits.MaxTenantLength)
+            ?? MessageLimits.CheckLabels(start.Labels)) is { } startProblem)
+        {
+            SendError(start.RequestId, StatusCode.InvalidArgument, "other", startProblem + " The request was not started.");
             return;
         }
         if (_requests.ContainsKey(start.RequestId))

@@ -25,6 +25,14 @@ public sealed class PolicyTtlTests
     }
 
     [Fact]
+    public void Validate_ReasonOver1024Characters_InvalidArgument()
+    {
+        var request = new SetMitigationRequest { Set = "toxicity", Mode = MitigationMode.OnFlag, Strength = 1, Reason = new string('r', 3 << 20) };
+        var e = Assert.Throws<ArgumentException>(() => PolicyManager.Validate(request, "alice", DateTimeOffset.UtcNow));
+        Assert.Contains("the limit is 1024", e.Message);
+    }
+
+    [Fact]
     public async Task SetAsync_TtlOf366Days_AcceptedAndScheduledWithoutThrowing()
     {
         await using var fixture = await Fixture.StartAsync();

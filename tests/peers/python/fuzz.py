@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+"""A bounded, seeded protobuf fuzz of a daemon's Telemetry and Control services, from Debian's grpcio.
+
+usage: /usr/bin/python3 fuzz.py ADDRESS FINGERPRINT SLOTS SEED COUNT
+
+While a healthy model-server stream stays open, sends COUNT Telemetry messages over a series of streams and COUNT
+Control calls: random and mutated valid messages (bit flips, truncation, splices, random bytes, NaN and huge values,
+long ids). Each call may fail with any status: what must hold is that the daemon stays up. At the end it checks that
+Health still answers SERVING, the healthy stream still gets a final verdict, and a fresh stream is welcomed, then
+prints one JSON summary line and exits 0; any of those failing exits 1.
+"""
+import json
+import math
+import os
+import queue
+import random
+import sys
+import tempfile
+
+import grpc
+from grpc_tools import protoc
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROTOS = os.path.join(HERE, "..", "..", "..", "protos")
+CONTROL_METHODS = ["GetPolicy", "SetMitigation", "ListFlagged", "GetAudit"]
+
+
+def load_messages():
+    out = tempfile.mkdtemp(prefix="ng-pyfuzz-")
+    rc = protoc.main(["protoc", f"-I{PROTOS}", f"--python_out={out}", "neuronguard/v1/common.proto",
+                      "neuronguard/v1/telemetry.proto", "neuronguard/v1/control.proto"])
+    if rc != 0:
+        sys.exit(f"protoc failed with {rc}")
+    sys.path.insert(0, out)
+    from neuronguard.v1 import control_pb2, telemetry_pb2
+    return telemetry_pb2, control_pb2
+
+
+def mutate(rng, data):
+    """One of: bit flips, truncation, a spliced random run, or plain random bytes."""
+    data = bytearray(data)
+    kind = rng.randrange(4)
+    if kind == 0 and data:
+        for _ in range(rng.randint(1, 4)):
+            data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+    elif kind == 1 and data:
+        data = data[:rng.randrange(len(data))]
+    elif kind == 2:
+        at = rng.randrange(len(data) + 1)
+        data[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 16)))
+    else:
+        data = bytearray(rng.randrange(256) for _ in range(rng.randint(0, 64)))
+    return bytes(data)
+
+
+def random_id(rng):
+    return rng.choice(["r1", "r2", "", "x" * rng.randint(200, 400), "\u00e9\u4e2d", str(rng.random())])
+
+
+def telemetry_message(rng, t, fingerprint, slots):
+    """A structurally valid ModelServerMessage with adversarial field values."""
+    kind = rng.randrange(6)
+    if kind == 0:
+        return t.ModelServerMessage(hello=t.Hello(server_id=random_id(rng), model_id="fuzz",
+                                                  model_fingerprint=rng.choice([fingerprint, "feedface", ""]),
+                                                  catalog_version=rng.choice(["", "fixture-1", "nope"])))
+    if kind == 1:
+        start = t.RequestStart(request_id=random_id(rng), tenant=rng.choice(["", "t1", "x" * 300]))
+        for i in range(rng.randint(0, 40)):
+            start.labels[f"k{i}"] = "v" * rng.randint(0, 300)
+        return t.ModelServerMessage(request_start=start)
+    if kind == 2:
+        steps = rng.choice([0, 1, 2, 5, 1 << 20])
+        n = rng.choice([steps * slots, slots, 0, rng.randint(0, 3 * slots)]) if steps < 1 << 20 else slots
+        special = [math.nan, math.inf, -math.inf, 1e38, -1e38, 0.0]
+        values = [rng.choice(special) if rng.random() < 0.05 else rng.gauss(0, 3) for _ in range(min(n, 4096))]
+        return t.ModelServerMessage(activations=t.Activations(request_id=random_id(rng), first_step=rng.choice([0, 1, 7, 2**31]),
+                                                              steps=steps, values=values))
+    if kind == 3:
+        return t.ModelServerMessage(request_end=t.RequestEnd(request_id=random_id(rng)))
+    if kind == 4:
+        return t.ModelServerMessage(policy_ack=t.PolicyAck(version=rng.choice([0, 1, 2**63])))
+    return t.ModelServerMessage()
+
+
+def control_request(rng, c, method):
+    if method == "SetMitigation":
+        return c.SetMitigationRequest(set=rng.choice(["toxicity", "backdoor", "", "a/b", "fuzz-set"]),
+                                      mode=rng.randrange(0, 8), strength=rng.choice([0.0, 0.5, 1.0, 2.0, math.nan, -1.0]),
+                                      ttl_seconds=rng.choice([0, 1, 2**32 - 1]), reason="r" * rng.choice([0, 10, 5000]),
+                                      expected_version=rng.choice([0, 1, 2**63]))
+    if method == "ListFlagged":
+        return c.ListFlaggedRequest(limit=rng.choice([0, 1, 2**32 - 1]), tenant=random_id(rng))
+    if method == "GetAudit":
+        return c.GetAuditRequest(offset=rng.choice([0, 5, 2**31, 2**32 - 1]), limit=rng.choice([0, 10, 2**32 - 1]))
+    return c.GetPolicyRequest()
+
+
+class Stream:
+    """A bidi Telemetry stream fed from a queue; raw=True sends pre-serialised bytes."""
+
+    def __init__(self, channel, t, raw=False):
+        self.outbox = queue.Queue()
+        call = channel.stream_stream("/neuronguard.v1.Telemetry/Stream",
+                                     request_serializer=(lambda b: b) if raw else (lambda m: m.SerializeToString()),
+                                     response_deserializer=t.DaemonMessage.FromString)
+        self.answers = call(self._requests(), timeout=60)
+
+    def _requests(self):
+        while True:
+            m = self.outbox.get()
+            if m is None:
+                return
+            yield m
+
+    def send(self, m):
+        self.outbox.put(m)
+
+    def close(self):
+        self.outbox.put(None)
+
+
+def healthy_request(stream, t, rid, slots):
+    stream.send(t.ModelServerMessage(request_start=t.RequestStart(request_id=rid)))
+    stream.send(t.ModelServerMessage(activations=t.Activations(request_id=rid, first_step=0, steps=1, values=[0.0] * slots)))
+    stream.send(t.ModelServerMessage(request_end=t.RequestEnd(request_id=rid)))
+    for m in stream.answers:
+        if m.HasField("verdict") and m.verdict.request_id == rid and m.verdict.final:
+            return True
+    return False
+
+
+def welcome(stream, t, fingerprint, server_id):
+    stream.send(t.ModelServerMessage(hello=t.Hello(server_id=server_id, model_id="fuzz", model_fingerprint=fingerprint)))
+    for m in stream.answers:
+        if m.HasField("welcome"):
+            return m.welcome
+    return None
+
+
+def main():
+    address, fingerprint, slots, seed, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    rng = random.Random(seed)
+    t, c = load_messages()
+    channel = grpc.insecure_channel(address, options=[("grpc.max_send_message_length", 64 << 20)])
+    healthy = Stream(channel, t)
+    assert welcome(healthy, t, fingerprint, "fuzz-healthy") is not None, "no Welcome before fuzzing"
+
+    codes = {}
+
+    def count_code(code):
+        codes[code.name] = codes.get(code.name, 0) + 1
+
+    valid = [telemetry_message(rng, t, fingerprint, slots).SerializeToString() for _ in range(64)]
+    sent = 0
+    while sent < count:
+        raw = rng.random() < 0.5
+        s = Stream(channel, t, raw=raw)
+        batch = rng.randint(5, 60)
+        for _ in range(batch):
+            if raw:
+                s.send(mutate(rng, rng.choice(valid)))
+            else:
+                s.send(telemetry_message(rng, t, fingerprint, slots))
+        sent += batch
+        s.close()
+        try:
+            for _ in s.answers:
+                pass
+            count_code(grpc.StatusCode.OK)
+        except grpc.RpcError as e:
+            count_code(e.code())
+
+    for i in range(count):
+        method = rng.choice(CONTROL_METHODS)
+        request = control_request(rng, c, method).SerializeToString()
+        if rng.random() < 0.5:
+            request = mutate(rng, request)
+        call = channel.unary_unary(f"/neuronguard.v1.Control/{method}", request_serializer=lambda b: b,
+                                   response_deserializer=lambda b: b)
+        try:
+            call(request, timeout=30)
+            count_code(grpc.StatusCode.OK)
+        except grpc.RpcError as e:
+            count_code(e.code())
+
+    check = channel.unary_unary("/grpc.health.v1.Health/Check", request_serializer=lambda b: b, response_deserializer=lambda b: b)
+    serving = check(b"", timeout=30) == b"\x08\x01"
+    finished = healthy_request(healthy, t, "after-fuzz", slots)
+    healthy.close()
+    fresh = Stream(channel, t)
+    welcomed = welcome(fresh, t, fingerprint, "fuzz-fresh") is not None and healthy_request(fresh, t, "fresh", slots)
+    fresh.close()
+    print(json.dumps({"telemetry_messages": sent, "control_calls": count, "codes": codes, "serving": serving,
+                      "healthy_stream_finished": finished, "fresh_stream_served": welcomed}), flush=True)
+    sys.exit(0 if serving and finished and welcomed else 1)
+
+
+if __name__ == "__main__":
+    main()

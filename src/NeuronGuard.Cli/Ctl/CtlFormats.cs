@@ -46,9 +46,9 @@ internal static class CtlFormats
     public static uint ParseTtl(string value)
     {
         var v = value.Trim().ToLowerInvariant();
-        double factor = v.EndsWith('s') ? 1 : v.EndsWith('m') ? 60 : v.EndsWith('h') ? 3600 : v.EndsWith('d') ? 86400 : 1;
-        var number = char.IsLetter(v[^1]) ? v[..^1] : v;
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double n) || !(n > 0) || n * factor > uint.MaxValue)
+        double factor = v.Length == 0 ? 0 : v[^1] switch { 's' => 1, 'm' => 60, 'h' => 3600, 'd' => 86400, >= '0' and <= '9' => 1, _ => 0 };
+        var number = v.Length > 0 && char.IsAsciiLetter(v[^1]) ? v[..^1] : v;
+        if (factor == 0 || !double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double n) || !(n > 0) || n * factor > uint.MaxValue)
         {
             throw new CtlUsageException($"--ttl '{value}' is not a duration: use e.g. 90s, 10m, 2h or 1d.");
         }

@@ -67,7 +67,6 @@ internal static class PolicyCommands
             {
                 Set = parse.GetValue(set)!,
                 Mode = CtlFormats.ParseMode(parse.GetValue(mode)!),
-                Strength = parse.GetValue(strength) ?? 0,
                 Preset = parse.GetValue(preset) is { } p ? CtlFormats.ParsePreset(p) : GainPreset.Unspecified,
                 TopK = parse.GetValue(topK) ?? 0,
                 Tenant = parse.GetValue(tenant) ?? "",
@@ -75,9 +74,13 @@ internal static class PolicyCommands
                 ExpectedVersion = parse.GetValue(expect) ?? 0,
                 Reason = parse.GetValue(reason) ?? "",
             };
-            if (request.Strength is < 0 or > 1)
+            if (parse.GetValue(strength) is { } given)
             {
-                throw new CtlUsageException($"--strength {request.Strength} is out of range: use a value in 0..1.");
+                if (given is < 0 or > 1 || !float.IsFinite(given))
+                {
+                    throw new CtlUsageException($"--strength {given} is out of range: use a value in 0..1.");
+                }
+                request.Strength = given; // unset means full strength (1), said explicitly by leaving the field out
             }
             var reply = await s.Channel.AsyncUnaryCall(ControlMethods.SetMitigation, request, s.Call());
             if (s.AsJson)
@@ -85,7 +88,9 @@ internal static class PolicyCommands
                 s.WriteJson(reply);
                 return;
             }
-            s.Output.WriteLine($"policy is now at version {reply.Policy?.Version ?? 0}");
+            s.Output.WriteLine(reply.Unchanged
+                ? $"unchanged: {request.Set} already has this setting; the policy stays at version {reply.Policy?.Version ?? 0}"
+                : $"policy is now at version {reply.Policy?.Version ?? 0}");
             Write(s.Output, reply.Policy ?? new Policy());
         }));
         return command;

@@ -35,8 +35,8 @@ public sealed class ControlService(DaemonContext ctx)
         string actor = Callers.Of(context);
         try
         {
-            var policy = await ctx.Policy.SetAsync(request, actor, context.CancellationToken).ConfigureAwait(false);
-            return new SetMitigationResponse { Policy = policy.ToProto() };
+            var write = await ctx.Policy.SetAsync(request, actor, context.CancellationToken).ConfigureAwait(false);
+            return new SetMitigationResponse { Policy = write.Policy.ToProto(), Unchanged = write.Unchanged };
         }
         catch (ArgumentException e)
         {
@@ -45,6 +45,10 @@ public sealed class ControlService(DaemonContext ctx)
         catch (PolicyConflictException e)
         {
             throw new RpcException(StatusCode.Aborted, e.Message);
+        }
+        catch (UnknownSetException e)
+        {
+            throw new RpcException(StatusCode.FailedPrecondition, e.Message);
         }
         catch (PolicyNotAppliedException e)
         {

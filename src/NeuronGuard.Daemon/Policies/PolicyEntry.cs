@@ -37,6 +37,11 @@ public sealed record PolicyEntry
     [JsonIgnore]
     public string Key => PolicyKeys.Key(Set, Tenant);
 
+    /// <summary>True when <paramref name="other"/> would change nothing: same mode, gains and reason, and neither expires.</summary>
+    public bool SameSetting(PolicyEntry other) =>
+        Key == other.Key && Mode == other.Mode && Strength == other.Strength && Preset == other.Preset && TopK == other.TopK
+        && ExpiresAtUnixMs == 0 && other.ExpiresAtUnixMs == 0 && Reason == other.Reason;
+
     public bool IsExpired(long nowUnixMs) => ExpiresAtUnixMs > 0 && nowUnixMs >= ExpiresAtUnixMs;
 
     public Mitigation ToProto() => new()

@@ -88,11 +88,20 @@ public sealed partial class PolicyManager : IAsyncDisposable
     /// Throws <see cref="RpcException"/>-mappable errors: <see cref="ArgumentException"/> for bad input,
     /// <see cref="PolicyConflictException"/> on a version conflict, <see cref="StoreUnavailableException"/> when the store is down.
     /// </summary>
-    public async Task<EffectivePolicy> SetAsync(SetMitigationRequest request, string actor, CancellationToken cancellationToken)
+    public async Task<PolicyWrite> SetAsync(SetMitigationRequest request, string actor, CancellationToken cancellationToken)
     {
         var entry = Validate(request, actor, _time.GetUtcNow());
+        CheckKnownSet(entry);
         long? expected = request.ExpectedVersion == 0 ? null : (long)request.ExpectedVersion;
-        long before = Current.Version;
+        var current = Current;
+        long before = current.Version;
+        if (expected is null or 0 || expected == before)
+        {
+            if (current.Entries.FirstOrDefault(e => e.Key == entry.Key) is { } existing && existing.SameSetting(entry))
+            {
+                return new PolicyWrite(current, Unchanged: true);
+            }
+        }
         var result = await _store.TryUpdatePolicyAsync(expected, [PolicyChange.Set(entry.Key, entry.ToJson())], actor, cancellationToken).ConfigureAwait(false);
         if (!result.Applied)
         {
@@ -111,7 +120,31 @@ public sealed partial class PolicyManager : IAsyncDisposable
             throw new PolicyNotAppliedException(
                 $"the change was stored as policy version {result.Version}, but this daemon's cache is still at version {Current.Version} after waiting: it is NOT applied here yet (the store is slow or unreachable; see the store health in the log). It applies once the cache catches up; check with `neuronguard ctl policy get`.");
         }
-        return Current;
+        return new PolicyWrite(Current, Unchanged: false);
+    }
+
+    /// <summary>
+    /// A set no active catalog has would be a permanent no-op entry (a typo, usually): refused, naming the known sets.
+    /// Turning a set off is always allowed, and so is anything while no catalog is active (nothing to check against).
+    /// </summary>
+    private void CheckKnownSet(PolicyEntry entry)
+    {
+        if (entry.Mode == MitigationMode.Off)
+        {
+            return;
+        }
+        var known = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var fingerprint in _sync.Models)
+        {
+            if (_sync.GetModel(fingerprint)?.Catalog?.Value is { } catalog)
+            {
+                known.UnionWith(catalog.Sets.Select(s => s.Name));
+            }
+        }
+        if (known.Count > 0 && !known.Contains(entry.Set))
+        {
+            throw new UnknownSetException($"no active catalog has a neuron set named '{entry.Set}': known sets are {string.Join(", ", known)}.");
+        }
     }
 
     /// <summary>Pulls the store until the cache reaches <paramref name="version"/> (a write must be visible when it returns).</summary>
@@ -171,8 +204,12 @@ public sealed partial class PolicyManager : IAsyncDisposable
         {
             throw new ArgumentException("preset det0 ablates the top-k neurons: give top_k ≥ 1.");
         }
-        float strength = r.Strength == 0 && r.Mode is MitigationMode.OnFlag or MitigationMode.Always or MitigationMode.Shadow
-            && preset != GainPreset.Det0 ? 1f : r.Strength;
+        if (r.HasStrength && r.Strength == 0 && r.Mode is MitigationMode.OnFlag or MitigationMode.Always or MitigationMode.Shadow
+            && preset != GainPreset.Det0)
+        {
+            throw new ArgumentException($"strength 0 with mode {r.Mode} would attenuate nothing: give a strength in (0, 1], or mode off to stop mitigating.");
+        }
+        float strength = r.HasStrength ? r.Strength : 1f;
         return new PolicyEntry
         {
             Set = r.Set,
@@ -273,6 +310,12 @@ public sealed partial class PolicyManager : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "expired policy entries are no longer applied, but removing them from the store failed: {Reason}")]
     private static partial void LogExpiryWriteFailed(ILogger logger, string reason);
 }
+
+/// <summary>The policy after a write; <paramref name="Unchanged"/> when the entry already had that setting (nothing written).</summary>
+public sealed record PolicyWrite(EffectivePolicy Policy, bool Unchanged);
+
+/// <summary>A policy write for a neuron set no active catalog has (gRPC FAILED_PRECONDITION).</summary>
+public sealed class UnknownSetException(string message) : Exception(message);
 
 /// <summary>A policy write the store took but this daemon does not apply (gRPC FAILED_PRECONDITION: the answer says why).</summary>
 public sealed class PolicyNotAppliedException(string message) : Exception(message);

@@ -63,6 +63,38 @@ public sealed class CtlPolicyTests : IAsyncLifetime
         Assert.StartsWith("FLAGGED AT", flagged.Out);
     }
 
+    [Theory]
+    [InlineData("5x")]
+    [InlineData("10 minutes")]
+    [InlineData("-5m")]
+    public async Task PolicySet_BadTtl_UsageErrorExit2(string ttl)
+    {
+        var set = await RunAsync($"ctl --server {_host.Address} --token {OperatorToken} policy set toxicity --mode on-flag --ttl \"{ttl}\"");
+        Assert.Equal(2, set.Code);
+        Assert.Contains("is not a duration", set.Err);
+    }
+
+    [Fact]
+    public async Task PolicySet_StrengthZero_RefusedNotFullStrength()
+    {
+        var set = await RunAsync($"ctl --server {_host.Address} --token {OperatorToken} policy set toxicity --mode on-flag --strength 0");
+        Assert.Equal(1, set.Code);
+        Assert.Contains("INVALID_ARGUMENT", set.Err);
+        Assert.Contains("would attenuate nothing", set.Err);
+    }
+
+    [Fact]
+    public async Task PolicySet_SameTwice_SecondSaysUnchanged()
+    {
+        string args = $"ctl --server {_host.Address} --token {OperatorToken} policy set backdoor --mode always --strength 0.25";
+        var first = await RunAsync(args);
+        Assert.True(first.Code == 0, first.Err);
+        var version = System.Text.RegularExpressions.Regex.Match(first.Out, @"policy is now at version (\d+)").Groups[1].Value;
+        var second = await RunAsync(args);
+        Assert.True(second.Code == 0, second.Err);
+        Assert.Contains($"unchanged: backdoor already has this setting; the policy stays at version {version}", second.Out);
+    }
+
     private static async Task<(int Code, string Out, string Err)> RunAsync(string args)
     {
         var root = new RootCommand { CtlCommand.Create(), TokenCommand.Create() };

@@ -36,7 +36,7 @@ public sealed class PolicyTtlTests
     public async Task SetAsync_TtlOf366Days_AcceptedAndScheduledWithoutThrowing()
     {
         await using var fixture = await Fixture.StartAsync();
-        var policy = await fixture.Manager.SetAsync(new SetMitigationRequest
+        var (policy, _) = await fixture.Manager.SetAsync(new SetMitigationRequest
         {
             Set = "toxicity", Mode = MitigationMode.OnFlag, Strength = 1, TtlSeconds = PolicyManager.MaxTtlSeconds,
         }, "alice", CancellationToken.None);

@@ -39,6 +39,20 @@ public sealed partial class ServeCommandTests
         Assert.Contains("unknown NOT_FOUND", output);
         Assert.Contains("watch 0801", output);
 
+        // Server reflection, as grpcurl uses it: grpcio lists the services, fetches Control's descriptors and calls it.
+        var (rc, reflected) = await Peers.RunAsync("/usr/bin/python3", $"reflection_client.py 127.0.0.1:{daemon.Port}", Peers.PythonDir, TimeSpan.FromMinutes(2));
+        Assert.True(rc == 0, reflected);
+        using (var json = System.Text.Json.JsonDocument.Parse(reflected.Trim().Split('\n')[^1]))
+        {
+            var services = json.RootElement.GetProperty("services").EnumerateArray().Select(e => e.GetString()).ToList();
+            Assert.Contains("neuronguard.v1.Telemetry", services);
+            Assert.Contains("neuronguard.v1.Control", services);
+            Assert.Contains("grpc.health.v1.Health", services);
+            Assert.Contains("neuronguard/v1/control.proto", json.RootElement.GetProperty("files").EnumerateArray().Select(e => e.GetString()));
+            Assert.Contains("SetMitigation", json.RootElement.GetProperty("control_methods").EnumerateArray().Select(e => e.GetString()));
+            Assert.Equal("neuronguard.v1.GetPolicyResponse", json.RootElement.GetProperty("get_policy_response").GetString());
+        }
+
         var exit = daemon.Terminate();
         Assert.True(await exit.WaitAsync(TimeSpan.FromSeconds(30)) == 0, daemon.Log);
         Assert.Contains("NeuronGuard stopped", daemon.Log);

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using NeuronGuard.Grpc;
+using Grpc.Core;
 
 namespace NeuronGuard.Daemon.Tests.Telemetry;
 

@@ -1,17 +1,16 @@
 using System.Net;
-using NeuronGuard.Grpc.Client;
-using NeuronGuard.Grpc.Tests.Infrastructure;
+using Grpc.Net.Client;
 using NeuronGuard.Interop;
 
-namespace NeuronGuard.Grpc.Tests.Peers;
+namespace NeuronGuard.Daemon.Tests.Interop;
 
 /// <summary>
-/// The grpc interop cases plus transport probes, with peers no one here wrote: @grpc/grpc-js and Python grpcio
-/// drive our server; our client drives a grpc-js server. Every case must print PASS.
+/// The grpc interop cases plus transport probes on grpc-dotnet, with peers no one here wrote: @grpc/grpc-js and Python
+/// grpcio drive the Grpc.AspNetCore server; Grpc.Net.Client drives a grpc-js server. Every case must print PASS.
 /// </summary>
 public sealed class InteropTests : IAsyncLifetime
 {
-    private GrpcServerHost _server = null!;
+    private InteropServer _server = null!;
 
     public async Task InitializeAsync() =>
         _server = await InteropServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0));
@@ -21,14 +20,14 @@ public sealed class InteropTests : IAsyncLifetime
     [Fact]
     public async Task GrpcJsClient_AgainstOurServer_PassesEveryCase()
     {
-        var (code, output) = await Infrastructure.Peers.RunAsync("node", $"interop_client.js --server_port={_server.Port}", Infrastructure.Peers.NodeDir, TimeSpan.FromMinutes(2));
+        var (code, output) = await Peers.RunAsync("node", $"interop_client.js --server_port={_server.Port}", Peers.NodeDir, TimeSpan.FromMinutes(2));
         AssertAllPassed(code, output, expectedCases: 23);
     }
 
     [Fact]
     public async Task PythonGrpcioClient_AgainstOurServer_PassesEveryCase()
     {
-        var (code, output) = await Infrastructure.Peers.RunAsync("/usr/bin/python3", $"interop_client.py --server_port={_server.Port}", Infrastructure.Peers.PythonDir, TimeSpan.FromMinutes(2));
+        var (code, output) = await Peers.RunAsync("/usr/bin/python3", $"interop_client.py --server_port={_server.Port}", Peers.PythonDir, TimeSpan.FromMinutes(2));
         AssertAllPassed(code, output, expectedCases: 23);
     }
 
@@ -46,7 +45,7 @@ public sealed class InteropTests : IAsyncLifetime
     [Fact]
     public async Task OurClient_AgainstGrpcJsServer_PassesEveryCase()
     {
-        var (process, port) = await Infrastructure.Peers.StartServerAsync("node", "interop_server.js --port=0", Infrastructure.Peers.NodeDir);
+        var (process, port) = await Peers.StartServerAsync("node", "interop_server.js --port=0", Peers.NodeDir);
         try
         {
             using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace NeuronGuard.Grpc.Tests.Infrastructure;
+namespace NeuronGuard.Daemon.Tests;
 
 /// <summary>Runs the peer programs under tests/peers (grpc-js with node, grpcio with Debian's /usr/bin/python3).</summary>
 internal static class Peers

@@ -59,6 +59,40 @@ public sealed partial class ServeCommandTests
     }
 
     [Fact]
+    public async Task Serve_ModelServerVanishesMidStream_NoErrorLogAndStillServing()
+    {
+        using var daemon = await StartServeAsync("--listen 127.0.0.1:0 --model none");
+        // A grpcio model server opens the Telemetry stream, says Hello, reads the answer and dies without closing it.
+        var script = """
+            import os, sys, grpc
+            ch = grpc.insecure_channel(sys.argv[1])
+            stream = ch.stream_stream('/neuronguard.v1.Telemetry/Stream', request_serializer=lambda x: x, response_deserializer=lambda x: x)
+            def requests():
+                yield b'\n\x0f\n\x05probe\x1a\x06abc123'  # ModelServerMessage{hello{server_id, model_fingerprint}}
+                import time; time.sleep(30)
+            responses = stream(requests())
+            print('first answer', len(next(responses)))
+            sys.stdout.flush()
+            os._exit(0)
+            """;
+        var (code, output) = await RunPythonAsync(script, $"127.0.0.1:{daemon.Port}");
+        Assert.True(code == 0, output);
+        Assert.Contains("first answer", output);
+        var (again, checkOutput) = await RunPythonAsync("""
+            import sys, grpc
+            ch = grpc.insecure_channel(sys.argv[1])
+            check = ch.unary_unary('/grpc.health.v1.Health/Check', request_serializer=lambda x: x, response_deserializer=lambda x: x)
+            print('check', check(b'', timeout=10).hex())
+            """, $"127.0.0.1:{daemon.Port}");
+        Assert.True(again == 0, checkOutput);
+        Assert.Contains("check 0801", checkOutput);
+        var exit = daemon.Terminate();
+        Assert.True(await exit.WaitAsync(TimeSpan.FromSeconds(30)) == 0, daemon.Log);
+        Assert.DoesNotContain("fail:", daemon.Log);
+        Assert.DoesNotContain("crit:", daemon.Log);
+    }
+
+    [Fact]
     public async Task Serve_BadListenAddress_ExitsWithClearMessage()
     {
         using var daemon = await StartServeAsync("--listen not-an-address", waitForListening: false);

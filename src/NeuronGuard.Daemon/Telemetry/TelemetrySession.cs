@@ -86,9 +86,10 @@ public sealed partial class TelemetrySession
                 }
             }
         }
-        catch (IOException) when (_call.GetHttpContext().RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (e is IOException or OperationCanceledException && _call.GetHttpContext().RequestAborted.IsCancellationRequested)
         {
-            // The model server reset the stream or dropped the connection: a disconnect, not a daemon error.
+            // The model server reset the stream or dropped the connection: a disconnect, not a daemon error. grpc-dotnet
+            // surfaces it as IOException or OperationCanceledException; either would otherwise be logged as an error.
         }
         finally
         {

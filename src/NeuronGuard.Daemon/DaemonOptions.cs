@@ -25,6 +25,12 @@ public sealed class DaemonOptions
     /// <summary>Largest message accepted, in bytes. Defaults to 4,194,304 (4 MiB).</summary>
     public int MaxReceiveMessageSize { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Serve gRPC server reflection (<c>grpc.reflection.v1alpha</c> and <c>v1</c>), so tools such as grpcurl and
+    /// Postman can list the services and their messages. Defaults to true; needs role viewer when tokens are set.
+    /// </summary>
+    public bool Reflection { get; set; } = true;
+
     /// <summary>How long in-flight calls get to finish on SIGTERM before they are cancelled, in seconds. Defaults to 10.</summary>
     public double ShutdownTimeoutSeconds { get; set; } = 10;
 
@@ -32,7 +38,7 @@ public sealed class DaemonOptions
     public string DataDir { get; set; } = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".neuronguard");
 
     /// <summary>
-    /// The built-in model host served in the same process (a Hugging Face folder: config.json, safetensors,
+    /// The built-in model host served in the same process by <c>neuronguard serve</c> (src/NeuronGuard.Host) (a Hugging Face folder: config.json, safetensors,
     /// tokenizer.json). Defaults to null: the planted fixture under {DataDir}/fixture, with its catalog and a calibrated
     /// baseline put into the store on first start. "none" runs the daemon alone (model servers connect over Telemetry).
     /// </summary>

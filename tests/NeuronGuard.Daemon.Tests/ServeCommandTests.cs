@@ -39,9 +39,57 @@ public sealed partial class ServeCommandTests
         Assert.Contains("unknown NOT_FOUND", output);
         Assert.Contains("watch 0801", output);
 
+        // Server reflection, as grpcurl uses it: grpcio lists the services, fetches Control's descriptors and calls it.
+        var (rc, reflected) = await Peers.RunAsync("/usr/bin/python3", $"reflection_client.py 127.0.0.1:{daemon.Port}", Peers.PythonDir, TimeSpan.FromMinutes(2));
+        Assert.True(rc == 0, reflected);
+        using (var json = System.Text.Json.JsonDocument.Parse(reflected.Trim().Split('\n')[^1]))
+        {
+            var services = json.RootElement.GetProperty("services").EnumerateArray().Select(e => e.GetString()).ToList();
+            Assert.Contains("neuronguard.v1.Telemetry", services);
+            Assert.Contains("neuronguard.v1.Control", services);
+            Assert.Contains("grpc.health.v1.Health", services);
+            Assert.Contains("neuronguard/v1/control.proto", json.RootElement.GetProperty("files").EnumerateArray().Select(e => e.GetString()));
+            Assert.Contains("SetMitigation", json.RootElement.GetProperty("control_methods").EnumerateArray().Select(e => e.GetString()));
+            Assert.Equal("neuronguard.v1.GetPolicyResponse", json.RootElement.GetProperty("get_policy_response").GetString());
+        }
+
         var exit = daemon.Terminate();
         Assert.True(await exit.WaitAsync(TimeSpan.FromSeconds(30)) == 0, daemon.Log);
         Assert.Contains("NeuronGuard stopped", daemon.Log);
+    }
+
+    [Fact]
+    public async Task Serve_ModelServerVanishesMidStream_NoErrorLogAndStillServing()
+    {
+        using var daemon = await StartServeAsync("--listen 127.0.0.1:0 --model none");
+        // A grpcio model server opens the Telemetry stream, says Hello, reads the answer and dies without closing it.
+        var script = """
+            import os, sys, grpc
+            ch = grpc.insecure_channel(sys.argv[1])
+            stream = ch.stream_stream('/neuronguard.v1.Telemetry/Stream', request_serializer=lambda x: x, response_deserializer=lambda x: x)
+            def requests():
+                yield b'\n\x0f\n\x05probe\x1a\x06abc123'  # ModelServerMessage{hello{server_id, model_fingerprint}}
+                import time; time.sleep(30)
+            responses = stream(requests())
+            print('first answer', len(next(responses)))
+            sys.stdout.flush()
+            os._exit(0)
+            """;
+        var (code, output) = await RunPythonAsync(script, $"127.0.0.1:{daemon.Port}");
+        Assert.True(code == 0, output);
+        Assert.Contains("first answer", output);
+        var (again, checkOutput) = await RunPythonAsync("""
+            import sys, grpc
+            ch = grpc.insecure_channel(sys.argv[1])
+            check = ch.unary_unary('/grpc.health.v1.Health/Check', request_serializer=lambda x: x, response_deserializer=lambda x: x)
+            print('check', check(b'', timeout=10).hex())
+            """, $"127.0.0.1:{daemon.Port}");
+        Assert.True(again == 0, checkOutput);
+        Assert.Contains("check 0801", checkOutput);
+        var exit = daemon.Terminate();
+        Assert.True(await exit.WaitAsync(TimeSpan.FromSeconds(30)) == 0, daemon.Log);
+        Assert.DoesNotContain("fail:", daemon.Log);
+        Assert.DoesNotContain("crit:", daemon.Log);
     }
 
     [Fact]

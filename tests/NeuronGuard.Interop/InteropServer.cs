@@ -1,17 +1,58 @@
 using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using NeuronGuard.Grpc;
 
 namespace NeuronGuard.Interop;
 
-/// <summary>Starts the interop and probe services on one Kestrel listener.</summary>
-public static class InteropServer
+/// <summary>The interop and probe services on one cleartext HTTP/2 Kestrel listener, on Grpc.AspNetCore.</summary>
+public sealed class InteropServer : IAsyncDisposable
 {
-    public static Task<GrpcServerHost> StartAsync(IPEndPoint endpoint, Action<ILoggingBuilder>? logging = null, GrpcServerOptions? options = null)
+    private readonly WebApplication _app;
+
+    private InteropServer(WebApplication app, int port)
     {
-        var registry = new GrpcServiceRegistry();
-        TestServiceImpl.Register(registry);
-        new ProbeService().Register(registry);
-        return GrpcServerHost.StartAsync(registry, endpoint, options, logging: logging);
+        _app = app;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<InteropServer> StartAsync(IPEndPoint endpoint, Action<ILoggingBuilder>? logging = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        logging?.Invoke(builder.Logging);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MinRequestBodyDataRate = null;
+            k.Limits.MaxRequestBodySize = null;
+            k.Listen(endpoint, l => l.Protocols = HttpProtocols.Http2);
+        });
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton<ProbeService>();
+        var app = builder.Build();
+        app.MapGrpcService<TestServiceImpl>();
+        app.MapGrpcService<ProbeService>();
+        await app.StartAsync().ConfigureAwait(false);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new InteropServer(app, new Uri(address).Port);
+    }
+
+    /// <summary>Runs until the host's lifetime ends: SIGTERM or Ctrl+C (the generic host listens for both).</summary>
+    public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await _app.StopAsync(grace.Token).ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using Google.Protobuf;
-using NeuronGuard.Grpc;
+using Grpc.Core;
 using NeuronGuard.Testing;
 
 namespace NeuronGuard.Interop;
 
 /// <summary>neuronguard.testing.Probe: transport behaviours the interop cases do not reach.</summary>
-internal sealed class ProbeService
+internal sealed class ProbeService : Probe.ProbeBase
 {
     public const string Service = "neuronguard.testing.Probe";
     private readonly ConcurrentDictionary<string, (string Outcome, bool DeadlinePassed)> _outcomes = new();
@@ -14,24 +14,18 @@ internal sealed class ProbeService
     public static Method<TRequest, TResponse> Method<TRequest, TResponse>(MethodType type, string name)
         where TRequest : IMessage<TRequest>, new()
         where TResponse : IMessage<TResponse>, new()
-        => ProtobufMethod.Create<TRequest, TResponse>(type, Service, name);
+        => ProtoMethods.Create<TRequest, TResponse>(type, Service, name);
 
-    public void Register(GrpcServiceRegistry registry)
+    public override Task<ProbeResponse> Throw(ProbeRequest request, ServerCallContext context) =>
+        throw new InvalidOperationException("secret internal detail: connection string=xyz");
+
+    public override Task<ProbeResponse> GetOutcome(ProbeRequest request, ServerCallContext context)
     {
-        registry.AddUnary(Method<ProbeRequest, ProbeResponse>(MethodType.Unary, "Throw"),
-            (_, _) => throw new InvalidOperationException("secret internal detail: connection string=xyz"));
-        registry.AddUnary(Method<ProbeRequest, ProbeResponse>(MethodType.Unary, "WaitForCancel"), WaitForCancel);
-        registry.AddUnary(Method<ProbeRequest, ProbeResponse>(MethodType.Unary, "GetOutcome"), (r, _) =>
-        {
-            var found = _outcomes.TryGetValue(r.Key, out var o);
-            return Task.FromResult(new ProbeResponse { Outcome = found ? o.Outcome : "", DeadlinePassed = found && o.DeadlinePassed });
-        });
-        registry.AddUnary(Method<ProbeRequest, ProbeResponse>(MethodType.Unary, "Echo"), Echo);
-        registry.AddDuplexStreaming(Method<ProbeRequest, ProbeResponse>(MethodType.DuplexStreaming, "EchoStream"), EchoStream);
-        registry.AddClientStreaming(Method<ProbeRequest, ProbeResponse>(MethodType.ClientStreaming, "Sink"), Sink);
+        var found = _outcomes.TryGetValue(request.Key, out var o);
+        return Task.FromResult(new ProbeResponse { Outcome = found ? o.Outcome : "", DeadlinePassed = found && o.DeadlinePassed });
     }
 
-    private async Task<ProbeResponse> WaitForCancel(ProbeRequest request, ServerCallContext context)
+    public override async Task<ProbeResponse> WaitForCancel(ProbeRequest request, ServerCallContext context)
     {
         _outcomes[request.Key] = ("pending", false);
         try
@@ -47,7 +41,7 @@ internal sealed class ProbeService
         return new ProbeResponse();
     }
 
-    private static async Task<ProbeResponse> Echo(ProbeRequest request, ServerCallContext context)
+    public override async Task<ProbeResponse> Echo(ProbeRequest request, ServerCallContext context)
     {
         var headers = new Metadata();
         foreach (var entry in context.RequestHeaders)
@@ -61,18 +55,19 @@ internal sealed class ProbeService
                 context.ResponseTrailers.Add(entry);
             }
         }
+        if (request.Key == "compress")
+        {
+            headers.Add(TestServiceImpl.CompressionRequestHeader, "gzip");
+        }
         if (headers.Count > 0)
         {
             await context.WriteResponseHeadersAsync(headers).ConfigureAwait(false);
         }
-        if (request.Key == "compress")
-        {
-            context.ResponseCompression = "gzip";
-        }
-        return new ProbeResponse { Payload = request.Payload, Outcome = context.RequestMessageCompressed ? "compressed" : "plain" };
+        bool compressed = context.GetHttpContext().Request.Headers["grpc-encoding"].ToString() is not ("" or "identity");
+        return new ProbeResponse { Payload = request.Payload, Outcome = compressed ? "compressed" : "plain" };
     }
 
-    private static async Task EchoStream(IAsyncStreamReader<ProbeRequest> requests, IServerStreamWriter<ProbeResponse> responses, ServerCallContext context)
+    public override async Task EchoStream(IAsyncStreamReader<ProbeRequest> requests, IServerStreamWriter<ProbeResponse> responses, ServerCallContext context)
     {
         var response = new ProbeResponse();
         while (await requests.MoveNext().ConfigureAwait(false))
@@ -82,7 +77,7 @@ internal sealed class ProbeService
         }
     }
 
-    private static async Task<ProbeResponse> Sink(IAsyncStreamReader<ProbeRequest> requests, ServerCallContext context)
+    public override async Task<ProbeResponse> Sink(IAsyncStreamReader<ProbeRequest> requests, ServerCallContext context)
     {
         var count = 0;
         while (await requests.MoveNext().ConfigureAwait(false))

@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using NeuronGuard.Grpc;
-using NeuronGuard.Grpc.Client;
+using Grpc.Net.Client;
 using NeuronGuard.Interop;
 
 // Usage (the flags follow grpc's interop server and client):
@@ -16,10 +15,8 @@ switch (args.FirstOrDefault())
         var port = int.Parse(flags.GetValueOrDefault("port", "0"), System.Globalization.CultureInfo.InvariantCulture);
         await using var host = await InteropServer.StartAsync(new IPEndPoint(IPAddress.Loopback, port), logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
         Console.WriteLine($"interop server listening on 127.0.0.1:{host.Port}");
-        var done = new TaskCompletionSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; done.TrySetResult(); };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => done.TrySetResult();
-        await done.Task;
+        // The host's lifetime ends on SIGTERM and Ctrl+C, so the server exits cleanly on either (the first wave's hung on SIGTERM).
+        await host.WaitForShutdownAsync();
         return 0;
     }
     case "client":

@@ -1,70 +1,54 @@
 using Google.Protobuf;
 using Grpc.Testing;
-using NeuronGuard.Grpc;
+using Grpc.Core;
 
 namespace NeuronGuard.Interop;
 
-/// <summary>grpc.testing.TestService as grpc's interop-test-descriptions.md specifies the server.</summary>
-internal static class TestServiceImpl
+/// <summary>
+/// grpc.testing.TestService as grpc's interop-test-descriptions.md specifies the server, on Grpc.AspNetCore. Methods not
+/// overridden (UnimplementedCall) answer UNIMPLEMENTED from the generated base.
+/// </summary>
+internal sealed class TestServiceImpl : TestService.TestServiceBase
 {
     public const string Service = "grpc.testing.TestService";
     private const string EchoInitialKey = "x-grpc-test-echo-initial";
     private const string EchoTrailingKey = "x-grpc-test-echo-trailing-bin";
 
-    public static void Register(GrpcServiceRegistry registry)
-    {
-        registry.AddUnary(Method<Empty, Empty>(MethodType.Unary, "EmptyCall"), (_, _) => Task.FromResult(new Empty()));
-        registry.AddUnary(Method<SimpleRequest, SimpleResponse>(MethodType.Unary, "UnaryCall"), UnaryCall);
-        registry.AddUnary(Method<SimpleRequest, SimpleResponse>(MethodType.Unary, "CacheableUnaryCall"), UnaryCall);
-        registry.AddServerStreaming(Method<StreamingOutputCallRequest, StreamingOutputCallResponse>(MethodType.ServerStreaming, "StreamingOutputCall"), StreamingOutputCall);
-        registry.AddClientStreaming(Method<StreamingInputCallRequest, StreamingInputCallResponse>(MethodType.ClientStreaming, "StreamingInputCall"), StreamingInputCall);
-        registry.AddDuplexStreaming(Method<StreamingOutputCallRequest, StreamingOutputCallResponse>(MethodType.DuplexStreaming, "FullDuplexCall"), FullDuplexCall);
-        registry.AddDuplexStreaming(Method<StreamingOutputCallRequest, StreamingOutputCallResponse>(MethodType.DuplexStreaming, "HalfDuplexCall"), HalfDuplexCall);
-    }
+    /// <summary>The header with which a grpc-dotnet handler asks for compressed responses (the call's gzip).</summary>
+    public const string CompressionRequestHeader = "grpc-internal-encoding-request";
 
-    public static Method<TRequest, TResponse> Method<TRequest, TResponse>(MethodType type, string name)
-        where TRequest : IMessage<TRequest>, new()
-        where TResponse : IMessage<TResponse>, new()
-        => ProtobufMethod.Create<TRequest, TResponse>(type, Service, name);
+    public override Task<Empty> EmptyCall(Empty request, ServerCallContext context) => Task.FromResult(new Empty());
 
-    private static async Task<SimpleResponse> UnaryCall(SimpleRequest request, ServerCallContext context)
+    public override Task<SimpleResponse> CacheableUnaryCall(SimpleRequest request, ServerCallContext context) => UnaryCall(request, context);
+
+    public override async Task<SimpleResponse> UnaryCall(SimpleRequest request, ServerCallContext context)
     {
-        await EchoMetadataAsync(context).ConfigureAwait(false);
-        if (request.ExpectCompressed?.Value == true && !context.RequestMessageCompressed)
-        {
-            throw new RpcException(StatusCode.InvalidArgument, "Expected a compressed request message.");
-        }
+        await EchoMetadataAsync(context, compress: request.ResponseCompressed?.Value == true).ConfigureAwait(false);
+        CheckCompressed(request.ExpectCompressed, context);
         ThrowIfStatusRequested(request.ResponseStatus);
-        if (request.ResponseCompressed?.Value == true)
-        {
-            context.ResponseCompression = "gzip";
-        }
         return new SimpleResponse { Payload = Payload(request.ResponseSize) };
     }
 
-    private static async Task StreamingOutputCall(StreamingOutputCallRequest request, IServerStreamWriter<StreamingOutputCallResponse> stream, ServerCallContext context)
+    public override async Task StreamingOutputCall(StreamingOutputCallRequest request, IServerStreamWriter<StreamingOutputCallResponse> stream, ServerCallContext context)
     {
-        await EchoMetadataAsync(context).ConfigureAwait(false);
+        await EchoMetadataAsync(context, compress: request.ResponseParameters.Any(p => p.Compressed?.Value == true)).ConfigureAwait(false);
         ThrowIfStatusRequested(request.ResponseStatus);
         await WriteResponsesAsync(request, stream, context).ConfigureAwait(false);
     }
 
-    private static async Task<StreamingInputCallResponse> StreamingInputCall(IAsyncStreamReader<StreamingInputCallRequest> requests, ServerCallContext context)
+    public override async Task<StreamingInputCallResponse> StreamingInputCall(IAsyncStreamReader<StreamingInputCallRequest> requests, ServerCallContext context)
     {
         var total = 0;
         while (await requests.MoveNext(context.CancellationToken).ConfigureAwait(false))
         {
             var request = requests.Current;
-            if (request.ExpectCompressed?.Value == true && !context.RequestMessageCompressed)
-            {
-                throw new RpcException(StatusCode.InvalidArgument, "Expected a compressed request message.");
-            }
+            CheckCompressed(request.ExpectCompressed, context);
             total += request.Payload?.Body.Length ?? 0;
         }
         return new StreamingInputCallResponse { AggregatedPayloadSize = total };
     }
 
-    private static async Task FullDuplexCall(IAsyncStreamReader<StreamingOutputCallRequest> requests, IServerStreamWriter<StreamingOutputCallResponse> stream, ServerCallContext context)
+    public override async Task FullDuplexCall(IAsyncStreamReader<StreamingOutputCallRequest> requests, IServerStreamWriter<StreamingOutputCallResponse> stream, ServerCallContext context)
     {
         await EchoMetadataAsync(context).ConfigureAwait(false);
         while (await requests.MoveNext(context.CancellationToken).ConfigureAwait(false))
@@ -74,7 +58,7 @@ internal static class TestServiceImpl
         }
     }
 
-    private static async Task HalfDuplexCall(IAsyncStreamReader<StreamingOutputCallRequest> requests, IServerStreamWriter<StreamingOutputCallResponse> stream, ServerCallContext context)
+    public override async Task HalfDuplexCall(IAsyncStreamReader<StreamingOutputCallRequest> requests, IServerStreamWriter<StreamingOutputCallResponse> stream, ServerCallContext context)
     {
         var all = new List<StreamingOutputCallRequest>();
         while (await requests.MoveNext(context.CancellationToken).ConfigureAwait(false))
@@ -89,10 +73,6 @@ internal static class TestServiceImpl
 
     private static async Task WriteResponsesAsync(StreamingOutputCallRequest request, IServerStreamWriter<StreamingOutputCallResponse> stream, ServerCallContext context)
     {
-        if (context.ResponseCompression is null && request.ResponseParameters.Any(p => p.Compressed?.Value == true))
-        {
-            TrySetCompression(context);
-        }
         foreach (var parameters in request.ResponseParameters)
         {
             if (parameters.IntervalUs > 0)
@@ -104,15 +84,16 @@ internal static class TestServiceImpl
         }
     }
 
-    private static void TrySetCompression(ServerCallContext context)
+    /// <summary>
+    /// grpc-dotnet does not tell a handler whether one message arrived compressed; the call's grpc-encoding says whether
+    /// the client compresses (grpc-dotnet's own interop server checks it the same way). Only "expected and absent" is
+    /// checkable from it, which is what the interop cases ask the server to reject.
+    /// </summary>
+    private static void CheckCompressed(BoolValue? expected, ServerCallContext context)
     {
-        try
+        if (expected?.Value == true && context.GetHttpContext().Request.Headers["grpc-encoding"].ToString() is "" or "identity")
         {
-            context.ResponseCompression = "gzip";
-        }
-        catch (InvalidOperationException)
-        {
-            // Headers already went out uncompressed; later messages stay uncompressed.
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "Expected a compressed request message."));
         }
     }
 
@@ -122,15 +103,25 @@ internal static class TestServiceImpl
     {
         if (status is { Code: not 0 })
         {
-            throw new RpcException((StatusCode)status.Code, status.Message);
+            throw new RpcException(new Status((StatusCode)status.Code, status.Message));
         }
     }
 
-    private static async Task EchoMetadataAsync(ServerCallContext context)
+    /// <summary>Echoes the test metadata; with <paramref name="compress"/>, responses go out gzip-compressed.</summary>
+    private static async Task EchoMetadataAsync(ServerCallContext context, bool compress = false)
     {
+        var headers = new Metadata();
         if (context.RequestHeaders.GetValue(EchoInitialKey) is { } initial)
         {
-            await context.WriteResponseHeadersAsync(new Metadata().Add(EchoInitialKey, initial)).ConfigureAwait(false);
+            headers.Add(EchoInitialKey, initial);
+        }
+        if (compress)
+        {
+            headers.Add(CompressionRequestHeader, "gzip");
+        }
+        if (headers.Count > 0)
+        {
+            await context.WriteResponseHeadersAsync(headers).ConfigureAwait(false);
         }
         if (context.RequestHeaders.Get(EchoTrailingKey) is { ValueBytes: { } trailing })
         {

@@ -1,14 +1,15 @@
 using System.Diagnostics;
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon;
-using NeuronGuard.Daemon.Bootstrap;
-using NeuronGuard.Daemon.BuiltinHost;
-using NeuronGuard.Daemon.Control;
+using NeuronGuard.Host.Bootstrap;
+using NeuronGuard.Host.BuiltinHost;
+using NeuronGuard.Host;
 using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Daemon.Metrics;
 using NeuronGuard.Engine.Mitigation;
 using NeuronGuard.Engine.Scoring;
-using NeuronGuard.Grpc.Client;
+using Grpc.Net.Client;
+using NeuronGuard.Host.Client;
 using NeuronGuard.Inference;
 using NeuronGuard.Offline.Prompts;
 
@@ -55,14 +56,14 @@ internal sealed class LiveBenchmark : IBenchmark
         var report = new LiveReport { Args = args, LoadBefore = LiveReport.LoadAverage() };
         try
         {
-            await using var daemon = await DaemonHost.StartAsync(new DaemonOptions
+            await using var daemon = await ServeHost.StartAsync(new DaemonOptions
             {
                 Listen = "127.0.0.1:0",
                 DataDir = dataDir,
                 LogLevel = "Warning",
                 Metrics = new MetricsOptions { Listen = "" },
             }, cancellationToken);
-            var builtin = daemon.BuiltinHost ?? throw new InvalidOperationException("the daemon started no built-in host.");
+            var builtin = daemon.BuiltinHost() ?? throw new InvalidOperationException("the daemon started no built-in host.");
             var ctx = daemon.Context;
             string fixtureFp = builtin.Host.Info.Fingerprint;
             var fixturePlan = ctx.Plans.Get(fixtureFp).Plan ?? throw new InvalidOperationException($"the fixture has no monitor plan: {ctx.Plans.Get(fixtureFp).Problem}");
@@ -257,7 +258,7 @@ internal sealed class LiveBenchmark : IBenchmark
         string dir = Path.Combine("/dev/shm", "neuronguard-live-" + Guid.NewGuid().ToString("N"));
         try
         {
-            await using var daemon = await DaemonHost.StartAsync(new DaemonOptions
+            await using var daemon = await ServeHost.StartAsync(new DaemonOptions
             {
                 Listen = "127.0.0.1:0", DataDir = dir, LogLevel = "Warning", Model = "none", Metrics = new MetricsOptions { Listen = "" },
             }, ct);
@@ -305,8 +306,8 @@ internal sealed class LiveBenchmark : IBenchmark
 
     internal static async Task<ulong> SetToxicityAlwaysAsync(Uri address, string tenant)
     {
-        using var channel = GrpcChannel.ForAddress(address);
-        var response = await channel.AsyncUnaryCall(ControlMethods.SetMitigation, new SetMitigationRequest
+        using var channel = DaemonChannel.Create(address);
+        var response = await new Control.ControlClient(channel).SetMitigationAsync(new SetMitigationRequest
         {
             Set = "toxicity", Mode = MitigationMode.Always, Strength = 1f, Preset = GainPreset.Aura, Tenant = tenant,
             Reason = "live benchmark: decode with mitigation",

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Telemetry;
-using NeuronGuard.Grpc;
-using NeuronGuard.Grpc.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
+using NeuronGuard.Host.Client;
 
 namespace NeuronGuard.Bench.Live;
 
@@ -29,8 +30,8 @@ internal sealed class LiveStream : IAsyncDisposable
 
     private LiveStream(Uri address)
     {
-        _channel = GrpcChannel.ForAddress(address);
-        _call = _channel.AsyncDuplexStreamingCall(TelemetryService.StreamMethod);
+        _channel = DaemonChannel.Create(address);
+        _call = new Api.V1.Telemetry.TelemetryClient(_channel).Stream();
         _reader = Task.Run(ReadLoopAsync);
     }
 

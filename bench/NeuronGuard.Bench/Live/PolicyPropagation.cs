@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using NeuronGuard.Api.V1;
-using NeuronGuard.Daemon.Control;
 using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Daemon.Policies;
-using NeuronGuard.Grpc.Client;
+using Grpc.Net.Client;
+using NeuronGuard.Host.Client;
 
 namespace NeuronGuard.Bench.Live;
 
@@ -28,7 +28,7 @@ internal static class PolicyPropagation
         ctx.Policy.Changed += OnChanged;
         var connected = await Task.WhenAll(Enumerable.Range(0, streams).Select(i => LiveStream.ConnectAsync(address, fingerprint, $"bench-policy-{i}")));
         var all = connected.Select(c => c.Stream).ToArray();
-        using var control = GrpcChannel.ForAddress(address);
+        using var control = DaemonChannel.Create(address);
         double toMs = 1000.0 / Stopwatch.Frequency;
         var propagation = new List<double>();
         var rpc = new List<double>();
@@ -40,7 +40,7 @@ internal static class PolicyPropagation
             for (int r = 0; r < repeats + 3; r++)
             {
                 long start = Stopwatch.GetTimestamp();
-                var response = await control.AsyncUnaryCall(ControlMethods.SetMitigation, new SetMitigationRequest
+                var response = await new Control.ControlClient(control).SetMitigationAsync(new SetMitigationRequest
                 {
                     Set = "safety",
                     Mode = r % 2 == 0 ? MitigationMode.Shadow : MitigationMode.Off,

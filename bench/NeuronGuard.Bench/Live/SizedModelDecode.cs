@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using NeuronGuard.Daemon.BuiltinHost;
+using NeuronGuard.Host.BuiltinHost;
+using NeuronGuard.Host;
 using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Engine.Baselines;
 using NeuronGuard.Inference;

@@ -3,12 +3,14 @@ using System.Globalization;
 using System.Text;
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon;
-using NeuronGuard.Daemon.Bootstrap;
-using NeuronGuard.Daemon.BuiltinHost;
+using NeuronGuard.Host.Bootstrap;
+using NeuronGuard.Host.BuiltinHost;
+using NeuronGuard.Host;
 using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Engine.Mitigation;
 using NeuronGuard.Engine.Scoring;
-using NeuronGuard.Grpc.Client;
+using Grpc.Net.Client;
+using NeuronGuard.Host.Client;
 using NeuronGuard.Inference;
 using NeuronGuard.Offline.Prompts;
 
@@ -35,16 +37,16 @@ internal sealed class MitigationBenchmark : IBenchmark
         int count = Arg(args, "--prompts", 100);
         string dataDir = Path.Combine(Path.GetTempPath(), "neuronguard-mitigation-" + Guid.NewGuid().ToString("N"));
         var clock = Stopwatch.StartNew();
-        await using var daemon = await DaemonHost.StartAsync(new DaemonOptions { Listen = "127.0.0.1:0", DataDir = dataDir, LogLevel = "Warning", Metrics = new() { Listen = "" } }, cancellationToken);
+        await using var daemon = await ServeHost.StartAsync(new DaemonOptions { Listen = "127.0.0.1:0", DataDir = dataDir, LogLevel = "Warning", Metrics = new() { Listen = "" } }, cancellationToken);
         try
         {
-            var host = daemon.BuiltinHost ?? throw new InvalidOperationException("the daemon started no built-in host.");
+            var host = daemon.BuiltinHost() ?? throw new InvalidOperationException("the daemon started no built-in host.");
             var truth = FixtureTruth.Load(Path.Combine(FixtureBootstrap.EnsureModel(dataDir), FixtureTruth.FileName));
             var prompts = FixturePrompts.Generate(truth, new PromptCounts
             {
                 DiscoveryPositive = 0, DiscoveryBenign = 0, CalibrationBenign = 600, HeldOutPositive = count, HeldOutBenign = count,
             }).HeldOut;
-            using var channel = GrpcChannel.ForAddress(daemon.Address);
+            using var channel = DaemonChannel.Create(daemon.Address);
             var toxicIds = truth.Sets.First(s => s.Kind == PlantedKind.Toxicity).PushesToward.Select(w => truth.SpacedTokenIds[w]).ToHashSet();
             int targetId = truth.SpacedTokenIds[truth.Sets.First(s => s.Kind == PlantedKind.Backdoor).PushesToward[0]];
             var layout = SlotLayout.From(FixtureBootstrap.CatalogFor(truth, host.Host));
@@ -200,7 +202,7 @@ internal sealed class MitigationBenchmark : IBenchmark
 
     private static async Task SetAsync(GrpcChannel channel, TelemetryModelServer host, string set, MitigationMode mode, string tenant, GainPreset preset, float strength, uint topK)
     {
-        var response = await channel.AsyncUnaryCall(BuiltinHostMethods.SetMitigation, new SetMitigationRequest
+        var response = await new Control.ControlClient(channel).SetMitigationAsync(new SetMitigationRequest
         {
             Set = set, Mode = mode, Tenant = tenant, Preset = preset, Strength = strength, TopK = topK, Reason = "mitigation benchmark",
         });

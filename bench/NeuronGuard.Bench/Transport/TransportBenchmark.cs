@@ -4,8 +4,9 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
-using NeuronGuard.Grpc;
-using NeuronGuard.Grpc.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
+using NeuronGuard.Host.Client;
 using NeuronGuard.Interop;
 using NeuronGuard.Testing;
 
@@ -91,10 +92,10 @@ internal sealed class TransportBenchmark : IBenchmark
 
     private static async Task<double> OurStreamAsync(int port, int messages)
     {
-        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
+        using var channel = DaemonChannel.Create(new Uri($"http://127.0.0.1:{port}"));
         var request = new ProbeRequest { Payload = ByteString.CopyFrom(new byte[FrameBytes]) };
         var sw = Stopwatch.StartNew();
-        using var call = channel.AsyncClientStreamingCall(Sink);
+        using var call = channel.CreateCallInvoker().AsyncClientStreamingCall(Sink);
         for (var i = 0; i < messages; i++)
         {
             await call.RequestStream.WriteAsync(request);
@@ -111,7 +112,7 @@ internal sealed class TransportBenchmark : IBenchmark
 
     private static async Task<double> OurUnaryAsync(int port, TimeSpan duration, int concurrency)
     {
-        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
+        using var channel = DaemonChannel.Create(new Uri($"http://127.0.0.1:{port}"));
         var request = new ProbeRequest { Payload = ByteString.CopyFrom(new byte[32]) };
         var end = DateTime.UtcNow + duration;
         var done = 0L;
@@ -120,7 +121,7 @@ internal sealed class TransportBenchmark : IBenchmark
         {
             while (DateTime.UtcNow < end)
             {
-                await channel.AsyncUnaryCall(Echo, request);
+                await channel.CreateCallInvoker().AsyncUnaryCall(Echo, request);
                 Interlocked.Increment(ref done);
             }
         }));

@@ -2,9 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using Google.Protobuf;
 using NeuronGuard.Api.V1;
-using NeuronGuard.Daemon.BuiltinHost;
-using NeuronGuard.Grpc;
-using NeuronGuard.Grpc.Client;
+using Grpc.Core;
+using NeuronGuard.Host.Client;
 
 namespace NeuronGuard.Cli.Commands;
 
@@ -48,11 +47,10 @@ internal static class GenerateCommand
                 Console.Error.WriteLine($"neuronguard generate: '{address}' is not a server address: use http://HOST:PORT.");
                 return 2;
             }
-            using var channel = GrpcChannel.ForAddress(uri);
+            using var channel = DaemonChannel.Create(uri);
             try
             {
-                using var call = channel.AsyncServerStreamingCall(BuiltinHostMethods.Generate, request,
-                    new CallOptions(Headers: BuiltinHostMethods.BearerHeaders(parse.GetValue(token)), CancellationToken: ct));
+                using var call = new Api.V1.Inference.InferenceClient(channel).Generate(request, DaemonChannel.Bearer(parse.GetValue(token)), cancellationToken: ct);
                 if (!asJson)
                 {
                     Console.Write(request.Prompt);

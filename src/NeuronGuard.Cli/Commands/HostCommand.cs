@@ -2,11 +2,9 @@ using System.CommandLine;
 using System.Net;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
-using NeuronGuard.Daemon.BuiltinHost;
-using NeuronGuard.Grpc;
-using NeuronGuard.Grpc.Health;
+using NeuronGuard.Host;
+using NeuronGuard.Host.BuiltinHost;
 using NeuronGuard.Inference;
-using ServingStatus = NeuronGuard.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace NeuronGuard.Cli.Commands;
 
@@ -93,24 +91,18 @@ internal static class HostCommand
                     {
                         return 0;
                     }
-                    GrpcServerHost? grpc = null;
+                    InferenceServer? grpc = null;
                     if (endpoint is not null)
                     {
-                        var registry = new GrpcServiceRegistry();
-                        var health = new HealthService();
-                        health.Register(registry);
-                        new InferenceService(server).Register(registry);
                         try
                         {
-                            grpc = await GrpcServerHost.StartAsync(registry, endpoint, cancellationToken: ct);
+                            grpc = await InferenceServer.StartAsync(endpoint, server, ct);
                         }
                         catch (IOException ex)
                         {
                             Console.Error.WriteLine($"neuronguard host: cannot listen on {endpoint}: {ex.Message}. Choose another port with --listen.");
                             return 1;
                         }
-                        health.SetStatus("", ServingStatus.Serving);
-                        health.SetStatus(InferenceService.ServiceName, ServingStatus.Serving);
                         Console.Error.WriteLine($"neuronguard host: serving {InferenceService.ServiceName} on http://{endpoint.Address}:{grpc.Port}");
                     }
                     try

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using NeuronGuard.Daemon;
 using NeuronGuard.Daemon.Hosting;
+using NeuronGuard.Host;
 
 namespace NeuronGuard.Cli.Commands;
 
@@ -38,7 +39,7 @@ internal static class ServeCommand
             }
             try
             {
-                await using var host = await DaemonHost.StartAsync(options, cancellationToken);
+                await using var host = await ServeHost.StartAsync(options, cancellationToken);
                 await host.WaitForShutdownAsync();
                 return 0;
             }

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Text;
 using Google.Protobuf;
-using NeuronGuard.Grpc.Client;
-using NeuronGuard.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using NeuronGuard.Api.V1;
+using NeuronGuard.Host.Client;
 
 namespace NeuronGuard.Cli.Ctl;
 
@@ -46,7 +48,10 @@ internal sealed class CtlSession : IDisposable
         {
             throw new CtlUsageException($"--server '{server}' is not an address: use http://HOST:PORT or https://HOST:PORT.");
         }
-        Channel = GrpcChannel.ForAddress(uri);
+        Channel = DaemonChannel.Create(uri);
+        Control = new Control.ControlClient(Channel);
+        Catalogs = new Catalogs.CatalogsClient(Channel);
+        Baselines = new Baselines.BaselinesClient(Channel);
     }
 
     public TextWriter Output { get; }
@@ -59,11 +64,17 @@ internal sealed class CtlSession : IDisposable
 
     public GrpcChannel Channel { get; }
 
+    public Control.ControlClient Control { get; }
+
+    public Catalogs.CatalogsClient Catalogs { get; }
+
+    public Baselines.BaselinesClient Baselines { get; }
+
     /// <summary>Call options with the token and the command's cancellation (Ctrl-C).</summary>
     public CallOptions Call(bool streaming = false) => new(
-        Headers: string.IsNullOrEmpty(_token) ? null : new Metadata().Add("authorization", $"Bearer {_token.Trim()}"),
-        Deadline: streaming ? null : DateTime.UtcNow.AddSeconds(60),
-        CancellationToken: CancellationToken);
+        headers: DaemonChannel.Bearer(_token),
+        deadline: streaming ? null : DateTime.UtcNow.AddSeconds(60),
+        cancellationToken: CancellationToken);
 
     public void WriteJson(IMessage message) => Output.WriteLine(Formatter.Format(message));
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using NeuronGuard.Api.V1;
-using NeuronGuard.Daemon.Control;
+
 
 namespace NeuronGuard.Cli.Ctl;
 
@@ -20,7 +20,7 @@ internal static class PolicyCommands
         var command = new Command("get", "The current policy and the version each connected model server acknowledged.");
         command.SetAction((parse, ct) => CtlSession.RunAsync(parse, ct, async s =>
         {
-            var reply = await s.Channel.AsyncUnaryCall(ControlMethods.GetPolicy, new GetPolicyRequest(), s.Call());
+            var reply = await s.Control.GetPolicyAsync(new GetPolicyRequest(), s.Call());
             if (s.AsJson)
             {
                 s.WriteJson(reply);
@@ -82,7 +82,7 @@ internal static class PolicyCommands
                 }
                 request.Strength = given; // unset means full strength (1), said explicitly by leaving the field out
             }
-            var reply = await s.Channel.AsyncUnaryCall(ControlMethods.SetMitigation, request, s.Call());
+            var reply = await s.Control.SetMitigationAsync(request, s.Call());
             if (s.AsJson)
             {
                 s.WriteJson(reply);

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using NeuronGuard.Api.V1;
-using NeuronGuard.Daemon.Control;
+
 
 namespace NeuronGuard.Cli.Ctl;
 
@@ -15,7 +15,7 @@ internal static class ReadCommands
         var command = new Command("flagged", "Recently flagged requests, newest first.") { limit, tenant };
         command.SetAction((parse, ct) => CtlSession.RunAsync(parse, ct, async s =>
         {
-            var reply = await s.Channel.AsyncUnaryCall(ControlMethods.ListFlagged,
+            var reply = await s.Control.ListFlaggedAsync(
                 new ListFlaggedRequest { Limit = parse.GetValue(limit), Tenant = parse.GetValue(tenant) ?? "" }, s.Call());
             if (s.AsJson)
             {
@@ -38,7 +38,7 @@ internal static class ReadCommands
         var command = new Command("audit", "Audit log entries, newest first.") { limit };
         command.SetAction((parse, ct) => CtlSession.RunAsync(parse, ct, async s =>
         {
-            var reply = await s.Channel.AsyncUnaryCall(ControlMethods.GetAudit, new GetAuditRequest { Limit = parse.GetValue(limit) }, s.Call());
+            var reply = await s.Control.GetAuditAsync(new GetAuditRequest { Limit = parse.GetValue(limit) }, s.Call());
             if (s.AsJson)
             {
                 s.WriteJson(reply);
@@ -61,7 +61,7 @@ internal static class ReadCommands
         var command = new Command("tail", "Print live verdicts, one line each, until Ctrl-C.") { flaggedOnly, tenant };
         command.SetAction((parse, ct) => CtlSession.RunAsync(parse, ct, async s =>
         {
-            using var call = s.Channel.AsyncServerStreamingCall(ControlMethods.WatchVerdicts,
+            using var call = s.Control.WatchVerdicts(
                 new WatchVerdictsRequest { FlaggedOnly = parse.GetValue(flaggedOnly), Tenant = parse.GetValue(tenant) ?? "" }, s.Call(streaming: true));
             while (await call.ResponseStream.MoveNext(s.CancellationToken))
             {

@@ -40,7 +40,7 @@ internal static class RecordCommands
             {
                 catalog = CatalogJson.Parse(stream);
             }
-            var reply = await s.Channel.AsyncUnaryCall(RecordMethods.PutCatalog, new PutCatalogRequest { Catalog = CatalogMapping.ToProto(catalog) }, s.Call());
+            var reply = await s.Catalogs.PutCatalogAsync(new PutCatalogRequest { Catalog = CatalogMapping.ToProto(catalog) }, s.Call());
             if (s.AsJson)
             {
                 s.WriteJson(reply);
@@ -57,7 +57,7 @@ internal static class RecordCommands
         var command = new Command("list", "Catalog versions stored for a model; * marks the active one.") { model };
         command.SetAction((parse, ct) => CtlSession.RunAsync(parse, ct, async s =>
         {
-            var reply = await s.Channel.AsyncUnaryCall(RecordMethods.ListCatalogs, new ListCatalogsRequest { ModelFingerprint = parse.GetValue(model)! }, s.Call());
+            var reply = await s.Catalogs.ListCatalogsAsync(new ListCatalogsRequest { ModelFingerprint = parse.GetValue(model)! }, s.Call());
             if (s.AsJson)
             {
                 s.WriteJson(reply);
@@ -86,7 +86,7 @@ internal static class RecordCommands
             string previous;
             if (kind == "catalog")
             {
-                var reply = await s.Channel.AsyncUnaryCall(RecordMethods.ActivateCatalog, new ActivateCatalogRequest { ModelFingerprint = fingerprint, Version = v }, s.Call());
+                var reply = await s.Catalogs.ActivateCatalogAsync(new ActivateCatalogRequest { ModelFingerprint = fingerprint, Version = v }, s.Call());
                 previous = reply.PreviousVersion;
                 if (s.AsJson)
                 {
@@ -96,7 +96,7 @@ internal static class RecordCommands
             }
             else
             {
-                var reply = await s.Channel.AsyncUnaryCall(RecordMethods.ActivateBaseline, new ActivateBaselineRequest { ModelFingerprint = fingerprint, Version = v }, s.Call());
+                var reply = await s.Baselines.ActivateBaselineAsync(new ActivateBaselineRequest { ModelFingerprint = fingerprint, Version = v }, s.Call());
                 previous = reply.PreviousVersion;
                 if (s.AsJson)
                 {

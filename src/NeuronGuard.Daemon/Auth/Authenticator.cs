@@ -1,5 +1,5 @@
 using System.Collections.Frozen;
-using NeuronGuard.Grpc;
+using Grpc.Core;
 
 namespace NeuronGuard.Daemon.Auth;
 
@@ -52,52 +52,50 @@ public sealed class Authenticator
 
     /// <summary>The caller recorded for this call: the token's name, or "anonymous".</summary>
     public static string Caller(ServerCallContext context) =>
-        context.HttpContext.Items.TryGetValue(CallerKey, out var caller) && caller is string name ? name : AnonymousCaller;
+        context.UserState.TryGetValue(CallerKey, out var caller) && caller is string name ? name : AnonymousCaller;
 
     /// <summary>
-    /// The filter to add to the registry. <paramref name="onDenied"/> gets every rejection, with
+    /// Checks one call before its handler runs (<see cref="AuthInterceptor"/>); throws <see cref="RpcException"/>
+    /// UNAUTHENTICATED or PERMISSION_DENIED to reject it. <paramref name="onDenied"/> gets every rejection, with
     /// <see cref="AuthDenial.Report"/> set on at most 10 per second (the first reported after a burst says how many were
     /// left out). It must not throw or block.
     /// </summary>
-    public ServerCallFilter CreateFilter(Action<AuthDenial> onDenied)
+    public void Authorize(ServerCallContext context, Action<AuthDenial> onDenied)
     {
+        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(onDenied);
-        return context =>
+        var required = MethodRoles.Required(context.Method);
+        if (required is null)
         {
-            var required = MethodRoles.Required(context.Method);
-            if (required is null)
-            {
-                return ValueTask.CompletedTask;
-            }
-            if (Anonymous)
-            {
-                context.HttpContext.Items[CallerKey] = AnonymousCaller;
-                return ValueTask.CompletedTask;
-            }
-            var header = context.RequestHeaders.GetValue("authorization");
-            if (header is null)
-            {
-                throw Deny(context, onDenied, StatusCode.Unauthenticated, "unknown",
-                    $"{context.Method} needs a bearer token: send metadata 'authorization: Bearer <token>' (ctl: --token or NEURONGUARD_TOKEN).");
-            }
-            if (!header.StartsWith(BearerScheme, StringComparison.OrdinalIgnoreCase) || header.Length == BearerScheme.Length)
-            {
-                throw Deny(context, onDenied, StatusCode.Unauthenticated, "unknown",
-                    "the authorization metadata is not 'Bearer <token>': send the token with the Bearer scheme.");
-            }
-            if (!_byHash.TryGetValue(TokenHasher.Hash(header[BearerScheme.Length..]), out var principal))
-            {
-                throw Deny(context, onDenied, StatusCode.Unauthenticated, "unknown",
-                    "the bearer token is not one this daemon accepts: check the token, or add its hash to Auth:Tokens (`neuronguard token hash`).");
-            }
-            if (!MethodRoles.Allows(principal.Roles, required.Value))
-            {
-                throw Deny(context, onDenied, StatusCode.PermissionDenied, principal.Name,
-                    $"token '{principal.Name}' has role(s) {string.Join(", ", principal.Roles.Select(r => r.Name()))} but {context.Method} needs {required.Value.Name()}: use a token with that role.");
-            }
-            context.HttpContext.Items[CallerKey] = principal.Name;
-            return ValueTask.CompletedTask;
-        };
+            return;
+        }
+        if (Anonymous)
+        {
+            context.UserState[CallerKey] = AnonymousCaller;
+            return;
+        }
+        var header = context.RequestHeaders.GetValue("authorization");
+        if (header is null)
+        {
+            throw Deny(context, onDenied, StatusCode.Unauthenticated, "unknown",
+                $"{context.Method} needs a bearer token: send metadata 'authorization: Bearer <token>' (ctl: --token or NEURONGUARD_TOKEN).");
+        }
+        if (!header.StartsWith(BearerScheme, StringComparison.OrdinalIgnoreCase) || header.Length == BearerScheme.Length)
+        {
+            throw Deny(context, onDenied, StatusCode.Unauthenticated, "unknown",
+                "the authorization metadata is not 'Bearer <token>': send the token with the Bearer scheme.");
+        }
+        if (!_byHash.TryGetValue(TokenHasher.Hash(header[BearerScheme.Length..]), out var principal))
+        {
+            throw Deny(context, onDenied, StatusCode.Unauthenticated, "unknown",
+                "the bearer token is not one this daemon accepts: check the token, or add its hash to Auth:Tokens (`neuronguard token hash`).");
+        }
+        if (!MethodRoles.Allows(principal.Roles, required.Value))
+        {
+            throw Deny(context, onDenied, StatusCode.PermissionDenied, principal.Name,
+                $"token '{principal.Name}' has role(s) {string.Join(", ", principal.Roles.Select(r => r.Name()))} but {context.Method} needs {required.Value.Name()}: use a token with that role.");
+        }
+        context.UserState[CallerKey] = principal.Name;
     }
 
     private RpcException Deny(ServerCallContext context, Action<AuthDenial> onDenied, StatusCode code, string caller, string reason)
@@ -106,7 +104,7 @@ public sealed class Authenticator
         var detail = left > 0 ? $"{reason} ({left} earlier denial(s) not audited: over 10/s)" : reason;
         onDenied(new AuthDenial(DateTimeOffset.UtcNow, context.Method,
             code == StatusCode.Unauthenticated ? "UNAUTHENTICATED" : "PERMISSION_DENIED", caller, context.Peer, detail, report));
-        return new RpcException(code, reason);
+        return RpcErrors.Create(code, reason);
     }
 
     private static List<Principal> Validate(AuthOptions options)

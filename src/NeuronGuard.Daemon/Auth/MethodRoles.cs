@@ -24,6 +24,9 @@ public static class MethodRoles
         ["/neuronguard.v1.Baselines/Calibrate"] = Role.Operator,
         ["/neuronguard.v1.Baselines/ActivateBaseline"] = Role.Operator,
         ["/neuronguard.v1.Inference/Generate"] = Role.Viewer,
+        // Reflection tells the API's shape, as the published protos do; it changes nothing.
+        ["/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"] = Role.Viewer,
+        ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"] = Role.Viewer,
     };
 
     /// <summary>The role <paramref name="method"/> (e.g. "/neuronguard.v1.Control/SetMitigation") needs; null for none.</summary>

@@ -1,7 +1,7 @@
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Daemon.Policies;
-using NeuronGuard.Grpc;
+using Grpc.Core;
 using NeuronGuard.Storage;
 
 namespace NeuronGuard.Daemon.Control;
@@ -10,27 +10,18 @@ namespace NeuronGuard.Daemon.Control;
 /// <c>neuronguard.v1.Control</c>: the operators' side. Policy writes go through <see cref="PolicyManager"/> (compare-and-set,
 /// audited, attributed to the caller); reads come from the local cache, so they keep working while the store is down.
 /// </summary>
-public sealed class ControlService(DaemonContext ctx)
+public sealed class ControlService(DaemonContext ctx) : Api.V1.Control.ControlBase
 {
     private const int MaxPage = 1000;
 
-    public void Register(GrpcServiceRegistry registry)
-    {
-        registry.AddUnary(ControlMethods.GetPolicy, GetPolicy);
-        registry.AddUnary(ControlMethods.SetMitigation, SetMitigation);
-        registry.AddUnary(ControlMethods.ListFlagged, ListFlagged);
-        registry.AddUnary(ControlMethods.GetAudit, GetAudit);
-        registry.AddServerStreaming(ControlMethods.WatchVerdicts, WatchVerdicts);
-    }
-
-    private Task<GetPolicyResponse> GetPolicy(GetPolicyRequest request, ServerCallContext context)
+    public override Task<GetPolicyResponse> GetPolicy(GetPolicyRequest request, ServerCallContext context)
     {
         var response = new GetPolicyResponse { Policy = ctx.Policy.Current.ToProto() };
         response.Servers.Add(ctx.Sessions.States());
         return Task.FromResult(response);
     }
 
-    private async Task<SetMitigationResponse> SetMitigation(SetMitigationRequest request, ServerCallContext context)
+    public override async Task<SetMitigationResponse> SetMitigation(SetMitigationRequest request, ServerCallContext context)
     {
         string actor = Callers.Of(context);
         try
@@ -40,11 +31,11 @@ public sealed class ControlService(DaemonContext ctx)
         }
         catch (ArgumentException e)
         {
-            throw new RpcException(StatusCode.InvalidArgument, e.Message);
+            throw RpcErrors.Create(StatusCode.InvalidArgument, e.Message);
         }
         catch (PolicyConflictException e)
         {
-            throw new RpcException(StatusCode.Aborted, e.Message);
+            throw RpcErrors.Create(StatusCode.Aborted, e.Message);
         }
         catch (UnknownSetException e)
         {
@@ -56,11 +47,11 @@ public sealed class ControlService(DaemonContext ctx)
         }
         catch (StoreUnavailableException e)
         {
-            throw new RpcException(StatusCode.Unavailable, e.Message);
+            throw RpcErrors.Create(StatusCode.Unavailable, e.Message);
         }
     }
 
-    private Task<ListFlaggedResponse> ListFlagged(ListFlaggedRequest request, ServerCallContext context)
+    public override Task<ListFlaggedResponse> ListFlagged(ListFlaggedRequest request, ServerCallContext context)
     {
         int limit = request.Limit == 0 ? 100 : (int)Math.Min(request.Limit, MaxPage);
         var response = new ListFlaggedResponse();
@@ -68,7 +59,7 @@ public sealed class ControlService(DaemonContext ctx)
         return Task.FromResult(response);
     }
 
-    private async Task<GetAuditResponse> GetAudit(GetAuditRequest request, ServerCallContext context)
+    public override async Task<GetAuditResponse> GetAudit(GetAuditRequest request, ServerCallContext context)
     {
         int limit = request.Limit == 0 ? 100 : (int)Math.Min(request.Limit, MaxPage);
         IReadOnlyList<Storage.AuditEntry> entries;
@@ -78,7 +69,7 @@ public sealed class ControlService(DaemonContext ctx)
         }
         catch (StoreUnavailableException e)
         {
-            throw new RpcException(StatusCode.Unavailable, e.Message);
+            throw RpcErrors.Create(StatusCode.Unavailable, e.Message);
         }
         var response = new GetAuditResponse();
         foreach (var e in entries)
@@ -95,7 +86,7 @@ public sealed class ControlService(DaemonContext ctx)
         return response;
     }
 
-    private async Task WatchVerdicts(WatchVerdictsRequest request, IServerStreamWriter<WatchedVerdict> responses, ServerCallContext context)
+    public override async Task WatchVerdicts(WatchVerdictsRequest request, IServerStreamWriter<WatchedVerdict> responses, ServerCallContext context)
     {
         var watcher = ctx.Feed.Subscribe(request.FlaggedOnly, request.Tenant);
         try

@@ -1,4 +1,4 @@
-using NeuronGuard.Grpc;
+using Grpc.Core;
 
 namespace NeuronGuard.Daemon.Hosting;
 

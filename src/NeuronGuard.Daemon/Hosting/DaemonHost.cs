@@ -9,8 +9,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NeuronGuard.Daemon.Auth;
-using NeuronGuard.Daemon.Bootstrap;
-using NeuronGuard.Daemon.BuiltinHost;
 using NeuronGuard.Daemon.Control;
 using NeuronGuard.Daemon.Metrics;
 using NeuronGuard.Daemon.Monitoring;
@@ -20,17 +18,16 @@ using NeuronGuard.Daemon.Telemetry;
 using NeuronGuard.Engine.Baselines;
 using NeuronGuard.Engine.Catalogs;
 using Catalog = NeuronGuard.Engine.Catalogs.Catalog;
-using NeuronGuard.Grpc;
-using NeuronGuard.Grpc.Health;
-using NeuronGuard.Inference;
+using Grpc.HealthCheck;
 using NeuronGuard.Storage;
 using NeuronGuard.Storage.Sync;
-using ServingStatus = NeuronGuard.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace NeuronGuard.Daemon.Hosting;
 
 /// <summary>
-/// Builds and runs the daemon: one Kestrel gRPC listener with the registered services and Health.
+/// Builds and runs the daemon: one Kestrel listener serving every service on Grpc.AspNetCore (Telemetry, Control,
+/// Catalogs, Baselines, grpc.health.v1.Health, server reflection), call metrics and auth as interceptors.
 /// </summary>
 public sealed class DaemonHost : IAsyncDisposable
 {
@@ -40,14 +37,15 @@ public sealed class DaemonHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly DaemonOptions _options;
 
-    private DaemonHost(WebApplication app, DaemonOptions options, HealthService health)
+    private DaemonHost(WebApplication app, DaemonOptions options, HealthServiceImpl health)
     {
         _app = app;
         _options = options;
         Health = health;
     }
 
-    public HealthService Health { get; }
+    /// <summary>The grpc.health.v1 statuses this daemon reports (fed by the store's health; NOT_SERVING on shutdown).</summary>
+    public HealthServiceImpl Health { get; }
 
     /// <summary>The shared services (store, policy, sessions, metrics), for tests and benchmarks.</summary>
     public DaemonContext Context { get; private init; } = null!;
@@ -55,11 +53,10 @@ public sealed class DaemonHost : IAsyncDisposable
     /// <summary>The /metrics URL, or null when Metrics:Listen is empty.</summary>
     public Uri? MetricsAddress { get; private set; }
 
-    /// <summary>The built-in model host's Telemetry client, or null with Model = "none".</summary>
-    public TelemetryModelServer? BuiltinHost { get; private set; }
+    /// <summary>What runs in this process besides the daemon (the built-in model host), or null.</summary>
+    public IDaemonModule? Module { get; private init; }
 
     private MetricsServer? _metricsServer;
-    private TelemetryModelServer? _builtin;
     private IStore? _store;
     private StoreSync<Catalog, Baseline>? _sync;
 
@@ -94,7 +91,12 @@ public sealed class DaemonHost : IAsyncDisposable
         return options;
     }
 
-    public static async Task<DaemonHost> StartAsync(DaemonOptions options, CancellationToken cancellationToken = default)
+    /// <summary>Starts the daemon alone (model servers connect over Telemetry).</summary>
+    public static Task<DaemonHost> StartAsync(DaemonOptions options, CancellationToken cancellationToken = default) =>
+        StartAsync(options, module: null, cancellationToken);
+
+    /// <summary>Starts the daemon with <paramref name="module"/> (e.g. the built-in model host) in its process.</summary>
+    public static async Task<DaemonHost> StartAsync(DaemonOptions options, IDaemonModule? module, CancellationToken cancellationToken = default)
     {
         var endpoint = ListenAddress.Parse(options.Listen, "Listen");
         var certificate = LoadCertificate(options);
@@ -108,6 +110,7 @@ public sealed class DaemonHost : IAsyncDisposable
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         builder.Logging.SetMinimumLevel(Enum.Parse<LogLevel>(options.LogLevel, ignoreCase: true));
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownTimeoutSeconds));
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -120,18 +123,66 @@ public sealed class DaemonHost : IAsyncDisposable
                 }
             });
         });
+        var metrics = new DaemonMetrics(options.Metrics);
+        var health = new HealthServiceImpl();
+        // Services are resolved per call, so after start; what they share is built below, once the store is open.
+        DaemonContext ctx = null!;
+        IStore store = null!;
+        ILogger logger = null!;
+        builder.Services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = options.MaxReceiveMessageSize;
+            o.MaxSendMessageSize = null;
+            o.EnableDetailedErrors = false;
+            // In this order: the metrics interceptor sees the auth interceptor's denials.
+            o.Interceptors.Add<CallMetricsInterceptor>();
+            o.Interceptors.Add<AuthInterceptor>();
+        });
+        builder.Services.AddSingleton(new CallMetricsInterceptor(metrics));
+        builder.Services.AddSingleton(new AuthInterceptor(auth, denial =>
+        {
+            metrics.AuthFailure(denial.Code); // every denial is counted; only reported ones are logged and audited
+            if (denial.Report)
+            {
+                DaemonLog.Denied(logger, denial.Method, denial.Code, denial.Caller, denial.Peer, denial.Reason);
+                _ = AuditDenialAsync(store, denial, logger);
+            }
+        }));
+        builder.Services.AddSingleton(health);
+        builder.Services.AddSingleton(_ => new TelemetryService(ctx));
+        builder.Services.AddSingleton(_ => new ControlService(ctx));
+        builder.Services.AddSingleton(_ => new CatalogsService(store));
+        builder.Services.AddSingleton(_ => new BaselinesService(store));
+        if (options.Reflection)
+        {
+            builder.Services.AddGrpcReflection();
+        }
+        module?.AddServices(builder.Services);
         var app = builder.Build();
+        app.MapGrpcService<HealthServiceImpl>();
+        app.MapGrpcService<TelemetryService>();
+        app.MapGrpcService<ControlService>();
+        app.MapGrpcService<CatalogsService>();
+        app.MapGrpcService<BaselinesService>();
+        if (options.Reflection)
+        {
+            app.MapGrpcReflectionService();
+        }
+        module?.MapServices(app);
+
         var logging = app.Services.GetRequiredService<ILoggerFactory>();
-        var logger = logging.CreateLogger("NeuronGuard.Daemon");
+        logger = logging.CreateLogger("NeuronGuard.Daemon");
         DaemonLog.Auth(logger, auth.StartupMessage);
 
-        var metrics = new DaemonMetrics(options.Metrics);
-        var store = await StoreFactory.OpenAsync(options.Store).ConfigureAwait(false);
-        var model = await LoadBuiltinModelAsync(options, store, logger, cancellationToken).ConfigureAwait(false);
+        store = await StoreFactory.OpenAsync(options.Store).ConfigureAwait(false);
+        if (module is not null)
+        {
+            await module.PrepareAsync(store, logger, cancellationToken).ConfigureAwait(false);
+        }
         var sync = new StoreSync<Catalog, Baseline>(store, DecodeCatalog, DecodeBaseline, options.Store.Sync, options.Store.EffectiveSnapshotDirectory);
         await sync.StartAsync(cancellationToken).ConfigureAwait(false);
         var policy = new PolicyManager(store, sync, TimeProvider.System, logging.CreateLogger("NeuronGuard.Policy"));
-        var ctx = new DaemonContext
+        ctx = new DaemonContext
         {
             Options = options,
             Store = store,
@@ -152,39 +203,15 @@ public sealed class DaemonHost : IAsyncDisposable
         ctx.Plans.Changed += ctx.Sessions.PlanChanged;
         ctx.Feed.Dropped += n => metrics.DroppedMessage("watch");
 
-        var health = new HealthService();
-        var registry = new GrpcServiceRegistry();
-        registry.AddFilter(auth.CreateFilter(denial =>
-        {
-            metrics.AuthFailure(denial.Code); // every denial is counted; only reported ones are logged and audited
-            if (denial.Report)
-            {
-                DaemonLog.Denied(logger, denial.Method, denial.Code, denial.Caller, denial.Peer, denial.Reason);
-                _ = AuditDenialAsync(store, denial, logger);
-            }
-        }));
-        health.Register(registry);
-        new TelemetryService(ctx).Register(registry);
-        new ControlService(ctx).Register(registry);
-        new CatalogsService(store).Register(registry);
-        new BaselinesService(store).Register(registry);
-        var builtin = model is null ? null : new BuiltinHostSlot(model, options.Model is null ? "fixture" : Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Model))));
-        builtin?.Register(registry);
-        app.UseGrpc(registry, new GrpcServerOptions
-        {
-            MaxReceiveMessageSize = options.MaxReceiveMessageSize,
-            OnCallCompleted = (service, method, code, elapsed) => metrics.GrpcCall(service, method, code, elapsed.TotalSeconds),
-        });
-
-        var host = new DaemonHost(app, options, health) { Context = ctx };
+        var host = new DaemonHost(app, options, health) { Context = ctx, Module = module };
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStopping.Register(() =>
         {
             // Report NOT_SERVING first so load balancers and watchers stop sending new work.
             SetAll(health, ServingStatus.NotServing);
             DaemonLog.Stopping(logger, options.ShutdownTimeoutSeconds);
-            // The in-process host's stream would otherwise hold shutdown for the whole timeout.
-            host.StopBuiltinHost();
+            // The in-process module's own stream would otherwise hold shutdown for the whole timeout.
+            module?.Stop();
         });
         lifetime.ApplicationStopped.Register(() => DaemonLog.Stopped(logger));
 
@@ -210,38 +237,15 @@ public sealed class DaemonHost : IAsyncDisposable
             host.MetricsAddress = host._metricsServer.MetricsUri;
             DaemonLog.MetricsListening(logger, host.MetricsAddress.ToString());
         }
-        if (builtin is not null)
+        host._store = store;
+        host._sync = sync;
+        if (module is not null)
         {
             // The built-in host is a Telemetry client like any other: it connects to this daemon's own listener.
             // An embedded default on loopback needs no token; with tokens configured the host needs an ingest one.
-            host.BuiltinHost = host._builtin = await builtin.StartAsync(host.Address, options.BuiltinHostToken, logging.CreateLogger("NeuronGuard.BuiltinHost"), cancellationToken).ConfigureAwait(false);
+            await module.StartAsync(host.Address, options.BuiltinHostToken, logging, cancellationToken).ConfigureAwait(false);
         }
-        host._store = store;
-        host._sync = sync;
         return host;
-    }
-
-    private static async Task<ModelHost?> LoadBuiltinModelAsync(DaemonOptions options, IStore store, ILogger logger, CancellationToken cancellationToken)
-    {
-        if (string.Equals(options.Model, "none", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-        string dir = options.Model ?? FixtureBootstrap.EnsureModel(options.DataDir);
-        var model = ModelHost.Load(dir);
-        DaemonLog.BuiltinModel(logger, dir, model.Info.Fingerprint, options.Model is null ? " (the planted fixture; --model DIR serves another)" : "");
-        if (options.Model is null)
-        {
-            try
-            {
-                await FixtureBootstrap.EnsureMonitoringAsync(store, model, dir, logger, cancellationToken).ConfigureAwait(false);
-            }
-            catch (StoreUnavailableException e)
-            {
-                DaemonLog.BootstrapSkipped(logger, e.Message);
-            }
-        }
-        return model;
     }
 
     private static async Task AuditDenialAsync(IStore store, AuthDenial denial, ILogger logger)
@@ -287,23 +291,12 @@ public sealed class DaemonHost : IAsyncDisposable
         await _app.StopAsync(cts.Token).ConfigureAwait(false);
     }
 
-    private Task? _builtinStopping;
-
-    private void StopBuiltinHost()
-    {
-        var builtin = Interlocked.Exchange(ref _builtin, null);
-        if (builtin is not null)
-        {
-            _builtinStopping = builtin.DisposeAsync().AsTask();
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
-        StopBuiltinHost();
-        if (_builtinStopping is not null)
+        if (Module is not null)
         {
-            await _builtinStopping.ConfigureAwait(false);
+            Module.Stop();
+            await Module.DisposeAsync().ConfigureAwait(false);
         }
         await StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
@@ -321,7 +314,7 @@ public sealed class DaemonHost : IAsyncDisposable
         }
     }
 
-    private static void SetAll(HealthService health, ServingStatus status)
+    private static void SetAll(HealthServiceImpl health, ServingStatus status)
     {
         health.SetStatus("", status);
         foreach (var service in ReportedServices)

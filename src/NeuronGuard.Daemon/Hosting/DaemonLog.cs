@@ -25,12 +25,6 @@ internal static partial class DaemonLog
     [LoggerMessage(106, LogLevel.Information, "Prometheus metrics on {Url}")]
     public static partial void MetricsListening(ILogger logger, string url);
 
-    [LoggerMessage(107, LogLevel.Information, "built-in model host: {Dir}, fingerprint {Fingerprint}{Note}")]
-    public static partial void BuiltinModel(ILogger logger, string dir, string fingerprint, string note);
-
-    [LoggerMessage(108, LogLevel.Warning, "the fixture's catalog and baseline were not stored (the store is unavailable): {Reason}")]
-    public static partial void BootstrapSkipped(ILogger logger, string reason);
-
     [LoggerMessage(109, LogLevel.Warning, "a denied call was logged but not written to the audit log: {Reason}")]
     public static partial void DenialNotAudited(ILogger logger, string reason);
 

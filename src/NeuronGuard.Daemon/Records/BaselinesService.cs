@@ -5,8 +5,7 @@ using NeuronGuard.Engine.Baselines;
 using NeuronGuard.Engine.Calibration;
 using NeuronGuard.Engine.Detectors;
 using NeuronGuard.Engine.Scoring;
-using NeuronGuard.Grpc;
-using NeuronGuard.Offline.Running;
+using Grpc.Core;
 using NeuronGuard.Storage;
 
 namespace NeuronGuard.Daemon.Records;
@@ -16,7 +15,7 @@ namespace NeuronGuard.Daemon.Records;
 /// <see cref="BaselineBuilder"/> and <see cref="ThresholdCalibrator"/> (the same split and scoring as the offline
 /// <c>neuronguard calibrate</c>), stores it in <see cref="BaselineFormat"/>, and activates baselines.
 /// </summary>
-public sealed class BaselinesService
+public sealed class BaselinesService : Baselines.BaselinesBase
 {
     private const float DefaultFalsePositiveRate = 0.01f;
     private const float DefaultHoldoutFraction = 0.2f;
@@ -33,26 +32,19 @@ public sealed class BaselinesService
         _detectors = detectors ?? new DetectorOptions();
     }
 
-    public void Register(GrpcServiceRegistry registry)
-    {
-        registry.AddClientStreaming(RecordMethods.Calibrate, CalibrateAsync);
-        registry.AddUnary(RecordMethods.GetBaseline, GetAsync);
-        registry.AddUnary(RecordMethods.ActivateBaseline, ActivateAsync);
-    }
-
-    private async Task<BaselineInfo> CalibrateAsync(IAsyncStreamReader<CalibrateMessage> requests, ServerCallContext context)
+    public override async Task<BaselineInfo> Calibrate(IAsyncStreamReader<CalibrateMessage> requests, ServerCallContext context)
     {
         var ct = context.CancellationToken;
         if (!await requests.MoveNext(ct).ConfigureAwait(false) || requests.Current.KindCase != CalibrateMessage.KindOneofCase.Header)
         {
-            throw new RpcException(StatusCode.InvalidArgument, "the first Calibrate message must be the header (model_fingerprint, catalog_version, ...), then the frames.");
+            throw RpcErrors.Create(StatusCode.InvalidArgument, "the first Calibrate message must be the header (model_fingerprint, catalog_version, ...), then the frames.");
         }
         var header = requests.Current.Header;
         float fpr = header.FalsePositiveRate == 0 ? DefaultFalsePositiveRate : header.FalsePositiveRate;
         float holdout = header.HoldoutFraction == 0 ? DefaultHoldoutFraction : header.HoldoutFraction;
         if (!(fpr > 0 && fpr < 1) || !(holdout > 0 && holdout < 1))
         {
-            throw new RpcException(StatusCode.InvalidArgument,
+            throw RpcErrors.Create(StatusCode.InvalidArgument,
                 $"false_positive_rate ({header.FalsePositiveRate}) and holdout_fraction ({header.HoldoutFraction}) must lie in (0, 1), or be 0 for the defaults ({DefaultFalsePositiveRate}, {DefaultHoldoutFraction}).");
         }
         var catalog = await _catalogs.LoadAsync(header.ModelFingerprint, header.CatalogVersion, ct).ConfigureAwait(false);
@@ -62,7 +54,7 @@ public sealed class BaselinesService
         {
             if (requests.Current.KindCase != CalibrateMessage.KindOneofCase.Frame)
             {
-                throw new RpcException(StatusCode.InvalidArgument, "a second header arrived: send one header, then only frames.");
+                throw RpcErrors.Create(StatusCode.InvalidArgument, "a second header arrived: send one header, then only frames.");
             }
             frames.Add(requests.Current.Frame);
         }
@@ -93,7 +85,7 @@ public sealed class BaselinesService
         for (int i = 0; i < frames.Requests.Count; i++)
         {
             var request = frames.Requests[i];
-            if (Calibrator.IsHoldout(i, options.HoldoutFraction))
+            if (IsHoldout(i, options.HoldoutFraction))
             {
                 held.Add(request);
             }
@@ -104,7 +96,7 @@ public sealed class BaselinesService
         }
         if (held.Count == 0 || builder.Requests == 0)
         {
-            throw new RpcException(StatusCode.FailedPrecondition,
+            throw RpcErrors.Create(StatusCode.FailedPrecondition,
                 $"{frames.Requests.Count} request(s) are too few to calibrate with holdout fraction {options.HoldoutFraction}: " +
                 "send more benign requests (at least one for statistics and one held out for thresholds; hundreds for useful thresholds).");
         }
@@ -121,7 +113,7 @@ public sealed class BaselinesService
                 var status = scorer.Feed(first, steps, CollectionsMarshal.AsSpan(request.Values).Slice(offset, n));
                 if (status != FrameStatus.Ok)
                 {
-                    throw new RpcException(StatusCode.InvalidArgument, $"request '{request.Id}' frame at step {first} was refused by the scorer: {status}.");
+                    throw RpcErrors.Create(StatusCode.InvalidArgument, $"request '{request.Id}' frame at step {first} was refused by the scorer: {status}.");
                 }
                 offset += n;
             }
@@ -129,6 +121,9 @@ public sealed class BaselinesService
         }
         return stats with { Detectors = thresholds.Compute(options.TargetFpr) };
     }
+
+    /// <summary>Request i is held out when ⌊(i + 1)·f⌋ &gt; ⌊i·f⌋: the rule of NeuronGuard.Offline's Calibrator, so both split alike.</summary>
+    private static bool IsHoldout(int i, double fraction) => Math.Floor((i + 1) * fraction) > Math.Floor(i * fraction);
 
     private async Task<string> PutNewVersionAsync(string fingerprint, byte[] bytes, string actor, CancellationToken ct)
     {
@@ -144,20 +139,20 @@ public sealed class BaselinesService
         }
     }
 
-    private async Task<BaselineInfo> GetAsync(GetBaselineRequest request, ServerCallContext context)
+    public override async Task<BaselineInfo> GetBaseline(GetBaselineRequest request, ServerCallContext context)
     {
         var ct = context.CancellationToken;
         StoreStatus.RequireModel(request.ModelFingerprint);
         var active = await StoreStatus.Guard(() => _store.GetActiveAsync(request.ModelFingerprint, ct)).ConfigureAwait(false);
         string version = string.IsNullOrEmpty(request.Version)
-            ? active.BaselineVersion ?? throw new RpcException(StatusCode.NotFound,
+            ? active.BaselineVersion ?? throw RpcErrors.Create(StatusCode.NotFound,
                 $"model '{request.ModelFingerprint}' has no active baseline: calibrate one (Baselines.Calibrate with activate) or activate a stored version.")
             : request.Version;
         var record = await StoreStatus.Guard(() => _store.GetRecordAsync(RecordKind.Baseline, request.ModelFingerprint, version, ct)).ConfigureAwait(false)
-            ?? throw new RpcException(StatusCode.NotFound, $"baseline '{version}' of model '{request.ModelFingerprint}' does not exist.");
+            ?? throw RpcErrors.Create(StatusCode.NotFound, $"baseline '{version}' of model '{request.ModelFingerprint}' does not exist.");
         if (record.Info.FormatVersion != BaselineFormat.Version)
         {
-            throw new RpcException(StatusCode.FailedPrecondition,
+            throw RpcErrors.Create(StatusCode.FailedPrecondition,
                 $"baseline '{version}' is in format {record.Info.FormatVersion}; this daemon reads format {BaselineFormat.Version}: upgrade NeuronGuard or recalibrate.");
         }
         Baseline baseline;
@@ -167,18 +162,18 @@ public sealed class BaselinesService
         }
         catch (BaselineFormatException e)
         {
-            throw new RpcException(StatusCode.DataLoss, $"baseline '{version}' of model '{request.ModelFingerprint}' is stored but unreadable: {e.Message}");
+            throw RpcErrors.Create(StatusCode.DataLoss, $"baseline '{version}' of model '{request.ModelFingerprint}' is stored but unreadable: {e.Message}");
         }
         // The binary format does not keep how many requests built it; requests and neuron_steps stay 0 here.
         return Describe(baseline, request.ModelFingerprint, version, record.Payload.Length, active.BaselineVersion == version);
     }
 
-    private async Task<ActivateBaselineResponse> ActivateAsync(ActivateBaselineRequest request, ServerCallContext context)
+    public override async Task<ActivateBaselineResponse> ActivateBaseline(ActivateBaselineRequest request, ServerCallContext context)
     {
         StoreStatus.RequireModel(request.ModelFingerprint);
         if (string.IsNullOrEmpty(request.Version))
         {
-            throw new RpcException(StatusCode.InvalidArgument, "version is empty: name the baseline version to activate.");
+            throw RpcErrors.Create(StatusCode.InvalidArgument, "version is empty: name the baseline version to activate.");
         }
         var previous = await StoreStatus.Guard(() => _store.GetActiveAsync(request.ModelFingerprint, context.CancellationToken)).ConfigureAwait(false);
         await StoreStatus.Guard(async () =>

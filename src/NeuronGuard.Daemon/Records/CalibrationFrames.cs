@@ -1,5 +1,5 @@
 using NeuronGuard.Api.V1;
-using NeuronGuard.Grpc;
+using Grpc.Core;
 
 namespace NeuronGuard.Daemon.Records;
 
@@ -53,7 +53,7 @@ internal sealed class CalibrationFrames(int slots)
         _values += expected;
         if (_values > MaxValues)
         {
-            throw new RpcException(StatusCode.ResourceExhausted,
+            throw RpcErrors.Create(StatusCode.ResourceExhausted,
                 $"calibration data exceeds {MaxValues} values per call: send fewer or shorter requests, or calibrate offline with `neuronguard calibrate`.");
         }
         request.Frames.Add(((int)frame.FirstStep, (int)frame.Steps));
@@ -61,7 +61,7 @@ internal sealed class CalibrationFrames(int slots)
         request.Steps += (int)frame.Steps;
     }
 
-    private static RpcException Invalid(string message) => new(StatusCode.InvalidArgument, message);
+    private static RpcException Invalid(string message) => RpcErrors.Create(StatusCode.InvalidArgument, message);
 
     /// <summary>One request: its frames (first step, steps) over its packed steps × slots values.</summary>
     internal sealed class Request(string id)

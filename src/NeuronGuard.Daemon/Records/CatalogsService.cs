@@ -1,7 +1,7 @@
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Auth;
 using NeuronGuard.Engine.Catalogs;
-using NeuronGuard.Grpc;
+using Grpc.Core;
 using NeuronGuard.Storage;
 using EngineCatalog = NeuronGuard.Engine.Catalogs.Catalog;
 using ProtoCatalog = NeuronGuard.Api.V1.Catalog;
@@ -12,21 +12,13 @@ namespace NeuronGuard.Daemon.Records;
 /// <c>neuronguard.v1.Catalogs</c>: catalogs stored as catalog JSON records (format <see cref="EngineCatalog.CurrentFormat"/>)
 /// in the store, validated before they are written, activated by switching the model's pointer.
 /// </summary>
-public sealed class CatalogsService
+public sealed class CatalogsService : Catalogs.CatalogsBase
 {
     private readonly IStore _store;
 
     public CatalogsService(IStore store)
     {
         _store = store;
-    }
-
-    public void Register(GrpcServiceRegistry registry)
-    {
-        registry.AddUnary(RecordMethods.PutCatalog, PutAsync);
-        registry.AddUnary(RecordMethods.GetCatalog, GetAsync);
-        registry.AddUnary(RecordMethods.ListCatalogs, ListAsync);
-        registry.AddUnary(RecordMethods.ActivateCatalog, ActivateAsync);
     }
 
     /// <summary>Reads and decodes one catalog version; null version = the active one. Throws RpcException.</summary>
@@ -36,14 +28,14 @@ public sealed class CatalogsService
         if (string.IsNullOrEmpty(version))
         {
             var active = await StoreStatus.Guard(() => _store.GetActiveAsync(fingerprint, cancellationToken)).ConfigureAwait(false);
-            version = active.CatalogVersion ?? throw new RpcException(StatusCode.NotFound,
+            version = active.CatalogVersion ?? throw RpcErrors.Create(StatusCode.NotFound,
                 $"model '{fingerprint}' has no active catalog: put one and activate it (`neuronguard ctl catalog put FILE` then `catalog activate`).");
         }
         var record = await StoreStatus.Guard(() => _store.GetRecordAsync(RecordKind.Catalog, fingerprint, version, cancellationToken)).ConfigureAwait(false)
-            ?? throw new RpcException(StatusCode.NotFound, $"catalog '{version}' of model '{fingerprint}' does not exist: list versions with `neuronguard ctl catalog list --model {fingerprint}`.");
+            ?? throw RpcErrors.Create(StatusCode.NotFound, $"catalog '{version}' of model '{fingerprint}' does not exist: list versions with `neuronguard ctl catalog list --model {fingerprint}`.");
         if (record.Info.FormatVersion != EngineCatalog.CurrentFormat)
         {
-            throw new RpcException(StatusCode.FailedPrecondition,
+            throw RpcErrors.Create(StatusCode.FailedPrecondition,
                 $"catalog '{version}' of model '{fingerprint}' is in format {record.Info.FormatVersion}; this daemon reads format {EngineCatalog.CurrentFormat}: upgrade NeuronGuard or re-put the catalog.");
         }
         try
@@ -52,15 +44,15 @@ public sealed class CatalogsService
         }
         catch (CatalogException e)
         {
-            throw new RpcException(StatusCode.DataLoss, $"catalog '{version}' of model '{fingerprint}' is stored but unreadable: {e.Message}");
+            throw RpcErrors.Create(StatusCode.DataLoss, $"catalog '{version}' of model '{fingerprint}' is stored but unreadable: {e.Message}");
         }
     }
 
-    private async Task<PutCatalogResponse> PutAsync(PutCatalogRequest request, ServerCallContext context)
+    public override async Task<PutCatalogResponse> PutCatalog(PutCatalogRequest request, ServerCallContext context)
     {
         if (request.Catalog is null)
         {
-            throw new RpcException(StatusCode.InvalidArgument, "catalog is missing: send the catalog to store.");
+            throw RpcErrors.Create(StatusCode.InvalidArgument, "catalog is missing: send the catalog to store.");
         }
         var proto = request.Catalog.Clone();
         if (string.IsNullOrEmpty(proto.Version))
@@ -72,7 +64,7 @@ public sealed class CatalogsService
         problems.AddRange(CatalogValidator.Check(catalog, null));
         if (problems.Count > 0)
         {
-            throw new RpcException(StatusCode.InvalidArgument, problems.Count == 1
+            throw RpcErrors.Create(StatusCode.InvalidArgument, problems.Count == 1
                 ? $"the catalog is invalid: {problems[0]}"
                 : $"the catalog has {problems.Count} problems:\n- {string.Join("\n- ", problems)}");
         }
@@ -86,17 +78,17 @@ public sealed class CatalogsService
             var existing = await StoreStatus.Guard(() => _store.GetRecordAsync(RecordKind.Catalog, fingerprint, catalog.Version, context.CancellationToken)).ConfigureAwait(false);
             if (existing is null || !existing.Payload.Span.SequenceEqual(payload))
             {
-                throw new RpcException(StatusCode.AlreadyExists,
+                throw RpcErrors.Create(StatusCode.AlreadyExists,
                     $"catalog '{catalog.Version}' of model '{fingerprint}' already exists with other content: versions are immutable, give the catalog a new version.");
             }
         }
         return new PutCatalogResponse { Version = catalog.Version };
     }
 
-    private async Task<ProtoCatalog> GetAsync(GetCatalogRequest request, ServerCallContext context) =>
+    public override async Task<ProtoCatalog> GetCatalog(GetCatalogRequest request, ServerCallContext context) =>
         CatalogMapping.ToProto(await LoadAsync(request.ModelFingerprint, request.Version, context.CancellationToken).ConfigureAwait(false));
 
-    private async Task<ListCatalogsResponse> ListAsync(ListCatalogsRequest request, ServerCallContext context)
+    public override async Task<ListCatalogsResponse> ListCatalogs(ListCatalogsRequest request, ServerCallContext context)
     {
         StoreStatus.RequireModel(request.ModelFingerprint);
         var records = await StoreStatus.Guard(() => _store.ListRecordsAsync(RecordKind.Catalog, request.ModelFingerprint, context.CancellationToken)).ConfigureAwait(false);
@@ -106,12 +98,12 @@ public sealed class CatalogsService
         return response;
     }
 
-    private async Task<ActivateCatalogResponse> ActivateAsync(ActivateCatalogRequest request, ServerCallContext context)
+    public override async Task<ActivateCatalogResponse> ActivateCatalog(ActivateCatalogRequest request, ServerCallContext context)
     {
         StoreStatus.RequireModel(request.ModelFingerprint);
         if (string.IsNullOrEmpty(request.Version))
         {
-            throw new RpcException(StatusCode.InvalidArgument, "version is empty: name the catalog version to activate.");
+            throw RpcErrors.Create(StatusCode.InvalidArgument, "version is empty: name the catalog version to activate.");
         }
         var previous = await StoreStatus.Guard(() => _store.GetActiveAsync(request.ModelFingerprint, context.CancellationToken)).ConfigureAwait(false);
         await StoreStatus.Guard(async () =>

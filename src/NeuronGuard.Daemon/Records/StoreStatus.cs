@@ -1,4 +1,4 @@
-using NeuronGuard.Grpc;
+using Grpc.Core;
 using NeuronGuard.Storage;
 
 namespace NeuronGuard.Daemon.Records;
@@ -20,10 +20,10 @@ internal static class StoreStatus
 
     public static RpcException? ToRpc(Exception e) => e switch
     {
-        StoreUnavailableException => new RpcException(StatusCode.Unavailable, e.Message),
-        RecordNotFoundException => new RpcException(StatusCode.NotFound, e.Message),
-        StoreDataException => new RpcException(StatusCode.DataLoss, e.Message),
-        ArgumentException => new RpcException(StatusCode.InvalidArgument, e.Message),
+        StoreUnavailableException => RpcErrors.Create(StatusCode.Unavailable, e.Message),
+        RecordNotFoundException => RpcErrors.Create(StatusCode.NotFound, e.Message),
+        StoreDataException => RpcErrors.Create(StatusCode.DataLoss, e.Message),
+        ArgumentException => RpcErrors.Create(StatusCode.InvalidArgument, e.Message),
         _ => null,
     };
 
@@ -31,7 +31,7 @@ internal static class StoreStatus
     {
         if (string.IsNullOrWhiteSpace(fingerprint))
         {
-            throw new RpcException(StatusCode.InvalidArgument, "model_fingerprint is empty: name the model (its fingerprint, as in the catalog).");
+            throw RpcErrors.Create(StatusCode.InvalidArgument, "model_fingerprint is empty: name the model (its fingerprint, as in the catalog).");
         }
     }
 

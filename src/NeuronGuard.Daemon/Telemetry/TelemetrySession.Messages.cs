@@ -1,7 +1,7 @@
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Monitoring;
 using NeuronGuard.Engine.Scoring;
-using NeuronGuard.Grpc;
+using Grpc.Core;
 
 namespace NeuronGuard.Daemon.Telemetry;
 
@@ -321,7 +321,7 @@ public sealed partial class TelemetrySession
     {
         if (_stuck)
         {
-            _call.HttpContext.Abort();
+            _call.GetHttpContext().Abort();
         }
     }
 }

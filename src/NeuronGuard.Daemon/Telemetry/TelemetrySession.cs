@@ -5,7 +5,7 @@ using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Daemon.Monitoring;
 using NeuronGuard.Daemon.Policies;
-using NeuronGuard.Grpc;
+using Grpc.Core;
 
 namespace NeuronGuard.Daemon.Telemetry;
 
@@ -76,7 +76,7 @@ public sealed partial class TelemetrySession
                 if (_stuck)
                 {
                     LogStuck(_log, ServerId ?? _call.Peer, _ctx.Telemetry.StreamQueueLimit);
-                    throw new RpcException(StatusCode.ResourceExhausted,
+                    throw RpcErrors.Create(StatusCode.ResourceExhausted,
                         $"the model server has not read its responses: more than {_ctx.Telemetry.StreamQueueLimit} messages are queued for it. Read the response stream continuously, then reconnect.");
                 }
                 if (writer.IsCompleted)
@@ -86,9 +86,10 @@ public sealed partial class TelemetrySession
                 }
             }
         }
-        catch (IOException) when (_call.HttpContext.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (e is IOException or OperationCanceledException && _call.GetHttpContext().RequestAborted.IsCancellationRequested)
         {
-            // The model server reset the stream or dropped the connection: a disconnect, not a daemon error.
+            // The model server reset the stream or dropped the connection: a disconnect, not a daemon error. grpc-dotnet
+            // surfaces it as IOException or OperationCanceledException; either would otherwise be logged as an error.
         }
         finally
         {
@@ -103,7 +104,7 @@ public sealed partial class TelemetrySession
             catch (TimeoutException)
             {
                 // Still blocked on a peer that does not read: reset the stream so the call can end.
-                _call.HttpContext.Abort();
+                _call.GetHttpContext().Abort();
             }
             catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException or RpcException)
             {

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using Google.Protobuf;
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Auth;
-using NeuronGuard.Grpc;
-using NeuronGuard.Grpc.Health;
-using NeuronGuard.Grpc.Health.V1;
+using Grpc.Core;
+using Grpc.HealthCheck;
+using Grpc.Health.V1;
 
 namespace NeuronGuard.Daemon.Tests.Auth;
 
@@ -104,7 +104,7 @@ public sealed class AuthFilterTests
     {
         await using var server = await AuthTestServer.StartAsync(new Authenticator(Options(), listenerIsLoopback: true));
         using var channel = server.Channel();
-        var reply = await channel.AsyncUnaryCall(HealthService.CheckMethod, new HealthCheckRequest(), AuthTestServer.Bearer(null));
+        var reply = await channel.AsyncUnaryCall(HealthMethods.Check, new HealthCheckRequest(), AuthTestServer.Bearer(null));
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, reply.Status);
         Assert.Empty(server.Denials);
     }

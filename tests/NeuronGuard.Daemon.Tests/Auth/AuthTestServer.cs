@@ -1,31 +1,30 @@
 using System.Net;
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Auth;
-using NeuronGuard.Grpc;
-using NeuronGuard.Grpc.Client;
-using NeuronGuard.Grpc.Health;
-using ServingStatus = NeuronGuard.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Grpc.HealthCheck;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace NeuronGuard.Daemon.Tests.Auth;
 
 /// <summary>
 /// A real gRPC server with Health and stand-ins for Control.SetMitigation/GetPolicy and Telemetry.Stream behind the
-/// auth filter. The stand-ins answer with the caller the filter recorded, so tests see attribution too.
+/// auth interceptor. The stand-ins answer with the caller the filter recorded, so tests see attribution too.
 /// </summary>
 internal sealed class AuthTestServer : IAsyncDisposable
 {
-    public static readonly Method<SetMitigationRequest, SetMitigationResponse> SetMitigation =
-        ProtobufMethod.Create<SetMitigationRequest, SetMitigationResponse>(MethodType.Unary, "neuronguard.v1.Control", "SetMitigation");
+    public static readonly Method<SetMitigationRequest, SetMitigationResponse> SetMitigation = ControlMethods.SetMitigation;
 
-    public static readonly Method<GetPolicyRequest, GetPolicyResponse> GetPolicy =
-        ProtobufMethod.Create<GetPolicyRequest, GetPolicyResponse>(MethodType.Unary, "neuronguard.v1.Control", "GetPolicy");
+    public static readonly Method<GetPolicyRequest, GetPolicyResponse> GetPolicy = ControlMethods.GetPolicy;
 
-    public static readonly Method<ModelServerMessage, DaemonMessage> Stream =
-        ProtobufMethod.Create<ModelServerMessage, DaemonMessage>(MethodType.DuplexStreaming, "neuronguard.v1.Telemetry", "Stream");
+    public static readonly Method<ModelServerMessage, DaemonMessage> Stream = BuiltinHostMethods.TelemetryStream;
 
-    private readonly GrpcServerHost _host;
+    private readonly TestGrpcServer _host;
 
-    private AuthTestServer(GrpcServerHost host, List<AuthDenial> denials)
+    private AuthTestServer(TestGrpcServer host, List<AuthDenial> denials)
     {
         _host = host;
         Denials = denials;
@@ -38,31 +37,41 @@ internal sealed class AuthTestServer : IAsyncDisposable
     public static async Task<AuthTestServer> StartAsync(Authenticator authenticator)
     {
         var denials = new List<AuthDenial>();
-        var registry = new GrpcServiceRegistry();
-        var health = new HealthService();
+        var health = new HealthServiceImpl();
         health.SetStatus("", ServingStatus.Serving);
-        health.Register(registry);
-        registry.AddUnary(SetMitigation, (_, ctx) => Task.FromResult(new SetMitigationResponse
+        var host = await TestGrpcServer.StartAsync(services =>
         {
-            Policy = new Policy { Mitigations = { new Mitigation { UpdatedBy = Authenticator.Caller(ctx) } } },
-        }));
-        registry.AddUnary(GetPolicy, (_, ctx) => Task.FromResult(new GetPolicyResponse
+            services.AddSingleton(health);
+            services.AddSingleton(new AuthInterceptor(authenticator, d => { lock (denials) denials.Add(d); }));
+        }, app =>
         {
-            Servers = { new ServerPolicyState { ServerId = Authenticator.Caller(ctx) } },
-        }));
-        registry.AddDuplexStreaming(Stream, async (requests, responses, ctx) =>
-        {
-            await responses.WriteAsync(new DaemonMessage { Error = new StreamError { Message = Authenticator.Caller(ctx) } });
-        });
-        registry.AddFilter(authenticator.CreateFilter(d => { lock (denials) denials.Add(d); }));
-        var host = await GrpcServerHost.StartAsync(registry, new IPEndPoint(IPAddress.Loopback, 0));
+            app.MapGrpcService<HealthServiceImpl>();
+            app.MapGrpcService<StandInControl>();
+            app.MapGrpcService<StandInTelemetry>();
+        }, grpc => grpc.Interceptors.Add<AuthInterceptor>());
         return new AuthTestServer(host, denials);
+    }
+
+    /// <summary>Answers with the caller the interceptor recorded.</summary>
+    private sealed class StandInControl : Api.V1.Control.ControlBase
+    {
+        public override Task<SetMitigationResponse> SetMitigation(SetMitigationRequest request, ServerCallContext context) =>
+            Task.FromResult(new SetMitigationResponse { Policy = new Policy { Mitigations = { new Mitigation { UpdatedBy = Authenticator.Caller(context) } } } });
+
+        public override Task<GetPolicyResponse> GetPolicy(GetPolicyRequest request, ServerCallContext context) =>
+            Task.FromResult(new GetPolicyResponse { Servers = { new ServerPolicyState { ServerId = Authenticator.Caller(context) } } });
+    }
+
+    private sealed class StandInTelemetry : Api.V1.Telemetry.TelemetryBase
+    {
+        public override Task Stream(IAsyncStreamReader<ModelServerMessage> requestStream, IServerStreamWriter<DaemonMessage> responseStream, ServerCallContext context) =>
+            responseStream.WriteAsync(new DaemonMessage { Error = new StreamError { Message = Authenticator.Caller(context) } });
     }
 
     public GrpcChannel Channel() => GrpcChannel.ForAddress($"http://127.0.0.1:{Port}");
 
     public static CallOptions Bearer(string? token) =>
-        new(Headers: token is null ? null : new Metadata().Add("authorization", $"Bearer {token}"), Deadline: DateTime.UtcNow.AddSeconds(30));
+        new(headers: token is null ? null : new Metadata { { "authorization", $"Bearer {token}" } }, deadline: DateTime.UtcNow.AddSeconds(30));
 
     public ValueTask DisposeAsync() => _host.DisposeAsync();
 }

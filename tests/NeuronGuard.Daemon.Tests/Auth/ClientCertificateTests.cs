@@ -1,3 +1,4 @@
+using NeuronGuard.Host;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -9,11 +10,11 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NeuronGuard.Daemon.Auth;
-using NeuronGuard.Grpc;
-using NeuronGuard.Grpc.Client;
-using NeuronGuard.Grpc.Health;
-using NeuronGuard.Grpc.Health.V1;
-using ServingStatus = NeuronGuard.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Grpc.HealthCheck;
+using Grpc.Health.V1;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace NeuronGuard.Daemon.Tests.Auth;
 
@@ -85,12 +86,9 @@ public sealed class ClientCertificateTests : IDisposable
 
     private static async Task<ServingStatus> CheckAsync(int port, X509Certificate2? clientCert)
     {
-        using var channel = GrpcChannel.ForAddress($"https://localhost:{port}", new GrpcChannelOptions
-        {
-            ClientCertificate = clientCert,
-            ServerCertificateValidation = (_, _, _, _) => true, // the server side is what this test checks
-        });
-        var reply = await channel.AsyncUnaryCall(HealthService.CheckMethod, new HealthCheckRequest(), new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(20)));
+        // The server side is what this test checks, so any server certificate is accepted.
+        using var channel = Host.Client.DaemonChannel.Create(new Uri($"https://localhost:{port}"), (_, _, _, _) => true, clientCert);
+        var reply = await channel.AsyncUnaryCall(HealthMethods.Check, new HealthCheckRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(20)));
         return reply.Status;
     }
 
@@ -98,9 +96,13 @@ public sealed class ClientCertificateTests : IDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        builder.Services.AddGrpc();
+        var health = new HealthServiceImpl();
+        health.SetStatus("", ServingStatus.Serving);
+        builder.Services.AddSingleton(health);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.ConfigureForGrpc();
+            Hosting.KestrelSetup.ConfigureForGrpc(k);
             k.Listen(IPAddress.Loopback, 0, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
@@ -112,11 +114,7 @@ public sealed class ClientCertificateTests : IDisposable
             });
         });
         var app = builder.Build();
-        var registry = new GrpcServiceRegistry();
-        var health = new HealthService();
-        health.SetStatus("", ServingStatus.Serving);
-        health.Register(registry);
-        app.UseGrpc(registry);
+        app.MapGrpcService<HealthServiceImpl>();
         await app.StartAsync();
         return app;
     }

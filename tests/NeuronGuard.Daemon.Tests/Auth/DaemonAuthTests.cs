@@ -1,15 +1,16 @@
+using NeuronGuard.Host;
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Auth;
-using NeuronGuard.Daemon.BuiltinHost;
+using NeuronGuard.Host.BuiltinHost;
 using NeuronGuard.Daemon.Control;
 using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Daemon.Records;
 using NeuronGuard.Daemon.Telemetry;
 using NeuronGuard.Daemon.Tests.Telemetry;
-using NeuronGuard.Grpc;
-using NeuronGuard.Grpc.Client;
-using NeuronGuard.Grpc.Health;
-using NeuronGuard.Grpc.Health.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Grpc.HealthCheck;
+using Grpc.Health.V1;
 
 namespace NeuronGuard.Daemon.Tests.Auth;
 
@@ -33,7 +34,7 @@ public sealed class DaemonAuthTests : IAsyncLifetime
         options.Auth.Tokens.Add(new TokenEntry { Name = "model-server", Hash = TokenHasher.Hash(Ingest), Roles = ["ingest"] });
         options.Auth.Tokens.Add(new TokenEntry { Name = "alice", Hash = TokenHasher.Hash(Operator), Roles = ["operator"] });
         options.Auth.Tokens.Add(new TokenEntry { Name = "bob", Hash = TokenHasher.Hash(Viewer), Roles = ["viewer"] });
-        _host = await DaemonHost.StartAsync(options);
+        _host = await ServeHost.StartAsync(options);
         _channel = GrpcChannel.ForAddress(_host.Address);
     }
 
@@ -41,24 +42,24 @@ public sealed class DaemonAuthTests : IAsyncLifetime
     private IEnumerable<(string Method, Func<Metadata?, Task> Call)> EveryMethod()
     {
         Task Unary<TReq, TResp>(Method<TReq, TResp> m, TReq r, Metadata? h) where TReq : class where TResp : class =>
-            _channel.AsyncUnaryCall(m, r, new CallOptions(Headers: h)).ResponseAsync;
+            _channel.AsyncUnaryCall(m, r, new CallOptions(headers: h)).ResponseAsync;
         async Task Streaming<TReq, TResp>(Method<TReq, TResp> m, TReq r, Metadata? h) where TReq : class where TResp : class
         {
             // A watch with the right role just waits for verdicts: a short wait shows auth let it through.
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            using var call = _channel.AsyncServerStreamingCall(m, r, new CallOptions(Headers: h, CancellationToken: cts.Token));
+            using var call = _channel.AsyncServerStreamingCall(m, r, new CallOptions(headers: h, cancellationToken: cts.Token));
             await call.ResponseStream.MoveNext(cts.Token);
         }
         async Task Duplex(Metadata? h)
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            using var call = _channel.AsyncDuplexStreamingCall(TelemetryService.StreamMethod, new CallOptions(Headers: h, CancellationToken: cts.Token));
+            using var call = _channel.AsyncDuplexStreamingCall(BuiltinHostMethods.TelemetryStream, new CallOptions(headers: h, cancellationToken: cts.Token));
             await call.RequestStream.CompleteAsync();
             await call.ResponseStream.MoveNext(cts.Token);
         }
         async Task ClientStreaming(Metadata? h)
         {
-            using var call = _channel.AsyncClientStreamingCall(RecordMethods.Calibrate, new CallOptions(Headers: h));
+            using var call = _channel.AsyncClientStreamingCall(RecordMethods.Calibrate, new CallOptions(headers: h));
             await call.RequestStream.CompleteAsync();
             await call.ResponseAsync;
         }
@@ -120,27 +121,27 @@ public sealed class DaemonAuthTests : IAsyncLifetime
     public async Task Denial_AuditedWithMethodAndCaller_HealthNeedsNoToken()
     {
         var e = await Assert.ThrowsAsync<RpcException>(() => _channel.AsyncUnaryCall(ControlMethods.SetMitigation,
-            new SetMitigationRequest { Set = "toxicity", Mode = MitigationMode.Always }, new CallOptions(Headers: BuiltinHostMethods.BearerHeaders(Viewer))).ResponseAsync);
+            new SetMitigationRequest { Set = "toxicity", Mode = MitigationMode.Always }, new CallOptions(headers: BuiltinHostMethods.BearerHeaders(Viewer))).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
         AuditEntry? entry = null;
         var until = DateTime.UtcNow.AddSeconds(15);
         while (entry is null && DateTime.UtcNow < until)
         {
-            var audit = await _channel.AsyncUnaryCall(ControlMethods.GetAudit, new GetAuditRequest { Limit = 50 }, new CallOptions(Headers: BuiltinHostMethods.BearerHeaders(Operator)));
+            var audit = await _channel.AsyncUnaryCall(ControlMethods.GetAudit, new GetAuditRequest { Limit = 50 }, new CallOptions(headers: BuiltinHostMethods.BearerHeaders(Operator)));
             entry = audit.Entries.FirstOrDefault(a => a.Action == "auth.denied" && a.Actor == "bob");
             await Task.Delay(20);
         }
         Assert.NotNull(entry);
         Assert.Contains("/neuronguard.v1.Control/SetMitigation", entry.Detail);
         Assert.Contains("PERMISSION_DENIED", entry.Detail);
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await _channel.AsyncUnaryCall(HealthService.CheckMethod, new HealthCheckRequest())).Status);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await _channel.AsyncUnaryCall(HealthMethods.Check, new HealthCheckRequest())).Status);
     }
 
     [Fact]
     public async Task Telemetry_RejectedBeforeTheFirstMessage_ClientSeesTheStatusWithoutWriting()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        using var call = _channel.AsyncDuplexStreamingCall(TelemetryService.StreamMethod, new CallOptions(CancellationToken: cts.Token));
+        using var call = _channel.AsyncDuplexStreamingCall(BuiltinHostMethods.TelemetryStream, new CallOptions(cancellationToken: cts.Token));
         // Nothing written and the request stream left open: the server must still get the call and answer it.
         var e = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(cts.Token));
         Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
@@ -149,7 +150,7 @@ public sealed class DaemonAuthTests : IAsyncLifetime
     [Fact]
     public async Task BuiltinHost_WithIngestToken_ConnectsAndIsMonitored()
     {
-        var result = await _host.BuiltinHost!.GenerateAsync(" the cat", new Inference.GenerationOptions { MaxNewTokens = 2 });
+        var result = await _host.BuiltinHost()!.GenerateAsync(" the cat", new Inference.GenerationOptions { MaxNewTokens = 2 });
         Assert.True(result.Monitored);
         Assert.NotNull(result.FinalVerdict);
     }

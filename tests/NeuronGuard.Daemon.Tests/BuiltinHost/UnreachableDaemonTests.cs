@@ -1,9 +1,10 @@
 using System.Net;
+using NeuronGuard.Host;
 using System.Net.Sockets;
 using NeuronGuard.Api.V1;
-using NeuronGuard.Daemon.BuiltinHost;
-using NeuronGuard.Grpc;
-using NeuronGuard.Grpc.Client;
+using NeuronGuard.Host.BuiltinHost;
+using Grpc.Core;
+using Grpc.Net.Client;
 using NeuronGuard.Inference;
 
 namespace NeuronGuard.Daemon.Tests.BuiltinHost;
@@ -26,9 +27,7 @@ public sealed class UnreachableDaemonTests : IDisposable
         Assert.Contains(url, start.Message);
         Assert.NotEqual(TelemetryConnectionState.Connected, server.State);
 
-        var registry = new GrpcServiceRegistry();
-        new InferenceService(server).Register(registry);
-        await using var grpc = await GrpcServerHost.StartAsync(registry, new IPEndPoint(IPAddress.Loopback, 0));
+        await using var grpc = await InferenceServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), server, CancellationToken.None);
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpc.Port}");
         using var call = channel.AsyncServerStreamingCall(BuiltinHostMethods.Generate, new GenerateRequest { Prompt = " hello", MaxNewTokens = 2 });
         var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext());

@@ -1,3 +1,4 @@
+using NeuronGuard.Host;
 using System.CommandLine;
 using NeuronGuard.Cli.Commands;
 using NeuronGuard.Daemon.Auth;
@@ -19,7 +20,7 @@ public sealed class CtlPolicyTests : IAsyncLifetime
         options.Metrics.Listen = "";
         options.Auth.Tokens.Add(new TokenEntry { Name = "alice", Hash = TokenHasher.Hash(OperatorToken), Roles = ["operator"] });
         options.Auth.Tokens.Add(new TokenEntry { Name = "bob", Hash = TokenHasher.Hash(ViewerToken), Roles = ["viewer"] });
-        _host = await DaemonHost.StartAsync(options);
+        _host = await ServeHost.StartAsync(options);
     }
 
     public async Task DisposeAsync()

@@ -1,3 +1,4 @@
+using NeuronGuard.Host;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -17,7 +18,7 @@ public sealed class HostAndGenerateCommandTests : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("ng-host-cli-").FullName;
     private DaemonHost _daemon = null!;
 
-    public async Task InitializeAsync() => _daemon = await DaemonHost.StartAsync(new DaemonOptions
+    public async Task InitializeAsync() => _daemon = await ServeHost.StartAsync(new DaemonOptions
     {
         Listen = "127.0.0.1:0", DataDir = _dir, LogLevel = "Warning", Metrics = new MetricsOptions { Listen = "" },
     });
@@ -59,8 +60,8 @@ public sealed class HostAndGenerateCommandTests : IAsyncLifetime
             {
                 Assert.True(DateTime.UtcNow < until && !tail.HasExited, "tail printed no flagged verdict: " + string.Join('\n', lines));
                 // The watch starts when the process has connected: keep producing traffic until it shows.
-                await _daemon.BuiltinHost!.GenerateAsync(" a cerulean door", new Inference.GenerationOptions { MaxNewTokens = 1 }, "tail-test");
-                await _daemon.BuiltinHost!.GenerateAsync(" the cat sat", new Inference.GenerationOptions { MaxNewTokens = 1 }, "tail-test");
+                await _daemon.BuiltinHost()!.GenerateAsync(" a cerulean door", new Inference.GenerationOptions { MaxNewTokens = 1 }, "tail-test");
+                await _daemon.BuiltinHost()!.GenerateAsync(" the cat sat", new Inference.GenerationOptions { MaxNewTokens = 1 }, "tail-test");
                 await Task.Delay(200);
             }
             Assert.All(lines.Where(l => l.Contains("step", StringComparison.Ordinal)), l => Assert.Contains("FLAGGED", l));

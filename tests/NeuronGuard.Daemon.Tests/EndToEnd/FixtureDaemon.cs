@@ -1,8 +1,9 @@
+using NeuronGuard.Host;
 using NeuronGuard.Api.V1;
-using NeuronGuard.Daemon.Bootstrap;
-using NeuronGuard.Daemon.BuiltinHost;
+using NeuronGuard.Host.Bootstrap;
+using NeuronGuard.Host.BuiltinHost;
 using NeuronGuard.Daemon.Hosting;
-using NeuronGuard.Grpc.Client;
+using Grpc.Net.Client;
 using NeuronGuard.Inference;
 using NeuronGuard.Offline.Prompts;
 
@@ -19,7 +20,7 @@ public sealed class FixtureDaemon : IAsyncLifetime
 
     public DaemonHost Daemon { get; private set; } = null!;
 
-    public TelemetryModelServer Host => Daemon.BuiltinHost ?? throw new InvalidOperationException("the daemon runs no built-in host.");
+    public TelemetryModelServer Host => Daemon.BuiltinHost() ?? throw new InvalidOperationException("the daemon runs no built-in host.");
 
     public FixtureTruth Truth { get; private set; } = null!;
 
@@ -33,7 +34,7 @@ public sealed class FixtureDaemon : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_dataDir);
-        Daemon = await DaemonHost.StartAsync(new DaemonOptions
+        Daemon = await ServeHost.StartAsync(new DaemonOptions
         {
             Listen = "127.0.0.1:0", DataDir = _dataDir, LogLevel = "Warning", Metrics = new NeuronGuard.Daemon.Metrics.MetricsOptions { Listen = "" },
         });

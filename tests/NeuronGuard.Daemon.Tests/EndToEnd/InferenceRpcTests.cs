@@ -1,6 +1,6 @@
 using NeuronGuard.Api.V1;
-using NeuronGuard.Daemon.BuiltinHost;
-using NeuronGuard.Grpc;
+using NeuronGuard.Host.BuiltinHost;
+using Grpc.Core;
 using NeuronGuard.Inference;
 
 namespace NeuronGuard.Daemon.Tests.EndToEnd;

@@ -1,9 +1,10 @@
+using NeuronGuard.Host;
 using System.Diagnostics;
 using System.Text.Json;
 using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Daemon.Metrics;
 using NeuronGuard.Daemon.Tests.Telemetry;
-using NeuronGuard.Grpc.Client;
+using Grpc.Net.Client;
 
 namespace NeuronGuard.Daemon.Tests.Metrics;
 
@@ -18,7 +19,7 @@ public sealed class PrometheusRoundTripTests
     {
         var prometheusBin = MetricsTestPaths.Require(MetricsTestPaths.Prometheus);
         var data = Directory.CreateTempSubdirectory("ng-prom-daemon-");
-        await using var daemon = await DaemonHost.StartAsync(new DaemonOptions
+        await using var daemon = await ServeHost.StartAsync(new DaemonOptions
         {
             Listen = "127.0.0.1:0", DataDir = data.FullName, Model = "none", LogLevel = "Warning",
             Metrics = new MetricsOptions { Listen = "127.0.0.1:0" },
@@ -36,7 +37,7 @@ public sealed class PrometheusRoundTripTests
             // back, every message before it has been handled.
             await model.StartAsync("probe", "other");
             await model.FrameAsync("probe", 0, 1, [1f]);
-            await model.ExpectErrorAsync("probe", Grpc.StatusCode.FailedPrecondition);
+            await model.ExpectErrorAsync("probe", global::Grpc.Core.StatusCode.FailedPrecondition);
         }
 
         var dir = Directory.CreateTempSubdirectory("ng-prom-");

@@ -2,7 +2,7 @@ using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Records;
 using NeuronGuard.Engine.Baselines;
 using NeuronGuard.Engine.Scoring;
-using NeuronGuard.Grpc;
+using Grpc.Core;
 using NeuronGuard.Storage;
 
 namespace NeuronGuard.Daemon.Tests.Records;

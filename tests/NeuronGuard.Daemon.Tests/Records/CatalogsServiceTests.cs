@@ -1,7 +1,7 @@
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Records;
 using CatalogJson = NeuronGuard.Engine.Catalogs.CatalogJson;
-using NeuronGuard.Grpc;
+using Grpc.Core;
 using NeuronGuard.Storage;
 
 namespace NeuronGuard.Daemon.Tests.Records;

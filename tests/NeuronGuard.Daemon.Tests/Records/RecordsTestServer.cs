@@ -2,9 +2,11 @@ using System.Net;
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Auth;
 using NeuronGuard.Daemon.Records;
-using NeuronGuard.Grpc;
-using NeuronGuard.Grpc.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
 using NeuronGuard.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace NeuronGuard.Daemon.Tests.Records;
 
@@ -14,10 +16,10 @@ internal sealed class RecordsTestServer : IAsyncDisposable
     public static readonly string OperatorToken = TokenHasher.NewToken();
     public static readonly string ViewerToken = TokenHasher.NewToken();
 
-    private readonly GrpcServerHost _host;
+    private readonly TestGrpcServer _host;
     private readonly string _dir;
 
-    private RecordsTestServer(GrpcServerHost host, IStore store, string dir)
+    private RecordsTestServer(TestGrpcServer host, IStore store, string dir)
     {
         _host = host;
         Store = store;
@@ -42,18 +44,23 @@ internal sealed class RecordsTestServer : IAsyncDisposable
                 new TokenEntry { Name = "watcher", Hash = TokenHasher.Hash(ViewerToken), Roles = ["viewer"] },
             },
         }, listenerIsLoopback: true);
-        var registry = new GrpcServiceRegistry();
-        new CatalogsService(store).Register(registry);
-        new BaselinesService(store).Register(registry);
-        registry.AddFilter(auth.CreateFilter(_ => { }));
-        var host = await GrpcServerHost.StartAsync(registry, new IPEndPoint(IPAddress.Loopback, 0));
+        var host = await TestGrpcServer.StartAsync(services =>
+        {
+            services.AddSingleton(new CatalogsService(store));
+            services.AddSingleton(new BaselinesService(store));
+            services.AddSingleton(new AuthInterceptor(auth, _ => { }));
+        }, app =>
+        {
+            app.MapGrpcService<CatalogsService>();
+            app.MapGrpcService<BaselinesService>();
+        }, grpc => grpc.Interceptors.Add<AuthInterceptor>());
         return new RecordsTestServer(host, store, dir);
     }
 
     public GrpcChannel Channel() => GrpcChannel.ForAddress(Address);
 
     public static CallOptions As(string token) =>
-        new(Headers: new Metadata().Add("authorization", $"Bearer {token}"), Deadline: DateTime.UtcNow.AddSeconds(60));
+        new(headers: new Metadata { { "authorization", $"Bearer {token}" } }, deadline: DateTime.UtcNow.AddSeconds(60));
 
     /// <summary>A small valid catalog: a toxicity set of 3 neurons with AUROCs and a backdoor set of 2.</summary>
     public static Catalog SampleCatalog(string fingerprint = "abc123", string version = "v1") => new()

@@ -1,13 +1,14 @@
+using NeuronGuard.Host;
 using System.Diagnostics;
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Control;
 using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Daemon.Metrics;
 using NeuronGuard.Daemon.Tests.Telemetry;
-using NeuronGuard.Grpc;
-using NeuronGuard.Grpc.Client;
-using NeuronGuard.Grpc.Health;
-using NeuronGuard.Grpc.Health.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Grpc.HealthCheck;
+using Grpc.Health.V1;
 using NeuronGuard.Storage;
 using NeuronGuard.Storage.Tests.Infrastructure;
 
@@ -73,7 +74,7 @@ public sealed class DaemonStoreTests : IAsyncLifetime
     {
         var daemon = await StartAsync(RedisOptions("kill-" + Guid.NewGuid().ToString("N")[..8]), model: null);
         using var channel = GrpcChannel.ForAddress(daemon.Address);
-        string fp = daemon.BuiltinHost!.Host.Info.Fingerprint;
+        string fp = daemon.BuiltinHost()!.Host.Info.Fingerprint;
         int slots = daemon.Context.Plans.Get(fp).Plan!.Slots.Count;
         await using var server = new RawModelServer(channel);
         await server.HelloAsync(fp, "through-outage");
@@ -128,7 +129,7 @@ public sealed class DaemonStoreTests : IAsyncLifetime
         string dir = Directory.CreateTempSubdirectory("ng-daemon-store-").FullName;
         _dirs.Add(dir);
         store.DataDirectory = dir;
-        var daemon = await DaemonHost.StartAsync(new DaemonOptions
+        var daemon = await ServeHost.StartAsync(new DaemonOptions
         {
             Listen = "127.0.0.1:0",
             DataDir = dir,
@@ -142,7 +143,7 @@ public sealed class DaemonStoreTests : IAsyncLifetime
     }
 
     private static async Task<HealthCheckResponse.Types.ServingStatus> CheckAsync(GrpcChannel channel) =>
-        (await channel.AsyncUnaryCall(HealthService.CheckMethod, new HealthCheckRequest())).Status;
+        (await channel.AsyncUnaryCall(HealthMethods.Check, new HealthCheckRequest())).Status;
 
     public async Task DisposeAsync()
     {

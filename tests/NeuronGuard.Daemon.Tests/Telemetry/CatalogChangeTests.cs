@@ -1,9 +1,10 @@
+using NeuronGuard.Host;
 using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Daemon.Metrics;
 using NeuronGuard.Engine.Baselines;
 using NeuronGuard.Engine.Catalogs;
 using NeuronGuard.Engine.Scoring;
-using NeuronGuard.Grpc.Client;
+using Grpc.Net.Client;
 using NeuronGuard.Storage;
 
 namespace NeuronGuard.Daemon.Tests.Telemetry;
@@ -17,7 +18,7 @@ public sealed class CatalogChangeTests : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("ng-catalog-change-").FullName;
     private DaemonHost _daemon = null!;
 
-    public async Task InitializeAsync() => _daemon = await DaemonHost.StartAsync(new DaemonOptions
+    public async Task InitializeAsync() => _daemon = await ServeHost.StartAsync(new DaemonOptions
     {
         Listen = "127.0.0.1:0", DataDir = _dir, LogLevel = "Warning", Metrics = new MetricsOptions { Listen = "" },
     });
@@ -25,7 +26,7 @@ public sealed class CatalogChangeTests : IAsyncLifetime
     [Fact]
     public async Task NewCatalog_Welcome_AtRequestBoundary()
     {
-        string fp = _daemon.BuiltinHost!.Host.Info.Fingerprint;
+        string fp = _daemon.BuiltinHost()!.Host.Info.Fingerprint;
         var old = _daemon.Context.Plans.Get(fp).Plan!;
         using var channel = GrpcChannel.ForAddress(_daemon.Address);
         await using var s = new RawModelServer(channel);

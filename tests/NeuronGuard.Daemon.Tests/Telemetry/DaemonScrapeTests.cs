@@ -1,3 +1,4 @@
+using NeuronGuard.Host;
 using NeuronGuard.Daemon.Tests.Metrics;
 using NeuronGuard.Inference;
 
@@ -13,7 +14,7 @@ public sealed class DaemonScrapeTests(TelemetryDaemon d)
     [Fact]
     public async Task RealScrape_AfterTraffic_HasEveryDashboardAndRuleMetric_AndCountsTheTraffic()
     {
-        await d.Daemon.BuiltinHost!.GenerateAsync(" the cat sat", new GenerationOptions { MaxNewTokens = 3 }, "scrape-tenant");
+        await d.Daemon.BuiltinHost()!.GenerateAsync(" the cat sat", new GenerationOptions { MaxNewTokens = 3 }, "scrape-tenant");
         await using (var s = new RawModelServer(d.Channel))
         {
             await s.HelloAsync(d.Fingerprint, "scraped");
@@ -22,11 +23,11 @@ public sealed class DaemonScrapeTests(TelemetryDaemon d)
             await s.FrameAsync("hot", 0, 3, d.Frame(3, d.SlotOf(PlantedKind.Backdoor)));
             await s.ExpectVerdictAsync("hot");
             await s.FrameAsync("ghost", 0, 1, d.Frame(1));
-            await s.ExpectErrorAsync("ghost", Grpc.StatusCode.NotFound);
+            await s.ExpectErrorAsync("ghost", global::Grpc.Core.StatusCode.NotFound);
             await s.EndAsync("hot");
             await s.ExpectVerdictAsync("hot", final: true);
         }
-        await d.Channel.AsyncUnaryCall(Control.ControlMethods.GetPolicy, new Api.V1.GetPolicyRequest());
+        await d.Channel.AsyncUnaryCall(ControlMethods.GetPolicy, new Api.V1.GetPolicyRequest());
         using var http = new HttpClient();
         string text = await http.GetStringAsync(d.Daemon.MetricsAddress);
 

@@ -1,6 +1,6 @@
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Control;
-using NeuronGuard.Grpc;
+using Grpc.Core;
 using NeuronGuard.Inference;
 
 namespace NeuronGuard.Daemon.Tests.Telemetry;
@@ -134,7 +134,7 @@ public sealed class MitigationStreamTests(TelemetryDaemon d)
     public async Task WatchVerdicts_FlaggedOnly_SeesFlaggedVerdictsOfItsTenant()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        using var watch = d.Channel.AsyncServerStreamingCall(ControlMethods.WatchVerdicts, new WatchVerdictsRequest { FlaggedOnly = true, Tenant = "t-watch" }, new(CancellationToken: cts.Token));
+        using var watch = d.Channel.AsyncServerStreamingCall(ControlMethods.WatchVerdicts, new WatchVerdictsRequest { FlaggedOnly = true, Tenant = "t-watch" }, new(cancellationToken: cts.Token));
         await using var s = await ConnectedAsync("watched");
         // The watch is registered once its call reaches the server: keep sending a calm and a hot request until it shows.
         var next = watch.ResponseStream.MoveNext(cts.Token);

@@ -1,8 +1,8 @@
 using System.Threading.Channels;
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Telemetry;
-using NeuronGuard.Grpc;
-using NeuronGuard.Grpc.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace NeuronGuard.Daemon.Tests.Telemetry;
 
@@ -18,7 +18,7 @@ public sealed class RawModelServer : IAsyncDisposable
 
     public RawModelServer(GrpcChannel channel, bool read = true, Metadata? headers = null)
     {
-        _call = channel.AsyncDuplexStreamingCall(TelemetryService.StreamMethod, new CallOptions(Headers: headers));
+        _call = channel.AsyncDuplexStreamingCall(BuiltinHostMethods.TelemetryStream, new CallOptions(headers: headers));
         _reader = read ? Task.Run(ReadAllCoreAsync) : Task.CompletedTask;
     }
 

@@ -1,8 +1,9 @@
+using NeuronGuard.Host;
 using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Daemon.Metrics;
 using NeuronGuard.Daemon.Monitoring;
 using NeuronGuard.Engine.Scoring;
-using NeuronGuard.Grpc.Client;
+using Grpc.Net.Client;
 using NeuronGuard.Inference;
 
 namespace NeuronGuard.Daemon.Tests.Telemetry;
@@ -30,7 +31,7 @@ public sealed class TelemetryDaemon : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Daemon = await DaemonHost.StartAsync(new DaemonOptions
+        Daemon = await ServeHost.StartAsync(new DaemonOptions
         {
             Listen = "127.0.0.1:0",
             DataDir = _dir,
@@ -39,7 +40,7 @@ public sealed class TelemetryDaemon : IAsyncLifetime
             Telemetry = new() { VerdictQueueLimit = 64, StreamQueueLimit = 2000 },
         });
         Channel = GrpcChannel.ForAddress(Daemon.Address);
-        Fingerprint = Daemon.BuiltinHost!.Host.Info.Fingerprint;
+        Fingerprint = Daemon.BuiltinHost()!.Host.Info.Fingerprint;
         Plan = Daemon.Context.Plans.Get(Fingerprint);
         Truth = FixtureTruth.Load(Path.Combine(_dir, "fixture", FixtureTruth.FileName));
     }

@@ -64,7 +64,8 @@ const testService = {
 };
 
 const probeService = {
-  Throw: (call, cb) => cb({ code: grpc.status.INTERNAL, details: 'Exception was thrown by handler.' }),
+  // As grpc-dotnet answers a handler's exception (UNKNOWN, generic message).
+  Throw: (call, cb) => cb({ code: grpc.status.UNKNOWN, details: 'Exception was thrown by handler.' }),
   WaitForCancel(call, cb) {
     const key = call.request.key;
     outcomes.set(key, { outcome: 'pending', deadline_passed: false });

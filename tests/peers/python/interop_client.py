@@ -241,13 +241,14 @@ def probe_cancel_reaches_handler():
 
 
 def probe_internal_hides_exception():
-    e = expect_code(lambda: Throw(probe_pb2.ProbeRequest()), grpc.StatusCode.INTERNAL)
+    # grpc-dotnet answers a handler's exception with UNKNOWN and a generic message.
+    e = expect_code(lambda: Throw(probe_pb2.ProbeRequest()), grpc.StatusCode.UNKNOWN)
     assert "secret" not in e.details(), e.details()
 
 
 def probe_oversized_message():
     e = expect_code(lambda: Echo(probe_pb2.ProbeRequest(payload=b"\0" * (5 * 1024 * 1024))), grpc.StatusCode.RESOURCE_EXHAUSTED)
-    assert "larger than max" in e.details(), e.details()
+    assert "exceeds the maximum" in e.details(), e.details()
     assert Echo(probe_pb2.ProbeRequest(payload=b"still works")).payload == b"still works"
 
 

@@ -1,0 +1,367 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NeuronGuard.Api.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+using NeuronGuard.Host.Client;
+using NeuronGuard.Inference;
+
+namespace NeuronGuard.Host.BuiltinHost;
+
+/// <summary>
+/// The built-in CPU model host as a Telemetry client, like any other model server: one bidi stream to the daemon
+/// multiplexing every request, Hello → Welcome (slots, policy) → PolicyAck, then per request RequestStart,
+/// Activations frames (the prefill as one block, then one frame per decode step) and RequestEnd. One reader task
+/// dispatches the daemon's Verdict / Attenuate / Abort / StreamError messages to the request they name. When the
+/// stream breaks it reconnects with backoff; requests in flight then finish unmonitored and say so in their result,
+/// and new requests are refused (<see cref="DaemonUnavailableException"/>) until the next Welcome.
+/// </summary>
+public sealed partial class TelemetryModelServer : IAsyncDisposable
+{
+    private readonly TelemetryModelServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly GrpcChannel _channel;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<string, HostedRequest> _requests = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _planGate = new(1, 1);
+    private readonly TaskCompletionSource _firstWelcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentBag<InferenceSession> _sessions = new();
+    private volatile SlotPlan _plan = SlotPlan.Empty;
+    private volatile TelemetryConnection? _connection;
+    private volatile GlobalGains? _global;
+    private volatile string? _lastError;
+    private long _policyVersion;
+    private long _globalVersion;
+    private int _state;
+    private int _pooled;
+    private Task? _loop;
+
+    public TelemetryModelServer(ModelHost host, TelemetryModelServerOptions options, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!Uri.TryCreate(options.DaemonUrl, UriKind.Absolute, out var url) || (url.Scheme != "http" && url.Scheme != "https"))
+        {
+            throw new ArgumentException($"'{options.DaemonUrl}' is not a daemon address: use http://HOST:PORT (or https:// for TLS).", nameof(options));
+        }
+        Host = host;
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+        _channel = DaemonChannel.Create(url);
+    }
+
+    public ModelHost Host { get; }
+
+    public TelemetryModelServerOptions Options => _options;
+
+    public TelemetryConnectionState State => (TelemetryConnectionState)Volatile.Read(ref _state);
+
+    /// <summary>The policy version last applied and acknowledged (from Welcome or PolicyUpdate).</summary>
+    public ulong PolicyVersion => (ulong)Interlocked.Read(ref _policyVersion);
+
+    /// <summary>The slots requests started now capture (empty when the daemon has no catalog for this model).</summary>
+    public IReadOnlyList<NeuronId> Slots => _plan.Slots;
+
+    /// <summary>The catalog version of the current slots.</summary>
+    public string CatalogVersion => _plan.CatalogVersion;
+
+    /// <summary>Why the stream last failed, or the daemon's last stream-level error; null when none.</summary>
+    public string? LastError => _lastError;
+
+    /// <summary>Requests currently running.</summary>
+    public int ActiveRequests => _requests.Count;
+
+    /// <summary>
+    /// Opens the stream and waits for the first Welcome. Throws <see cref="DaemonUnavailableException"/> when none
+    /// came within <see cref="TelemetryModelServerOptions.ConnectTimeout"/>; it keeps retrying in the background.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_loop is not null)
+        {
+            throw new InvalidOperationException("the model server is already started.");
+        }
+        _loop = Task.Run(() => RunLoopAsync(_stop.Token), CancellationToken.None);
+        try
+        {
+            await _firstWelcome.Task.WaitAsync(_options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new DaemonUnavailableException(
+                $"no Welcome from the daemon at {_options.DaemonUrl} within {_options.ConnectTimeout.TotalSeconds:0.#} s ({_lastError ?? "no answer"}). " +
+                "Check that `neuronguard serve` runs there and, when it has tokens configured, that --token is an ingest token.");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        _channel.Dispose();
+        while (_sessions.TryTake(out var s))
+        {
+            s.Dispose();
+        }
+        _stop.Dispose();
+    }
+
+    private void SetState(TelemetryConnectionState state) => Volatile.Write(ref _state, (int)state);
+
+    private async Task RunLoopAsync(CancellationToken stop)
+    {
+        var delay = _options.ReconnectDelay;
+        while (!stop.IsCancellationRequested)
+        {
+            SetState(_firstWelcome.Task.IsCompleted ? TelemetryConnectionState.Reconnecting : TelemetryConnectionState.Connecting);
+            string reason;
+            TelemetryConnection? connection = null;
+            try
+            {
+                using var call = new Api.V1.Telemetry.TelemetryClient(_channel).Stream(DaemonChannel.Bearer(_options.Token), cancellationToken: stop);
+                connection = new TelemetryConnection(call);
+                if (!await connection.SendAsync(Hello("")).ConfigureAwait(false))
+                {
+                    // The write failed; the read below surfaces the status.
+                }
+                while (await call.ResponseStream.MoveNext(stop).ConfigureAwait(false))
+                {
+                    await DispatchAsync(connection, call.ResponseStream.Current).ConfigureAwait(false);
+                }
+                reason = "the daemon ended the stream";
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                Disconnect(connection);
+                break;
+            }
+            catch (RpcException ex)
+            {
+                reason = $"{ex.StatusCode}: {ex.Status.Detail}";
+            }
+            catch (Exception ex) when (ex is IOException or HttpRequestException or InvalidOperationException or OperationCanceledException)
+            {
+                reason = ex.Message;
+            }
+            if (connection?.Welcomed == true)
+            {
+                delay = _options.ReconnectDelay;
+            }
+            Disconnect(connection);
+            if (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            _lastError = reason;
+            HostLog.StreamBroke(_logger, _options.DaemonUrl, reason, delay.TotalMilliseconds);
+            try
+            {
+                await Task.Delay(delay, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxReconnectDelay.Ticks));
+        }
+        SetState(TelemetryConnectionState.Stopped);
+    }
+
+    /// <summary>Marks the stream broken and wakes every request started on it (they go on unmonitored).</summary>
+    private void Disconnect(TelemetryConnection? connection)
+    {
+        if (connection is null)
+        {
+            return;
+        }
+        connection.MarkBroken();
+        Interlocked.CompareExchange(ref _connection, null, connection);
+        SetState(TelemetryConnectionState.Reconnecting);
+        foreach (var r in _requests.Values)
+        {
+            if (ReferenceEquals(r.StartedOn, connection))
+            {
+                r.Inbox.Writer.TryWrite(null);
+            }
+        }
+    }
+
+    private ModelServerMessage Hello(string catalogVersion) => new()
+    {
+        Hello = new Hello
+        {
+            ServerId = _options.ServerId,
+            ModelId = _options.ModelId ?? "",
+            ModelFingerprint = Host.Info.Fingerprint,
+            CatalogVersion = catalogVersion,
+        },
+    };
+
+    private async Task DispatchAsync(TelemetryConnection connection, DaemonMessage message)
+    {
+        switch (message.KindCase)
+        {
+            case DaemonMessage.KindOneofCase.Welcome:
+                await OnWelcomeAsync(connection, message.Welcome).ConfigureAwait(false);
+                break;
+            case DaemonMessage.KindOneofCase.PolicyUpdate:
+                await AckPolicyAsync(connection, message.PolicyUpdate.Policy).ConfigureAwait(false);
+                break;
+            case DaemonMessage.KindOneofCase.Attenuate when message.Attenuate.Global:
+                SetGlobalGains(message.Attenuate);
+                break;
+            case DaemonMessage.KindOneofCase.Attenuate:
+                Route(connection, message.Attenuate.RequestId, message);
+                break;
+            case DaemonMessage.KindOneofCase.Verdict:
+                Route(connection, message.Verdict.RequestId, message);
+                break;
+            case DaemonMessage.KindOneofCase.Abort:
+                Route(connection, message.Abort.RequestId, message);
+                break;
+            case DaemonMessage.KindOneofCase.Error when message.Error.RequestId.Length == 0:
+                _lastError = $"daemon: {message.Error.Message} (code {message.Error.Code})";
+                HostLog.StreamError(_logger, message.Error.Message, message.Error.Code);
+                break;
+            case DaemonMessage.KindOneofCase.Error:
+                Route(connection, message.Error.RequestId, message);
+                break;
+        }
+    }
+
+    private void Route(TelemetryConnection connection, string requestId, DaemonMessage message)
+    {
+        if (_requests.TryGetValue(requestId, out var request) && ReferenceEquals(request.StartedOn, connection))
+        {
+            request.Inbox.Writer.TryWrite(message);
+        }
+    }
+
+    private async Task OnWelcomeAsync(TelemetryConnection connection, Welcome welcome)
+    {
+        var plan = SlotPlan.From(welcome, Host.Info);
+        if (plan.Problem is not null)
+        {
+            _lastError = plan.Problem;
+            HostLog.BadWelcome(_logger, plan.Problem);
+        }
+        if (!connection.Welcomed)
+        {
+            await _planGate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                _plan = plan;
+                _global = null;
+                connection.Welcomed = true;
+                _connection = connection;
+            }
+            finally
+            {
+                _planGate.Release();
+            }
+            await AckPolicyAsync(connection, welcome.Policy).ConfigureAwait(false);
+            SetState(TelemetryConnectionState.Connected);
+            HostLog.Welcomed(_logger, _options.DaemonUrl, plan.Count, plan.CatalogVersion, PolicyVersion);
+            _firstWelcome.TrySetResult();
+            return;
+        }
+        if (!_plan.SameAs(welcome))
+        {
+            // A new catalog or baseline: requests already running keep their plan; the re-Hello marks the boundary,
+            // and the gate makes every RequestStart after it use the new slots.
+            await _planGate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                await connection.SendAsync(Hello(welcome.CatalogVersion)).ConfigureAwait(false);
+                _plan = plan;
+                _global = null;
+            }
+            finally
+            {
+                _planGate.Release();
+            }
+            HostLog.Rewelcomed(_logger, plan.CatalogVersion, plan.Count);
+        }
+        await AckPolicyAsync(connection, welcome.Policy).ConfigureAwait(false);
+    }
+
+    private async Task AckPolicyAsync(TelemetryConnection connection, NeuronGuard.Api.V1.Policy? policy)
+    {
+        ulong version = policy?.Version ?? 0;
+        Interlocked.Exchange(ref _policyVersion, (long)version);
+        await connection.SendAsync(new ModelServerMessage { PolicyAck = new PolicyAck { Version = version } }).ConfigureAwait(false);
+    }
+
+    /// <summary>A global Attenuate: the full gain vector for every request of the current plan (shadow ones only counted).</summary>
+    private void SetGlobalGains(Attenuate attenuate)
+    {
+        var plan = _plan;
+        var previous = _global is { } g && ReferenceEquals(g.Plan, plan) ? g : null;
+        if (attenuate.Shadow)
+        {
+            var gains = previous?.Gains ?? HostedRequest.Filled(plan.Count);
+            _global = new GlobalGains(plan, gains, CountChanged(attenuate, plan.Count), Interlocked.Increment(ref _globalVersion));
+            return;
+        }
+        var vector = HostedRequest.Filled(plan.Count);
+        Fill(attenuate, vector);
+        _global = new GlobalGains(plan, vector, previous?.ShadowCount ?? 0, Interlocked.Increment(ref _globalVersion));
+    }
+
+    /// <summary>Writes an Attenuate's gains into <paramref name="vector"/> (all 1 first); out-of-range slots and non-finite gains are ignored.</summary>
+    internal static void Fill(Attenuate attenuate, float[] vector)
+    {
+        Array.Fill(vector, 1f);
+        foreach (var g in attenuate.Gains)
+        {
+            if (g.Slot < vector.Length && float.IsFinite(g.Gain))
+            {
+                vector[g.Slot] = g.Gain;
+            }
+        }
+    }
+
+    internal static int CountChanged(Attenuate attenuate, int slots)
+    {
+        int n = 0;
+        foreach (var g in attenuate.Gains)
+        {
+            if (g.Slot < slots && g.Gain != 1f)
+            {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private InferenceSession RentSession()
+    {
+        if (_sessions.TryTake(out var session))
+        {
+            Interlocked.Decrement(ref _pooled);
+            return session;
+        }
+        return Host.CreateSession();
+    }
+
+    private void ReturnSession(InferenceSession session)
+    {
+        if (Interlocked.Increment(ref _pooled) <= _options.SessionPoolSize)
+        {
+            _sessions.Add(session);
+            return;
+        }
+        Interlocked.Decrement(ref _pooled);
+        session.Dispose();
+    }
+}

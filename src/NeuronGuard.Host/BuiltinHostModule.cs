@@ -1,0 +1,103 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using NeuronGuard.Daemon;
+using NeuronGuard.Daemon.Hosting;
+using NeuronGuard.Host.Bootstrap;
+using NeuronGuard.Host.BuiltinHost;
+using NeuronGuard.Inference;
+using NeuronGuard.Storage;
+
+namespace NeuronGuard.Host;
+
+/// <summary>
+/// The built-in model host inside the daemon's process, as <c>neuronguard serve</c> runs it: loads the model (the
+/// planted fixture, bootstrapped into the store, unless the setting Model names another folder), serves
+/// Inference.Generate on the daemon's listener, and connects to that listener as a Telemetry client like any model server.
+/// </summary>
+public sealed class BuiltinHostModule : IDaemonModule
+{
+    private readonly ModelHost _model;
+    private readonly string _dir;
+    private readonly bool _fixture;
+    private readonly InferenceService _inference = new();
+    private TelemetryModelServer? _server;
+    private Task? _stopping;
+
+    private BuiltinHostModule(ModelHost model, string dir, bool fixture)
+    {
+        _model = model;
+        _dir = dir;
+        _fixture = fixture;
+    }
+
+    /// <summary>The host's Telemetry client once started; null before.</summary>
+    public TelemetryModelServer? Server => _server;
+
+    /// <summary>The module the settings ask for, or null when Model is "none". Writes the fixture on first use.</summary>
+    public static BuiltinHostModule? Create(DaemonOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.Equals(options.Model, "none", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+        string dir = options.Model ?? FixtureBootstrap.EnsureModel(options.DataDir);
+        return new BuiltinHostModule(ModelHost.Load(dir), dir, options.Model is null);
+    }
+
+    public async Task PrepareAsync(IStore store, ILogger logger, CancellationToken cancellationToken)
+    {
+        HostLog.BuiltinModel(logger, _dir, _model.Info.Fingerprint, _fixture ? " (the planted fixture; --model DIR serves another)" : "");
+        if (!_fixture)
+        {
+            return;
+        }
+        try
+        {
+            await FixtureBootstrap.EnsureMonitoringAsync(store, _model, _dir, logger, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException e)
+        {
+            HostLog.BootstrapSkipped(logger, e.Message);
+        }
+    }
+
+    public void AddServices(IServiceCollection services) => services.AddSingleton(_inference);
+
+    public void MapServices(IEndpointRouteBuilder endpoints) => endpoints.MapGrpcService<InferenceService>();
+
+    public async Task StartAsync(Uri daemon, string? token, ILoggerFactory logging, CancellationToken cancellationToken)
+    {
+        var server = new TelemetryModelServer(_model, new TelemetryModelServerOptions
+        {
+            DaemonUrl = daemon.ToString(),
+            Token = token,
+            ServerId = $"builtin@{Environment.MachineName}",
+            ModelId = _fixture ? "fixture" : Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(_dir))),
+        }, logging.CreateLogger("NeuronGuard.BuiltinHost"));
+        _server = server;
+        await server.StartAsync(cancellationToken).ConfigureAwait(false);
+        _inference.Server = server;
+    }
+
+    public void Stop()
+    {
+        var server = Interlocked.Exchange(ref _server, null);
+        if (server is not null)
+        {
+            _inference.Server = null;
+            _stopping = server.DisposeAsync().AsTask();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Stop();
+        if (_stopping is not null)
+        {
+            await _stopping.ConfigureAwait(false);
+        }
+    }
+}

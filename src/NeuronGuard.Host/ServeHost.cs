@@ -1,0 +1,16 @@
+using NeuronGuard.Daemon;
+using NeuronGuard.Daemon.Hosting;
+using NeuronGuard.Host.BuiltinHost;
+
+namespace NeuronGuard.Host;
+
+/// <summary>The daemon composed with the built-in model host the settings ask for: what <c>neuronguard serve</c> runs.</summary>
+public static class ServeHost
+{
+    public static Task<DaemonHost> StartAsync(DaemonOptions options, CancellationToken cancellationToken = default) =>
+        DaemonHost.StartAsync(options, BuiltinHostModule.Create(options), cancellationToken);
+
+    /// <summary>The built-in host's Telemetry client, or null when the daemon runs without one (Model = "none").</summary>
+    public static TelemetryModelServer? BuiltinHost(this DaemonHost daemon) =>
+        (daemon ?? throw new ArgumentNullException(nameof(daemon))).Module is BuiltinHostModule m ? m.Server : null;
+}

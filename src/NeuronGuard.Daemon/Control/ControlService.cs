@@ -39,11 +39,11 @@ public sealed class ControlService(DaemonContext ctx) : Api.V1.Control.ControlBa
         }
         catch (UnknownSetException e)
         {
-            throw new RpcException(StatusCode.FailedPrecondition, e.Message);
+            throw RpcErrors.Create(StatusCode.FailedPrecondition, e.Message);
         }
         catch (PolicyNotAppliedException e)
         {
-            throw new RpcException(StatusCode.FailedPrecondition, e.Message);
+            throw RpcErrors.Create(StatusCode.FailedPrecondition, e.Message);
         }
         catch (StoreUnavailableException e)
         {

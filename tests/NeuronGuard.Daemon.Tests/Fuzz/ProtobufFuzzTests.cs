@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using NeuronGuard.Daemon.Hosting;
+using NeuronGuard.Host;
 using NeuronGuard.Daemon.Metrics;
 using NeuronGuard.Daemon.Tests.Metrics;
 
@@ -21,14 +22,14 @@ public sealed class ProtobufFuzzTests
         string dir = Directory.CreateTempSubdirectory("ng-fuzz-").FullName;
         try
         {
-            await using var daemon = await DaemonHost.StartAsync(new DaemonOptions
+            await using var daemon = await ServeHost.StartAsync(new DaemonOptions
             {
                 Listen = "127.0.0.1:0",
                 DataDir = dir,
                 LogLevel = "Critical",
                 Metrics = new MetricsOptions { Listen = "" },
             });
-            string fingerprint = daemon.BuiltinHost!.Host.Info.Fingerprint;
+            string fingerprint = daemon.BuiltinHost()!.Host.Info.Fingerprint;
             int slots = daemon.Context.Plans.Get(fingerprint).Plan!.Slots.Count;
             string script = Path.Combine(MetricsTestPaths.RepoRoot, "tests", "peers", "python", "fuzz.py");
             var info = new ProcessStartInfo("/usr/bin/python3", $"{script} 127.0.0.1:{daemon.Address.Port} {fingerprint} {slots} {seed} 2000")

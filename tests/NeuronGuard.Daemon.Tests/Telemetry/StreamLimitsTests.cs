@@ -1,5 +1,5 @@
 using NeuronGuard.Api.V1;
-using NeuronGuard.Grpc;
+using Grpc.Core;
 
 namespace NeuronGuard.Daemon.Tests.Telemetry;
 

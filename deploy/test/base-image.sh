@@ -22,9 +22,12 @@ if ! podman image exists "$IMAGE"; then
     echo "base-image: debootstrap --variant=minbase $SUITE (first run on this machine, 2-3 min)" >&2
     debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$root" "$MIRROR" >"$root.log" 2>&1 ||
       { tail -n 20 "$root.log" >&2; exit 1; }
+    # debootstrap can leave /proc mounted in the new root (it does in this sandbox): never tar or delete through it.
+    for m in proc sys dev/pts; do if mountpoint -q "$root/$m"; then umount "$root/$m"; fi; done
     rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/tmp/*
-    tar -C "$root" -cf "$TAR.part" . && mv "$TAR.part" "$TAR"
-    rm -rf "$root" "$root.log"
+    tar --one-file-system -C "$root" -cf "$TAR.part" .
+    mv "$TAR.part" "$TAR"
+    rm -rf --one-file-system "$root" "$root.log"
   fi
   podman import --quiet "$TAR" "$IMAGE" >/dev/null
 fi

@@ -19,11 +19,14 @@ flock 9 # two runs on one machine build it once
 if ! podman image exists "$IMAGE"; then
   if [ ! -s "$TAR" ]; then
     root=$(mktemp -d "$CACHE/root.XXXXXX")
+    # debootstrap can leave /proc (and more) mounted in the new root (it does in this sandbox): unmount before tar or
+    # rm ever walk it, also when a step fails.
+    unmount_root() { local m; for m in dev/pts sys proc; do if mountpoint -q "$root/$m"; then umount "$root/$m"; fi; done; }
+    trap unmount_root EXIT
     echo "base-image: debootstrap --variant=minbase $SUITE (first run on this machine, 2-3 min)" >&2
     debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$root" "$MIRROR" >"$root.log" 2>&1 ||
       { tail -n 20 "$root.log" >&2; exit 1; }
-    # debootstrap can leave /proc mounted in the new root (it does in this sandbox): never tar or delete through it.
-    for m in proc sys dev/pts; do if mountpoint -q "$root/$m"; then umount "$root/$m"; fi; done
+    unmount_root
     rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/tmp/*
     tar --one-file-system -C "$root" -cf "$TAR.part" .
     mv "$TAR.part" "$TAR"

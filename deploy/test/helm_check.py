@@ -1,10 +1,14 @@
-"""Checks the Helm chart without a helm binary (none exists here): deploy/helm/expected/default.yaml is the rendering
-the chart is meant to give with its default values. It must hold exactly the objects of deploy/k8s (the manifests that
-`podman kube play` runs), reflect values.yaml, and every .Values path the templates use must exist in values.yaml."""
+"""Checks the Helm chart. No helm binary exists here, so deploy/test/helmrender (Go text/template with sprig, Helm's
+own function library) renders it: with the default values the rendering must hold exactly the objects of
+deploy/helm/expected/default.yaml, which are exactly those of deploy/k8s (the manifests `podman kube play` runs), and
+reflect values.yaml; every .Values path the templates use must exist in values.yaml; the standalone TLS example
+(deploy/helm/examples/standalone-tls.yaml) must render a daemon behind a Service with TLS.
+
+usage: helm_check.py ROOT RENDERED_DEFAULT.yaml RENDERED_STANDALONE_TLS.yaml"""
 import base64, json, os, re, sys
 import yaml
 
-root = sys.argv[1]
+root, rendered_default, rendered_standalone = sys.argv[1:4]
 chart = os.path.join(root, "deploy/helm/neuronguard")
 values = yaml.safe_load(open(os.path.join(chart, "values.yaml")))
 meta = yaml.safe_load(open(os.path.join(chart, "Chart.yaml")))
@@ -30,7 +34,7 @@ for path in used:
 def objects(*files):
     out = {}
     for f in files:
-        for d in yaml.safe_load_all(open(os.path.join(root, f))):
+        for d in yaml.safe_load_all(open(os.path.join(root, f))):  # absolute paths stay as they are
             if d:
                 key = (d["kind"], d["metadata"]["name"])
                 assert key not in out, f"{key} twice"
@@ -40,11 +44,17 @@ def objects(*files):
     return out
 
 
-rendered = objects("deploy/helm/expected/default.yaml")
+def same(a, b, what):
+    assert a.keys() == b.keys(), f"{what}: objects differ: {sorted(a.keys() ^ b.keys())}"
+    for key in a:
+        assert a[key] == b[key], f"{what}: {key} differs:\n{yaml.safe_dump(a[key])}\nvs\n{yaml.safe_dump(b[key])}"
+
+
+rendered = objects(rendered_default)
+expected = objects("deploy/helm/expected/default.yaml")
 manifests = objects("deploy/k8s/redis.yaml", "deploy/k8s/sidecar.yaml")
-assert rendered.keys() == manifests.keys(), f"objects differ: {sorted(rendered.keys() ^ manifests.keys())}"
-for key in manifests:
-    assert rendered[key] == manifests[key], f"{key} differs between the expected rendering and deploy/k8s"
+same(rendered, expected, "rendering vs deploy/helm/expected/default.yaml")
+same(expected, manifests, "deploy/helm/expected/default.yaml vs deploy/k8s")
 
 # The rendering reflects values.yaml.
 deploy = rendered[("Deployment", values["modelServer"]["name"])]
@@ -72,4 +82,25 @@ secret = rendered[("Secret", values["auth"]["secret"]["name"])]
 assert base64.b64decode(secret["data"]["ingest-token"]).decode() == values["auth"]["secret"]["ingestToken"]
 redis = rendered[("Deployment", "redis")]["spec"]["template"]["spec"]["containers"][0]
 assert redis["image"] == values["redis"]["image"] and redis["resources"] == values["redis"]["resources"]
-print(f"  helm: {len(rendered)} objects equal deploy/k8s; {len(used)} .Values paths resolve (rendered by hand: no helm binary here)")
+
+# Standalone with TLS: the daemon alone, on every address, behind a Service, with the certificate Secret mounted.
+alone = objects(rendered_standalone)
+example = yaml.safe_load(open(os.path.join(root, "deploy/helm/examples/standalone-tls.yaml")))
+assert ("Deployment", "redis") not in alone and ("Deployment", "model-server") not in alone
+service = alone[("Service", "neuronguard")]
+pod = alone[("Deployment", "neuronguard")]["spec"]["template"]["spec"]
+(daemon,) = pod["containers"]
+assert service["spec"]["selector"] == alone[("Deployment", "neuronguard")]["spec"]["selector"]["matchLabels"]
+assert {p["name"] for p in service["spec"]["ports"]} == {"grpc", "metrics"} and {p["name"] for p in daemon["ports"]} == {"grpc", "metrics"}
+assert "env" not in daemon, "no built-in host token without a built-in host"
+config = alone[("ConfigMap", "neuronguard-config")]["data"]["neuronguard.json"]["NeuronGuard"]
+assert config["Listen"] == f"0.0.0.0:{grpc_port}" and config["Model"] == "none"
+assert config["Store"]["Redis"]["Endpoints"] == example["config"]["redis"]["endpoints"]
+assert config["TlsRequireClientCertificate"] is True
+tls = [v for v in pod["volumes"] if v["name"] == "tls"]
+assert tls == [{"name": "tls", "secret": {"secretName": example["tls"]["secretName"]}}], tls
+mount = [m for m in daemon["volumeMounts"] if m["name"] == "tls"][0]["mountPath"]
+assert all(config[k].startswith(mount + "/") for k in ("TlsCertificate", "TlsKey", "TlsClientCa"))
+assert daemon["startupProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}, "with TLS the startup probe is HTTP"
+print(f"  helm (rendered by deploy/test/helmrender, no helm binary here): {len(rendered)} objects equal deploy/k8s; "
+      f"{len(used)} .Values paths resolve; standalone TLS example renders {len(alone)} objects")

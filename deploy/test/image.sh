@@ -2,9 +2,13 @@
 # ports, and talk to it from the host with the published `neuronguard` CLI.
 
 test_image_build() {
+  local old
+  old=$(podman image inspect "$IMAGE" --format '{{.Id}}' 2>/dev/null)
   podman build --network=none -q -f "$ROOT/deploy/Dockerfile" --build-arg BASE_IMAGE="$BASE" \
     --build-arg VERSION=test --build-arg REVISION="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
     -t "$IMAGE" "$WORK/context" >"$WORK/build.log" 2>&1 || { tail -n 20 "$WORK/build.log"; fail_ "podman build"; return 1; }
+  # The previous run's image would stay behind untagged: remove it (only if no container uses it).
+  if [ -n "$old" ] && [ "$old" != "$(podman image inspect "$IMAGE" --format '{{.Id}}')" ]; then podman rmi "$old" >/dev/null 2>&1; fi
   local cfg
   cfg=$(podman image inspect "$IMAGE" --format '{{json .Config}}') || return 1
   local ok=0

@@ -50,5 +50,11 @@ PY
 }
 
 test_helm_rendering() {
-  /usr/bin/python3 "$TESTS/helm_check.py" "$ROOT"
+  # Offline build against Debian's Go packages (golang-github-masterminds-sprig-dev, golang-gopkg-yaml.v2-dev).
+  GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$WORK/gocache GOPROXY=off \
+    go build -o "$WORK/helmrender" "$TESTS/helmrender/main.go" || { fail_ "building deploy/test/helmrender"; return 1; }
+  "$WORK/helmrender" "$ROOT/deploy/helm/neuronguard" >"$WORK/helm-default.yaml" || { fail_ "rendering the defaults"; return 1; }
+  "$WORK/helmrender" "$ROOT/deploy/helm/neuronguard" "$ROOT/deploy/helm/examples/standalone-tls.yaml" >"$WORK/helm-standalone.yaml" ||
+    { fail_ "rendering the standalone TLS example"; return 1; }
+  /usr/bin/python3 "$TESTS/helm_check.py" "$ROOT" "$WORK/helm-default.yaml" "$WORK/helm-standalone.yaml"
 }

@@ -52,9 +52,14 @@ manifests (deploy/helm/expected/default.yaml).
     - {name: grpc, containerPort: {{ include "neuronguard.grpcPort" . }}}
     {{- end }}
     - {name: metrics, containerPort: {{ include "neuronguard.metricsPort" . }}}
-  {{- /* gRPC probes dial the pod IP, not loopback: exec `neuronguard health` in the pod, HTTP on the metrics port. */}}
+  {{- /* gRPC probes dial the pod IP, not loopback: exec `neuronguard health` in the pod, HTTP on the metrics port.
+  With TLS the health command would need a certificate the listener accepts: the metrics port's /readyz instead. */}}
   startupProbe:
-    exec: {command: ["/opt/neuronguard/neuronguard", "health", "--target", "{{ if .Values.tls.enabled }}https://{{ end }}127.0.0.1:{{ include "neuronguard.grpcPort" . }}", "--timeout", "2"]}
+    {{- if .Values.tls.enabled }}
+    httpGet: {path: /readyz, port: metrics}
+    {{- else }}
+    exec: {command: ["/opt/neuronguard/neuronguard", "health", "--target", "127.0.0.1:{{ include "neuronguard.grpcPort" . }}", "--timeout", "2"]}
+    {{- end }}
     periodSeconds: 2
     failureThreshold: 60
   readinessProbe:
@@ -93,7 +98,7 @@ manifests (deploy/helm/expected/default.yaml).
 {{- end }}
 
 {{- define "neuronguard.podAnnotations" -}}
-{{- if .Values.prometheusScrape }}
+{{- if .Values.prometheusScrape -}}
 # Prometheus' kubernetes_sd_configs (role: pod) keeps pods with these; no ServiceMonitor needed.
 prometheus.io/scrape: "true"
 prometheus.io/port: "{{ include "neuronguard.metricsPort" . }}"

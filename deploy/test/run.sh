@@ -38,6 +38,7 @@ trap cleanup EXIT
 source "$TESTS/static.sh"
 case_ "systemd unit passes systemd-analyze verify and is hardened" test_systemd_unit
 case_ "Grafana provisioning files fit the compose stack and the dashboards (no Grafana here: structure only)" test_grafana_provisioning
+case_ "every file in deploy/ is used by a test" test_files_used
 case_ "Helm chart renders deploy/k8s from its defaults and the standalone TLS example (helmrender: no helm binary here)" test_helm_rendering
 
 # The local base image and the published CLI the image is built from.

@@ -58,3 +58,7 @@ test_helm_rendering() {
     { fail_ "rendering the standalone TLS example"; return 1; }
   /usr/bin/python3 "$TESTS/helm_check.py" "$ROOT" "$WORK/helm-default.yaml" "$WORK/helm-standalone.yaml"
 }
+
+test_files_used() {
+  /usr/bin/python3 "$TESTS/files_used.py" "$ROOT"
+}

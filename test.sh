@@ -26,9 +26,16 @@ log=$(mktemp)
 set +e
 dotnet test NeuronGuard.sln -c Release --nologo 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
+# The image, compose stack, Kubernetes manifests, Helm chart and systemd unit (podman; see deploy/test/run.sh).
+deploy/test/run.sh 2>&1 | tee -a "$log"
+deploy_rc=${PIPESTATUS[0]}
+if ((deploy_rc != 0)) && ! grep -qE '^deploy tests: ' "$log"; then echo "deploy tests: 0 passed, 1 failed, 0 skipped" >>"$log"; fi
+((rc != 0)) || rc=$deploy_rc
 set -e
-# One plain closing line over every test assembly.
-grep -E '^(Passed|Failed)!' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\1 \2 \3/' |
-  awk '{f+=$1; p+=$2; s+=$3} END {printf "tests: %d passed, %d failed, %d skipped\n", p, f, s}'
+# One plain closing line over every test assembly and the deploy tests.
+{
+  grep -E '^(Passed|Failed)!' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\1 \2 \3/'
+  grep -E '^deploy tests: ' "$log" | sed -E 's/^deploy tests: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/\2 \1 \3/'
+} | awk '{f+=$1; p+=$2; s+=$3} END {printf "tests: %d passed, %d failed, %d skipped\n", p, f, s}'
 rm -f "$log"
 exit "$rc"

@@ -13,6 +13,7 @@ root.Subcommands.Add(CtlCommand.Create());
 root.Subcommands.Add(TokenCommand.Create());
 root.Subcommands.Add(HostCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(HealthCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

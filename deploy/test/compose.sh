@@ -1,0 +1,51 @@
+# Compose case (sourced by run.sh): deploy/compose/compose.yml under podman-compose with local stand-ins for the
+# redis and prom/prometheus images (deploy/test/peers.Containerfile), ports on free host loopback ports.
+
+build_peers_image() {
+  local ctx=$WORK/peers
+  mkdir -p "$ctx/bin" "$ctx/lib"
+  cp /usr/bin/prometheus "$ctx/bin/prometheus"
+  cp "$(readlink -f /usr/bin/redis-server)" "$ctx/bin/redis-server"
+  # redis-server's libraries that the minbase root lacks.
+  local lib
+  for lib in libatomic.so.1 liblzf.so.1 libjemalloc.so.2; do cp -L "/lib/x86_64-linux-gnu/$lib" "$ctx/lib/"; done
+  podman build --network=none -q -f "$TESTS/peers.Containerfile" --build-arg BASE_IMAGE="$BASE" -t "$PEERS" "$ctx" >"$WORK/peers.log" 2>&1 ||
+    { tail -n 20 "$WORK/peers.log"; return 1; }
+}
+
+prometheus_target_up() {
+  curl -sf --max-time 10 "http://127.0.0.1:$1/api/v1/targets" |
+    jq -e '[.data.activeTargets[] | select(.labels.job == "neuronguard" and .health == "up")] | length == 1'
+}
+
+test_compose() {
+  build_peers_image || { fail_ "building the peers image"; return 1; }
+  local project=${PREFIX}stack grpc metrics prom
+  grpc=$(free_port)
+  metrics=$(free_port)
+  prom=$(free_port)
+  local compose=(podman-compose -p "$project" -f "$ROOT/deploy/compose/compose.yml")
+  CLEANUPS+=("${compose[*]} down -v" "podman network rm -f ${project}_default")
+  REDIS_IMAGE=$PEERS PROMETHEUS_IMAGE=$PEERS NEURONGUARD_IMAGE=$IMAGE NEURONGUARD_GRPC_PORT=$grpc \
+    NEURONGUARD_METRICS_PORT=$metrics PROMETHEUS_PORT=$prom "${compose[@]}" up -d >"$WORK/compose.log" 2>&1 ||
+    { tail -n 30 "$WORK/compose.log"; fail_ "podman-compose up"; return 1; }
+  wait_until 300 "$PUB/neuronguard" health --target "127.0.0.1:$grpc" ||
+    { podman logs "${project}_neuronguard_1" 2>&1 | tail -n 20; fail_ "daemon never SERVING"; return 1; }
+  podman logs "${project}_neuronguard_1" 2>&1 | grep -q 'store: Serving: in sync with redis' || { fail_ "the daemon is not on Redis"; return 1; }
+  wait_until 120 prometheus_target_up "$prom" || { curl -s "http://127.0.0.1:$prom/api/v1/targets"; fail_ "Prometheus never saw the daemon up"; return 1; }
+  # Every alert rule of deploy/prometheus/alerts.yml is loaded.
+  local want have
+  want=$(/usr/bin/python3 -c 'import sys, yaml; print("\n".join(sorted(r["alert"] for g in yaml.safe_load(open(sys.argv[1]))["groups"] for r in g["rules"] if "alert" in r)))' "$ROOT/deploy/prometheus/alerts.yml")
+  have=$(curl -sf --max-time 10 "http://127.0.0.1:$prom/api/v1/rules" | jq -r '[.data.groups[].rules[] | select(.type == "alerting") | .name] | sort | .[]')
+  [ -n "$want" ] && [ "$want" = "$have" ] || { fail_ "rules loaded: [$have], want [$want]"; return 1; }
+  # A request through the stack (built-in host, demo token) is flagged.
+  local out
+  out=$(podman exec "${project}_neuronguard_1" /opt/neuronguard/neuronguard generate " the cerulean door" --max-new-tokens 2 \
+    --token ng-compose-demo-token-replace-me 2>&1)
+  grep -q 'verdict: FLAGGED' <<<"$out" || { echo "$out"; fail_ "generate through the stack not flagged"; return 1; }
+  # Tear down, then nothing of the project is left.
+  "${compose[@]}" down -v >>"$WORK/compose.log" 2>&1 || { fail_ "podman-compose down"; return 1; }
+  podman network rm -f "${project}_default" >/dev/null 2>&1 # podman-compose 1.0 leaves the network
+  [ -z "$(podman ps -aq --filter "label=io.podman.compose.project=$project")" ] || { fail_ "containers left"; return 1; }
+  [ -z "$(podman volume ls -q --filter "label=io.podman.compose.project=$project")" ] || { fail_ "volumes left"; return 1; }
+}

@@ -1,0 +1,106 @@
+"""Checks the Helm chart. No helm binary exists here, so deploy/test/helmrender (Go text/template with sprig, Helm's
+own function library) renders it: with the default values the rendering must hold exactly the objects of
+deploy/helm/expected/default.yaml, which are exactly those of deploy/k8s (the manifests `podman kube play` runs), and
+reflect values.yaml; every .Values path the templates use must exist in values.yaml; the standalone TLS example
+(deploy/helm/examples/standalone-tls.yaml) must render a daemon behind a Service with TLS.
+
+usage: helm_check.py ROOT RENDERED_DEFAULT.yaml RENDERED_STANDALONE_TLS.yaml"""
+import base64, json, os, re, sys
+import yaml
+
+root, rendered_default, rendered_standalone = sys.argv[1:4]
+chart = os.path.join(root, "deploy/helm/neuronguard")
+values = yaml.safe_load(open(os.path.join(chart, "values.yaml")))
+meta = yaml.safe_load(open(os.path.join(chart, "Chart.yaml")))
+assert meta["apiVersion"] == "v2" and meta["name"] == "neuronguard", meta
+
+
+def lookup(path):
+    node = values
+    for part in path.split("."):
+        assert isinstance(node, dict) and part in node, f"templates use .Values.{path}, missing from values.yaml"
+        node = node[part]
+    return node
+
+
+templates = os.path.join(chart, "templates")
+used = set()
+for name in sorted(os.listdir(templates)):
+    used.update(re.findall(r"\.Values\.([A-Za-z0-9_.]+)", open(os.path.join(templates, name)).read()))
+for path in used:
+    lookup(path)
+
+
+def objects(*files):
+    out = {}
+    for f in files:
+        for d in yaml.safe_load_all(open(os.path.join(root, f))):  # absolute paths stay as they are
+            if d:
+                key = (d["kind"], d["metadata"]["name"])
+                assert key not in out, f"{key} twice"
+                if d["kind"] == "ConfigMap":  # compare the config as JSON, not as text
+                    d["data"] = {k: json.loads(v) if k.endswith(".json") else v for k, v in d["data"].items()}
+                out[key] = d
+    return out
+
+
+def same(a, b, what):
+    assert a.keys() == b.keys(), f"{what}: objects differ: {sorted(a.keys() ^ b.keys())}"
+    for key in a:
+        assert a[key] == b[key], f"{what}: {key} differs:\n{yaml.safe_dump(a[key])}\nvs\n{yaml.safe_dump(b[key])}"
+
+
+rendered = objects(rendered_default)
+expected = objects("deploy/helm/expected/default.yaml")
+manifests = objects("deploy/k8s/redis.yaml", "deploy/k8s/sidecar.yaml")
+same(rendered, expected, "rendering vs deploy/helm/expected/default.yaml")
+same(expected, manifests, "deploy/helm/expected/default.yaml vs deploy/k8s")
+
+# The rendering reflects values.yaml.
+deploy = rendered[("Deployment", values["modelServer"]["name"])]
+pod = deploy["spec"]["template"]["spec"]
+assert deploy["spec"]["replicas"] == values["modelServer"]["replicas"]
+assert deploy["spec"]["selector"]["matchLabels"] == values["modelServer"]["labels"]
+assert pod["securityContext"] == values["podSecurityContext"]
+model_server, daemon = pod["containers"]
+assert model_server == values["modelServer"]["container"], "the model server container is values.modelServer.container"
+assert daemon["image"] == f"{values['image']['repository']}:{values['image']['tag']}"
+assert daemon["imagePullPolicy"] == values["image"]["pullPolicy"]
+assert daemon["resources"] == values["resources"]
+grpc_port = values["config"]["listen"].rsplit(":", 1)[1]
+metrics_port = int(values["config"]["metricsListen"].rsplit(":", 1)[1])
+assert daemon["startupProbe"]["exec"]["command"][3] == f"127.0.0.1:{grpc_port}"
+assert [p["containerPort"] for p in daemon["ports"] if p["name"] == "metrics"] == [metrics_port]
+assert deploy["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"] == str(metrics_port)
+config = rendered[("ConfigMap", "neuronguard-config")]["data"]["neuronguard.json"]["NeuronGuard"]
+assert config["Listen"] == values["config"]["listen"] and config["Metrics"]["Listen"] == values["config"]["metricsListen"]
+assert ("Model" in config) == bool(values["config"]["model"])
+assert config["Store"] == {"Kind": "Redis", "Redis": {"Endpoints": values["config"]["redis"]["endpoints"], "KeyPrefix": values["config"]["redis"]["keyPrefix"]}}
+assert config["Auth"]["Tokens"] == [{"Name": t["name"], "Hash": t["hash"], "Roles": t["roles"]} for t in values["auth"]["tokens"]]
+assert not values["tls"]["enabled"] and "TlsCertificate" not in config
+secret = rendered[("Secret", values["auth"]["secret"]["name"])]
+assert base64.b64decode(secret["data"]["ingest-token"]).decode() == values["auth"]["secret"]["ingestToken"]
+redis = rendered[("Deployment", "redis")]["spec"]["template"]["spec"]["containers"][0]
+assert redis["image"] == values["redis"]["image"] and redis["resources"] == values["redis"]["resources"]
+
+# Standalone with TLS: the daemon alone, on every address, behind a Service, with the certificate Secret mounted.
+alone = objects(rendered_standalone)
+example = yaml.safe_load(open(os.path.join(root, "deploy/helm/examples/standalone-tls.yaml")))
+assert ("Deployment", "redis") not in alone and ("Deployment", "model-server") not in alone
+service = alone[("Service", "neuronguard")]
+pod = alone[("Deployment", "neuronguard")]["spec"]["template"]["spec"]
+(daemon,) = pod["containers"]
+assert service["spec"]["selector"] == alone[("Deployment", "neuronguard")]["spec"]["selector"]["matchLabels"]
+assert {p["name"] for p in service["spec"]["ports"]} == {"grpc", "metrics"} and {p["name"] for p in daemon["ports"]} == {"grpc", "metrics"}
+assert "env" not in daemon, "no built-in host token without a built-in host"
+config = alone[("ConfigMap", "neuronguard-config")]["data"]["neuronguard.json"]["NeuronGuard"]
+assert config["Listen"] == f"0.0.0.0:{grpc_port}" and config["Model"] == "none"
+assert config["Store"]["Redis"]["Endpoints"] == example["config"]["redis"]["endpoints"]
+assert config["TlsRequireClientCertificate"] is True
+tls = [v for v in pod["volumes"] if v["name"] == "tls"]
+assert tls == [{"name": "tls", "secret": {"secretName": example["tls"]["secretName"]}}], tls
+mount = [m for m in daemon["volumeMounts"] if m["name"] == "tls"][0]["mountPath"]
+assert all(config[k].startswith(mount + "/") for k in ("TlsCertificate", "TlsKey", "TlsClientCa"))
+assert daemon["startupProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}, "with TLS the startup probe is HTTP"
+print(f"  helm (rendered by deploy/test/helmrender, no helm binary here): {len(rendered)} objects equal deploy/k8s; "
+      f"{len(used)} .Values paths resolve; standalone TLS example renders {len(alone)} objects")

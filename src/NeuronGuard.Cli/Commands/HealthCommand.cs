@@ -1,0 +1,68 @@
+using System.CommandLine;
+using NeuronGuard.Daemon.BuiltinHost;
+using NeuronGuard.Grpc;
+using NeuronGuard.Grpc.Client;
+using NeuronGuard.Grpc.Health;
+using NeuronGuard.Grpc.Health.V1;
+using ServingStatus = NeuronGuard.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
+
+namespace NeuronGuard.Cli.Commands;
+
+/// <summary>
+/// <c>neuronguard health</c>: one <c>grpc.health.v1.Health/Check</c>, for exec probes. Kubernetes gRPC probes dial the
+/// pod IP, so a sidecar listening on loopback can only be probed from inside the pod: this command runs there.
+/// Exit 0 on SERVING, 1 on anything else (NOT_SERVING, unknown service, unreachable, timeout), 2 on a usage error.
+/// </summary>
+internal static class HealthCommand
+{
+    public static Command Create()
+    {
+        var target = new Option<string>("--target") { Description = "Daemon address, HOST:PORT or http(s)://HOST:PORT.", DefaultValueFactory = _ => "127.0.0.1:50051" };
+        var service = new Option<string>("--service") { Description = "Service to check; \"\" is the server as a whole.", DefaultValueFactory = _ => "" };
+        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the answer.", DefaultValueFactory = _ => 5 };
+        var token = new Option<string?>("--token") { Description = "Bearer token, when the daemon has tokens configured." };
+        var command = new Command("health", "Check the daemon's gRPC health (exit 0 when SERVING), for exec probes.") { target, service, timeout, token };
+        command.SetAction(async (parse, ct) =>
+        {
+            string address = parse.GetValue(target)!;
+            string withScheme = address.Contains("://", StringComparison.Ordinal) ? address : "http://" + address;
+            double seconds = parse.GetValue(timeout);
+            if (!Uri.TryCreate(withScheme, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https") || uri.Port <= 0)
+            {
+                Console.Error.WriteLine($"neuronguard health: '{address}' is not a daemon address: use HOST:PORT or http://HOST:PORT.");
+                return 2;
+            }
+            if (!(seconds > 0))
+            {
+                Console.Error.WriteLine("neuronguard health: --timeout must be a positive number of seconds.");
+                return 2;
+            }
+            using var channel = GrpcChannel.ForAddress(uri);
+            try
+            {
+                using var call = channel.AsyncUnaryCall(HealthService.CheckMethod, new HealthCheckRequest { Service = parse.GetValue(service)! },
+                    new CallOptions(Headers: BuiltinHostMethods.BearerHeaders(parse.GetValue(token)), Deadline: DateTime.UtcNow.AddSeconds(seconds), CancellationToken: ct));
+                var status = (await call.ResponseAsync).Status;
+                Console.WriteLine(status switch
+                {
+                    ServingStatus.Serving => "SERVING",
+                    ServingStatus.NotServing => "NOT_SERVING",
+                    ServingStatus.ServiceUnknown => "SERVICE_UNKNOWN",
+                    _ => "UNKNOWN",
+                });
+                return status == ServingStatus.Serving ? 0 : 1;
+            }
+            catch (RpcException ex)
+            {
+                Console.Error.WriteLine($"neuronguard health: {ex.StatusCode}: {ex.Status.Detail}");
+                return 1;
+            }
+            catch (HttpRequestException ex)
+            {
+                Console.Error.WriteLine($"neuronguard health: cannot reach {address}: {ex.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+}

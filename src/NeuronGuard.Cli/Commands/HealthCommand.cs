@@ -1,10 +1,8 @@
 using System.CommandLine;
-using NeuronGuard.Daemon.BuiltinHost;
-using NeuronGuard.Grpc;
-using NeuronGuard.Grpc.Client;
-using NeuronGuard.Grpc.Health;
-using NeuronGuard.Grpc.Health.V1;
-using ServingStatus = NeuronGuard.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
+using Grpc.Core;
+using Grpc.Health.V1;
+using NeuronGuard.Host.Client;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace NeuronGuard.Cli.Commands;
 
@@ -37,12 +35,12 @@ internal static class HealthCommand
                 Console.Error.WriteLine("neuronguard health: --timeout must be a positive number of seconds.");
                 return 2;
             }
-            using var channel = GrpcChannel.ForAddress(uri);
+            using var channel = DaemonChannel.Create(uri);
             try
             {
-                using var call = channel.AsyncUnaryCall(HealthService.CheckMethod, new HealthCheckRequest { Service = parse.GetValue(service)! },
-                    new CallOptions(Headers: BuiltinHostMethods.BearerHeaders(parse.GetValue(token)), Deadline: DateTime.UtcNow.AddSeconds(seconds), CancellationToken: ct));
-                var status = (await call.ResponseAsync).Status;
+                var reply = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest { Service = parse.GetValue(service)! },
+                    new CallOptions(Headers: DaemonChannel.Bearer(parse.GetValue(token)), Deadline: DateTime.UtcNow.AddSeconds(seconds), CancellationToken: ct));
+                var status = reply.Status;
                 Console.WriteLine(status switch
                 {
                     ServingStatus.Serving => "SERVING",

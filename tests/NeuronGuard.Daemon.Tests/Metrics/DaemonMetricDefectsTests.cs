@@ -16,7 +16,7 @@ namespace NeuronGuard.Daemon.Tests.Metrics;
 public sealed class DaemonMetricDefectsTests(TelemetryDaemon d)
 {
     [Fact]
-    public async Task Mitigations_OnFlagAndAlways_CountedWithTheirSetAndMode()
+    public async Task Mitigations_OnFlagAlwaysShadow_CountedOncePerRequestWithTheirSetAndMode()
     {
         await using (var s = new RawModelServer(d.Channel))
         {
@@ -24,7 +24,8 @@ public sealed class DaemonMetricDefectsTests(TelemetryDaemon d)
             await s.ExpectAsync(m => m.Welcome is not null, "Welcome");
             ulong v1 = await SetAsync("backdoor", MitigationMode.OnFlag, "t-count-onflag");
             ulong v2 = await SetAsync("backdoor", MitigationMode.Always, "t-count-always");
-            await s.ExpectAsync(m => m.PolicyUpdate?.Policy.Version >= Math.Max(v1, v2), "PolicyUpdate");
+            ulong v3 = await SetAsync("backdoor", MitigationMode.Shadow, "t-count-shadow");
+            await s.ExpectAsync(m => m.PolicyUpdate?.Policy.Version >= Math.Max(v1, Math.Max(v2, v3)), "PolicyUpdate");
             await s.StartAsync("flagged", "t-count-onflag");
             await s.FrameAsync("flagged", 0, 3, d.Frame(3, d.SlotOf(PlantedKind.Backdoor)));
             Assert.True((await s.ExpectVerdictAsync("flagged")).Flagged);
@@ -33,15 +34,21 @@ public sealed class DaemonMetricDefectsTests(TelemetryDaemon d)
             await s.StartAsync("always", "t-count-always");
             await s.FrameAsync("always", 0, 2, d.Frame(2));
             await s.ExpectVerdictAsync("always");
+            await s.StartAsync("shadowed", "t-count-shadow");
+            await s.FrameAsync("shadowed", 0, 3, d.Frame(3, d.SlotOf(PlantedKind.Backdoor)));
+            await s.ExpectVerdictAsync("shadowed");
+            await s.EndAsync("shadowed");
             await s.EndAsync("flagged");
             await s.EndAsync("always");
             await s.ExpectVerdictAsync("always", final: true);
         }
         await SetAsync("backdoor", MitigationMode.Off, "t-count-onflag");
         await SetAsync("backdoor", MitigationMode.Off, "t-count-always");
+        await SetAsync("backdoor", MitigationMode.Off, "t-count-shadow");
         string text = await ScrapeAsync();
         Assert.Contains("neuronguard_mitigations_total{tenant=\"t-count-onflag\",set=\"backdoor\",mode=\"on_flag\"} 1\n", text);
         Assert.Contains("neuronguard_mitigations_total{tenant=\"t-count-always\",set=\"backdoor\",mode=\"always\"} 1\n", text);
+        Assert.Contains("neuronguard_mitigations_total{tenant=\"t-count-shadow\",set=\"backdoor\",mode=\"shadow\"} 1\n", text);
         Assert.DoesNotMatch("neuronguard_mitigations_total\\{tenant=\"t-count-[a-z]+\",set=\"all\"", text);
         Assert.DoesNotContain("mode=\"other\"", text);
     }

@@ -28,11 +28,7 @@ internal sealed record FrameMetrics(Action<int, int> Frame, Action<double> Laten
     /// </summary>
     public static FrameMetrics Load(string binDirectory)
     {
-        var context = new DirectoryLoadContext(binDirectory);
-        var daemon = context.LoadFromAssemblyPath(Path.Combine(Path.GetFullPath(binDirectory), "NeuronGuard.Daemon.dll"));
-        var optionsType = daemon.GetType("NeuronGuard.Daemon.Metrics.MetricsOptions", throwOnError: true)!;
-        var metricsType = daemon.GetType("NeuronGuard.Daemon.Metrics.DaemonMetrics", throwOnError: true)!;
-        var metrics = Activator.CreateInstance(metricsType, Activator.CreateInstance(optionsType))!;
+        var (metrics, metricsType) = NewOldDaemonMetrics(binDirectory);
         var tenant = metricsType.GetMethod("ForTenant")!.Invoke(metrics, ["bench"])!;
         var neuron = metricsType.GetMethod("Neuron", [typeof(string), typeof(int), typeof(int), typeof(float)])
             ?? throw new InvalidOperationException($"{binDirectory}: DaemonMetrics.Neuron(set, layer, neuron, baseline) not found; is it the old build?");
@@ -42,6 +38,35 @@ internal sealed record FrameMetrics(Action<int, int> Frame, Action<double> Laten
             Bind<Action<double>>(metrics, "ObserveVerdictLatency"),
             neurons.Select(n => Bind<Action<float>>(n, "Observe")).ToArray());
     }
+
+    /// <summary>The old build's daemon metrics with <paramref name="tenants"/> tenants' requests ended; returns its scrape.</summary>
+    public static Action OldScrape(string binDirectory, int tenants, string[] verdicts)
+    {
+        var (metrics, metricsType) = NewOldDaemonMetrics(binDirectory, tenants);
+        var forTenant = metricsType.GetMethod("ForTenant")!;
+        for (int i = 0; i < tenants * verdicts.Length; i++)
+        {
+            var tenant = forTenant.Invoke(metrics, ["tenant-" + (i / verdicts.Length)])!;
+            Bind<Action<string>>(tenant, "RequestEnded")(verdicts[i % verdicts.Length]);
+        }
+        var registry = metricsType.GetProperty("Registry")!.GetValue(metrics)!;
+        var write = registry.GetType().GetMethod("WriteToBuffer")
+            ?? throw new InvalidOperationException($"{binDirectory}: MetricRegistry.WriteToBuffer() not found; is it the old build?");
+        return () => write.Invoke(registry, null);
+    }
+
+    private static (object Metrics, Type Type) NewOldDaemonMetrics(string binDirectory, int maxTenants = 50)
+    {
+        var daemon = Contexts.GetOrAdd(Path.GetFullPath(binDirectory), dir => new DirectoryLoadContext(dir))
+            .LoadFromAssemblyPath(Path.Combine(Path.GetFullPath(binDirectory), "NeuronGuard.Daemon.dll"));
+        var optionsType = daemon.GetType("NeuronGuard.Daemon.Metrics.MetricsOptions", throwOnError: true)!;
+        var metricsType = daemon.GetType("NeuronGuard.Daemon.Metrics.DaemonMetrics", throwOnError: true)!;
+        var options = Activator.CreateInstance(optionsType)!;
+        optionsType.GetProperty("MaxTenants")!.SetValue(options, maxTenants);
+        return (Activator.CreateInstance(metricsType, options)!, metricsType);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, DirectoryLoadContext> Contexts = new();
 
     /// <summary>One frame's updates, exactly as the session makes them.</summary>
     public void Apply(int width, ReadOnlySpan<float> row, double latency)

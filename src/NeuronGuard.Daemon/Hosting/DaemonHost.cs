@@ -233,9 +233,11 @@ public sealed class DaemonHost : IAsyncDisposable
 
         if (!string.IsNullOrEmpty(options.Metrics.Listen))
         {
-            host._metricsServer = await MetricsServer.StartAsync(metrics.Registry, ListenAddress.Parse(options.Metrics.Listen, "Metrics:Listen"), cancellationToken).ConfigureAwait(false);
+            // /readyz follows the same store health as gRPC Health.
+            host._metricsServer = await MetricsServer.StartAsync(metrics.Registry, ListenAddress.Parse(options.Metrics.Listen, "Metrics:Listen"),
+                () => sync.Health is { CanServe: false } h ? $"store {h.State}: {h.Reason}" : null, cancellationToken).ConfigureAwait(false);
             host.MetricsAddress = host._metricsServer.MetricsUri;
-            DaemonLog.MetricsListening(logger, host.MetricsAddress.ToString());
+            DaemonLog.MetricsListening(logger, host._metricsServer.ListenUri.ToString());
         }
         host._store = store;
         host._sync = sync;

@@ -1,14 +1,16 @@
 using System.Collections.Concurrent;
+using Prometheus;
 
 namespace NeuronGuard.Daemon.Metrics;
 
 /// <summary>
-/// Every NeuronGuard metric, on one registry. Label values that come from outside (tenants, servers, sets) are
-/// bounded: tenants by <see cref="MetricsOptions.MaxTenants"/>, neurons by <see cref="MetricsOptions.TopNeurons"/> per set,
-/// everything else by each family's series cap; fixed vocabularies (verdicts, detectors, modes, reasons) map unknown
-/// values to "other". docs/metrics.md lists each metric.
+/// Every NeuronGuard metric, defined on a prometheus-net registry this instance owns (never the static default, so
+/// tests and several daemons in one process stay apart). Label values that come from outside (tenants, servers, sets)
+/// are bounded: tenants by <see cref="MetricsOptions.MaxTenants"/>, neurons by <see cref="MetricsOptions.TopNeurons"/> per
+/// model and set, everything else by each family's series cap; fixed vocabularies (verdicts, detectors, modes, reasons)
+/// map unknown values to "other". docs/metrics.md lists each metric.
 /// </summary>
-public sealed class DaemonMetrics
+public sealed partial class DaemonMetrics
 {
     internal static readonly string[] Verdicts = ["clean", "flagged", "aborted", "error"];
     internal static readonly string[] Detectors = ["coverage", "toxicity", "safety", "backdoor", "integrity"];
@@ -18,25 +20,34 @@ public sealed class DaemonMetrics
         ["unknown_request", "out_of_order", "wrong_length", "non_finite", "duplicate_request", "fingerprint_mismatch", "no_hello", "too_large", "no_plan", "other"];
     internal static readonly string[] StoreStates = ["serving", "serving_from_snapshot", "degraded", "not_serving"];
 
+    /// <summary>Series cap of a family whose values come from outside and have no tighter bound of their own.</summary>
+    internal const int DefaultMaxSeries = 1_000;
+
     /// <summary>Verdict latency bounds: 50 µs to 1 s.</summary>
     public static readonly double[] LatencyBuckets = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
-    /// <summary>Detector score bounds, for scores in [0, 20] (standardized activations and coverage shares).</summary>
-    public static readonly double[] ScoreBuckets = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10, 15, 20];
+    /// <summary>
+    /// Raw detector score bounds, 1-2-5 steps from 0.01 to 10,000: coverage shares (0–1), standardized activations
+    /// (units to tens) and backdoor variations (hundreds: ~800 on the fixture) all land inside them.
+    /// </summary>
+    public static readonly double[] ScoreBuckets = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+
+    /// <summary>Score ÷ calibrated threshold bounds: dense around 1 (the flag line), the same for every detector.</summary>
+    public static readonly double[] ScoreRatioBuckets = [0.1, 0.25, 0.5, 0.75, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 5, 10, 100];
 
     /// <summary>gRPC handling-time bounds: 100 µs to 10 s (unary calls; streams count their whole life).</summary>
     public static readonly double[] GrpcBuckets = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60, 300];
 
-    private readonly MetricsOptions _options;
+    /// <summary>The exemplar label naming the request (as <c>neuronguard ctl flagged</c> lists it).</summary>
+    private static readonly Exemplar.LabelKey RequestIdKey = Exemplar.Key("request_id");
+
     private readonly object _gate = new();
     private readonly ConcurrentDictionary<string, TenantMetrics> _tenants = new(StringComparer.Ordinal);
     private readonly TenantMetrics _otherTenant;
-    private readonly Counter _tenantFolds;
+    private readonly Counter.Child _tenantFolds;
     private readonly Histogram _verdictLatency;
     private readonly Gauge _serversConnected, _policyVersion, _storeUp, _activeRequests;
-    private readonly Gauge[] _storeHealth;
-    private readonly ConcurrentDictionary<(string Set, int Layer, int Neuron), NeuronMetrics> _neurons = new();
-    private readonly ConcurrentDictionary<string, int> _neuronsPerSet = new(StringComparer.Ordinal);
+    private readonly Gauge.Child[] _storeHealth;
 
     public DaemonMetrics(MetricsOptions options)
     {
@@ -45,69 +56,87 @@ public sealed class DaemonMetrics
         {
             throw new ArgumentOutOfRangeException(nameof(options), "Metrics: MaxTenants must be >= 1 and TopNeurons >= 0.");
         }
-        _options = options;
-        var r = Registry = new MetricRegistry("neuronguard_metrics_series_dropped_total");
+        Options = options;
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        var f = Prometheus.Metrics.WithCustomRegistry(Registry);
+        // No automatic exemplars (prometheus-net would read Activity.Current on every update): only flagged requests
+        // carry one, given explicitly.
+        f.ExemplarBehavior = ExemplarBehavior.NoExemplars();
+        var dropped = f.CreateCounter("neuronguard_metrics_series_dropped_total",
+            "Label combinations that arrived after their metric reached its series cap and were counted under label values \"other\" instead.", "metric");
+        BoundedFamily<Counter.Child> Counters(string name, string help, int max, params string[] labels) => new(f.CreateCounter(name, help, labels), max, dropped);
+        BoundedFamily<Gauge.Child> Gauges(string name, string help, params string[] labels) => new(f.CreateGauge(name, help, labels), DefaultMaxSeries, dropped);
+        BoundedFamily<Histogram.Child> Histograms(string name, string help, double[] buckets, params string[] labels) =>
+            new(f.CreateHistogram(name, help, labels, new HistogramConfiguration { Buckets = buckets }), DefaultMaxSeries, dropped);
         int tenants = options.MaxTenants + 1;
 
-        Frames = r.CounterFamily("neuronguard_frames_total", "Activations messages received from model servers, by tenant.", tenants, "tenant");
-        NeuronValues = r.CounterFamily("neuronguard_neuron_values_total", "Neuron activation values received (steps times monitored neurons), by tenant.", tenants, "tenant");
-        Steps = r.CounterFamily("neuronguard_steps_total", "Decoding steps received (a prefill block counts each of its steps), by tenant.", tenants, "tenant");
-        RequestsStarted = r.CounterFamily("neuronguard_requests_started_total", "Requests whose monitoring started (RequestStart received), by tenant.", tenants, "tenant");
-        Requests = r.CounterFamily("neuronguard_requests_total", "Requests whose monitoring ended, by tenant and final verdict (clean, flagged, aborted, error).", tenants * (Verdicts.Length + 1), "tenant", "verdict");
-        Flags = r.CounterFamily("neuronguard_request_flags_total", "Requests flagged, by tenant, detector and neuron set (set=\"all\" for coverage). One request can be flagged by several detectors.", 20_000, "tenant", "detector", "set");
-        Scores = r.HistogramFamily("neuronguard_detector_score", "Final score of each request per detector, compared against that detector's calibrated threshold.", ScoreBuckets, "detector");
-        Mitigations = r.CounterFamily("neuronguard_mitigations_total", "Requests a mitigation was applied to, by tenant, neuron set and mode (on_flag, always, shadow, abort).", 20_000, "tenant", "set", "mode");
-        _verdictLatency = r.Histogram("neuronguard_verdict_latency_seconds", "Time from receiving an Activations message to sending its Verdict, in seconds.", LatencyBuckets);
-        Dropped = r.CounterFamily("neuronguard_dropped_messages_total", "Outgoing messages dropped because a slow receiver's queue was full, by kind (verdict, watch, attenuate).", "kind");
-        StreamErrors = r.CounterFamily("neuronguard_stream_errors_total", "Per-request errors sent on Telemetry streams, by reason (malformed or unexpected model-server input).", "reason");
-        _serversConnected = r.Gauge("neuronguard_model_servers_connected", "Model servers with an open Telemetry stream to this daemon.");
-        ServerPolicyVersion = r.GaugeFamily("neuronguard_model_server_policy_version", "Policy version each connected model server last acknowledged (PolicyAck), by server id.", "server");
-        _policyVersion = r.Gauge("neuronguard_policy_version", "Version of the mitigation policy this daemon currently holds.");
-        MitigationMode = r.GaugeFamily("neuronguard_mitigation_mode", "1 for the mitigation mode currently configured for each neuron set and scope (tenant or \"global\").", "set", "scope", "mode");
-        MitigationStrength = r.GaugeFamily("neuronguard_mitigation_strength", "Configured mitigation strength per neuron set and scope (0 none, 1 full).", "set", "scope");
-        _storeUp = r.Gauge("neuronguard_store_up", "1 when the catalog/baseline/policy store answers, 0 when it does not.");
-        var storeHealth = r.GaugeFamily("neuronguard_store_health", "1 for the store's current state (serving, serving_from_snapshot, degraded, not_serving), 0 for the others.", "state");
+        Frames = Counters("neuronguard_frames_total", "Activations messages received from model servers, by tenant.", tenants, "tenant");
+        NeuronValues = Counters("neuronguard_neuron_values_total", "Neuron activation values received (steps times monitored neurons), by tenant.", tenants, "tenant");
+        Steps = Counters("neuronguard_steps_total", "Decoding steps received (a prefill block counts each of its steps), by tenant.", tenants, "tenant");
+        RequestsStarted = Counters("neuronguard_requests_started_total", "Requests whose monitoring started (RequestStart received), by tenant.", tenants, "tenant");
+        Requests = Counters("neuronguard_requests_total", "Requests whose monitoring ended, by tenant and final verdict (clean, flagged, aborted, error).", tenants * (Verdicts.Length + 1), "tenant", "verdict");
+        Flags = Counters("neuronguard_request_flags_total", "Requests flagged, by tenant, detector and neuron set (set=\"all\" for coverage). One request can be flagged by several detectors.", 20_000, "tenant", "detector", "set");
+        Scores = Histograms("neuronguard_detector_score", "Final score of each request per detector, compared against that detector's calibrated threshold.", ScoreBuckets, "detector");
+        ScoreRatios = Histograms("neuronguard_detector_score_ratio", "Final score of each request per detector divided by that detector's calibrated threshold (1 and above is flagged).", ScoreRatioBuckets, "detector");
+        Mitigations = Counters("neuronguard_mitigations_total", "Requests a mitigation was applied to, by tenant, neuron set and mode (on_flag, always, shadow, abort).", 20_000, "tenant", "set", "mode");
+        _verdictLatency = f.CreateHistogram("neuronguard_verdict_latency_seconds", "Time from receiving an Activations message to sending its Verdict, in seconds.",
+            new HistogramConfiguration { Buckets = LatencyBuckets });
+        Dropped = Counters("neuronguard_dropped_messages_total", "Outgoing messages dropped because a slow receiver's queue was full, by kind (verdict, watch, attenuate).", DefaultMaxSeries, "kind");
+        StreamErrors = Counters("neuronguard_stream_errors_total", "Per-request errors sent on Telemetry streams, by reason (malformed or unexpected model-server input).", DefaultMaxSeries, "reason");
+        _serversConnected = f.CreateGauge("neuronguard_model_servers_connected", "Model servers with an open Telemetry stream to this daemon.");
+        ServerPolicyVersion = Gauges("neuronguard_model_server_policy_version", "Policy version each connected model server last acknowledged (PolicyAck), by server id.", "server");
+        _policyVersion = f.CreateGauge("neuronguard_policy_version", "Version of the mitigation policy this daemon currently holds.");
+        MitigationMode = Gauges("neuronguard_mitigation_mode", "1 for the mitigation mode currently configured for each neuron set and scope (tenant or \"global\").", "set", "scope", "mode");
+        MitigationStrength = Gauges("neuronguard_mitigation_strength", "Configured mitigation strength per neuron set and scope (0 none, 1 full).", "set", "scope");
+        _storeUp = f.CreateGauge("neuronguard_store_up", "1 when the catalog/baseline/policy store answers, 0 when it does not.");
+        var storeHealth = f.CreateGauge("neuronguard_store_health", "1 for the store's current state (serving, serving_from_snapshot, degraded, not_serving), 0 for the others.", "state");
         _storeHealth = StoreStates.Select(s => storeHealth.WithLabels(s)).ToArray();
-        _activeRequests = r.Gauge("neuronguard_active_requests", "Requests being monitored right now (started, not yet ended).");
-        GrpcHandled = r.CounterFamily("neuronguard_grpc_server_handled_total", "gRPC calls completed by the daemon, by service, method and status code.", "service", "method", "code");
-        GrpcSeconds = r.HistogramFamily("neuronguard_grpc_server_handling_seconds", "Time from a gRPC call's start to its completion, in seconds, by service and method.", GrpcBuckets, "service", "method");
-        AuthFailures = r.CounterFamily("neuronguard_auth_failures_total", "Calls rejected by authentication or authorization, by status code.", "code");
-        Integrity = r.GaugeFamily("neuronguard_integrity_alarm", "1 while the integrity detector reports a neuron set silent or constant (a pruned or tampered model), else 0.", "set");
-        ActivationMean = r.GaugeFamily("neuronguard_neuron_activation_mean", "Moving mean (EWMA, weight 0.01 per step) of a catalogued neuron's activation; neuron=\"L<layer>N<index>\". Top neurons per set only.", "set", "neuron");
-        BaselineMean = r.GaugeFamily("neuronguard_neuron_baseline_mean", "Mean activation of a catalogued neuron in its calibration baseline, for comparison with neuronguard_neuron_activation_mean.", "set", "neuron");
-        ProcessMetrics.Register(r, "neuronguard_build_info", typeof(DaemonMetrics).Assembly);
+        _activeRequests = f.CreateGauge("neuronguard_active_requests", "Requests being monitored right now (started, not yet ended).");
+        GrpcHandled = Counters("neuronguard_grpc_server_handled_total", "gRPC calls completed by the daemon, by service, method and status code.", DefaultMaxSeries, "service", "method", "code");
+        GrpcSeconds = Histograms("neuronguard_grpc_server_handling_seconds", "Time from a gRPC call's start to its completion, in seconds, by service and method.", GrpcBuckets, "service", "method");
+        AuthFailures = Counters("neuronguard_auth_failures_total", "Calls rejected by authentication or authorization, by status code.", DefaultMaxSeries, "code");
+        Integrity = Gauges("neuronguard_integrity_alarm", "1 while the integrity detector reports a neuron set silent or constant (a pruned or tampered model), else 0.", "set");
+        ActivationMean = Gauges("neuronguard_neuron_activation_mean", "Moving mean (EWMA, weight 0.01 per step) of a catalogued neuron's activation; neuron=\"L<layer>N<index>\". Top neurons per model and set only.", "model", "set", "neuron");
+        BaselineMean = Gauges("neuronguard_neuron_baseline_mean", "Mean activation of a catalogued neuron in its calibration baseline, for comparison with neuronguard_neuron_activation_mean.", "model", "set", "neuron");
+        RuntimeMetrics.Register(Registry, f, "neuronguard_build_info", typeof(DaemonMetrics).Assembly);
+        Registry.AddBeforeCollectCallback(PublishNeurons);
 
-        _tenantFolds = r.DroppedSeries.WithLabels("tenant");
-        _otherTenant = new TenantMetrics(this, MetricFamily<Counter>.Other);
+        _tenantFolds = dropped.WithLabels("tenant");
+        _otherTenant = new TenantMetrics(this, BoundedFamily<Counter.Child>.Other);
         foreach (var state in _storeHealth)
         {
             state.Set(0);
         }
     }
 
-    public MetricRegistry Registry { get; }
+    /// <summary>The registry every metric of this daemon lives on; the metrics listener serves it.</summary>
+    public CollectorRegistry Registry { get; }
 
-    public MetricsOptions Options => _options;
+    public MetricsOptions Options { get; }
 
-    internal CounterFamily Frames { get; }
-    internal CounterFamily NeuronValues { get; }
-    internal CounterFamily Steps { get; }
-    internal CounterFamily RequestsStarted { get; }
-    internal CounterFamily Requests { get; }
-    internal CounterFamily Flags { get; }
-    internal HistogramFamily Scores { get; }
-    internal CounterFamily Mitigations { get; }
-    internal CounterFamily Dropped { get; }
-    internal CounterFamily StreamErrors { get; }
-    internal GaugeFamily ServerPolicyVersion { get; }
-    internal GaugeFamily MitigationMode { get; }
-    internal GaugeFamily MitigationStrength { get; }
-    internal CounterFamily GrpcHandled { get; }
-    internal HistogramFamily GrpcSeconds { get; }
-    internal CounterFamily AuthFailures { get; }
-    internal GaugeFamily Integrity { get; }
-    internal GaugeFamily ActivationMean { get; }
-    internal GaugeFamily BaselineMean { get; }
+    internal BoundedFamily<Counter.Child> Frames { get; }
+    internal BoundedFamily<Counter.Child> NeuronValues { get; }
+    internal BoundedFamily<Counter.Child> Steps { get; }
+    internal BoundedFamily<Counter.Child> RequestsStarted { get; }
+    internal BoundedFamily<Counter.Child> Requests { get; }
+    internal BoundedFamily<Counter.Child> Flags { get; }
+    internal BoundedFamily<Histogram.Child> Scores { get; }
+    internal BoundedFamily<Histogram.Child> ScoreRatios { get; }
+    internal BoundedFamily<Counter.Child> Mitigations { get; }
+    internal BoundedFamily<Counter.Child> Dropped { get; }
+    internal BoundedFamily<Counter.Child> StreamErrors { get; }
+    internal BoundedFamily<Gauge.Child> ServerPolicyVersion { get; }
+    internal BoundedFamily<Gauge.Child> MitigationMode { get; }
+    internal BoundedFamily<Gauge.Child> MitigationStrength { get; }
+    internal BoundedFamily<Counter.Child> GrpcHandled { get; }
+    internal BoundedFamily<Histogram.Child> GrpcSeconds { get; }
+    internal BoundedFamily<Counter.Child> AuthFailures { get; }
+    internal BoundedFamily<Gauge.Child> Integrity { get; }
+    internal BoundedFamily<Gauge.Child> ActivationMean { get; }
+    internal BoundedFamily<Gauge.Child> BaselineMean { get; }
+
+    /// <summary>An exemplar naming a request; pooled by prometheus-net, so made only for the few flagged observations.</summary>
+    internal static Exemplar RequestExemplar(string requestId) => Exemplar.From(RequestIdKey.WithValue(requestId));
 
     /// <summary>
     /// The counters of one tenant ("" is "default"). The first <see cref="MetricsOptions.MaxTenants"/> distinct tenants
@@ -131,7 +160,7 @@ public sealed class DaemonMetrics
             {
                 return known;
             }
-            if (_tenants.Count >= _options.MaxTenants)
+            if (_tenants.Count >= Options.MaxTenants)
             {
                 _tenantFolds.Inc();
                 return _otherTenant;
@@ -139,112 +168,6 @@ public sealed class DaemonMetrics
             var created = new TenantMetrics(this, tenant);
             _tenants[tenant] = created;
             return created;
-        }
-    }
-
-    public void ObserveVerdictLatency(double seconds) => _verdictLatency.Observe(seconds);
-
-    /// <summary><paramref name="kind"/>: verdict, watch or attenuate.</summary>
-    public void DroppedMessage(string kind) => Dropped.WithLabels(Known(kind, DroppedKinds)).Inc();
-
-    /// <summary><paramref name="reason"/> from the fixed set (unknown_request, out_of_order, …); anything else counts as "other".</summary>
-    public void StreamError(string reason) => StreamErrors.WithLabels(Known(reason, StreamErrorReasons)).Inc();
-
-    public void ModelServerConnected(string serverId) => _serversConnected.Inc();
-
-    /// <summary>One fewer connected server; its policy-version series disappears.</summary>
-    public void ModelServerDisconnected(string serverId)
-    {
-        _serversConnected.Dec();
-        ServerPolicyVersion.Remove(serverId);
-    }
-
-    public void ModelServerPolicyVersion(string serverId, long version) => ServerPolicyVersion.WithLabels(serverId).Set(version);
-
-    /// <summary>Replaces the exported policy: its version, and one mode series (value 1) and one strength series per set and scope.</summary>
-    public void SetPolicy(long version, IEnumerable<(string Set, string Scope, string Mode, double Strength)> entries)
-    {
-        var list = entries.ToList();
-        lock (_gate)
-        {
-            MitigationMode.Clear();
-            MitigationStrength.Clear();
-            foreach (var (set, scope, mode, strength) in list)
-            {
-                var s = string.IsNullOrEmpty(scope) ? "global" : scope;
-                MitigationMode.WithLabels(set, s, mode).Set(1);
-                MitigationStrength.WithLabels(set, s).Set(strength);
-            }
-            _policyVersion.Set(version);
-        }
-    }
-
-    /// <summary><paramref name="state"/>: serving, serving_from_snapshot, degraded or not_serving.</summary>
-    public void SetStoreHealth(string state, bool up)
-    {
-        if (Array.IndexOf(StoreStates, state) < 0)
-        {
-            throw new ArgumentException($"Unknown store state '{state}'; use one of: {string.Join(", ", StoreStates)}.", nameof(state));
-        }
-        for (int i = 0; i < StoreStates.Length; i++)
-        {
-            _storeHealth[i].Set(StoreStates[i] == state ? 1 : 0);
-        }
-        _storeUp.Set(up ? 1 : 0);
-    }
-
-    public void ActiveRequests(int delta) => _activeRequests.Inc(delta);
-
-    /// <summary>A completed gRPC call; <paramref name="code"/> is the status name, e.g. "OK", "INVALID_ARGUMENT".</summary>
-    public void GrpcCall(string service, string method, string code, double seconds)
-    {
-        GrpcHandled.WithLabels(service, method, code).Inc();
-        GrpcSeconds.WithLabels(service, method).Observe(seconds);
-    }
-
-    public void AuthFailure(string code) => AuthFailures.WithLabels(code).Inc();
-
-    public void IntegrityAlarm(string set, bool on) => Integrity.WithLabels(set).Set(on ? 1 : 0);
-
-    /// <summary>
-    /// The neuron-view handle of one catalogued neuron. The first <see cref="MetricsOptions.TopNeurons"/> neurons asked
-    /// for per set are exported (pass them in catalogue order, most significant first); later ones get
-    /// <see cref="NeuronMetrics.Noop"/>. Asking again for the same neuron returns the same handle and updates its baseline.
-    /// </summary>
-    public NeuronMetrics Neuron(string set, int layer, int neuron, float baselineMean)
-    {
-        var key = (set, layer, neuron);
-        if (!_neurons.TryGetValue(key, out var handle))
-        {
-            lock (_gate)
-            {
-                if (!_neurons.TryGetValue(key, out handle))
-                {
-                    int count = _neuronsPerSet.GetValueOrDefault(set);
-                    if (count >= _options.TopNeurons)
-                    {
-                        return NeuronMetrics.Noop;
-                    }
-                    _neuronsPerSet[set] = count + 1;
-                    string label = $"L{layer}N{neuron}";
-                    handle = new NeuronMetrics(ActivationMean.WithLabels(set, label));
-                    _neurons[key] = handle;
-                }
-            }
-        }
-        BaselineMean.WithLabels(set, $"L{layer}N{neuron}").Set(baselineMean);
-        return handle;
-    }
-
-    /// <summary>Forgets every neuron-view series (after a catalog or baseline switch), so the next calls pick the new top neurons.</summary>
-    public void ResetNeurons()
-    {
-        lock (_gate)
-        {
-            _neurons.Clear();
-            _neuronsPerSet.Clear();
-            ActivationMean.Clear();
-            BaselineMean.Clear();
         }
     }
 
@@ -258,6 +181,6 @@ public sealed class DaemonMetrics
                 return a;
             }
         }
-        return MetricFamily<Counter>.Other;
+        return BoundedFamily<Counter.Child>.Other;
     }
 }

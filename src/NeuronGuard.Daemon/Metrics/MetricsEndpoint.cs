@@ -1,47 +1,51 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Prometheus;
 
 namespace NeuronGuard.Daemon.Metrics;
 
+/// <summary>Says whether the daemon can serve: null when it can, else the reason it cannot (the body of a 503).</summary>
+public delegate string? ReadinessProbe();
+
 /// <summary>
-/// Middleware answering <c>GET /metrics</c> on the metrics listener only, so the gRPC listener never serves it and
-/// the metrics port serves nothing else (404 for other paths, 405 for other methods).
+/// The metrics listener's routes: <c>GET /metrics</c> (prometheus-net's middleware: text 0.0.4, OpenMetrics when the
+/// scraper asks for it), <c>GET /healthz</c> (200 while the process runs) and <c>GET /readyz</c> (200 when the store can
+/// serve, 503 with the reason otherwise). Other paths get 404 and other methods 405, so the port serves nothing else.
 /// </summary>
 public static class MetricsEndpoint
 {
     public const string Path = "/metrics";
+    public const string HealthPath = "/healthz";
+    public const string ReadyPath = "/readyz";
 
-    /// <summary>Serves the registry for requests that arrived on local port <paramref name="port"/>.</summary>
-    public static IApplicationBuilder MapMetrics(this IApplicationBuilder app, MetricRegistry registry, int port) =>
-        app.MapMetrics(registry, p => p == port);
+    /// <summary>Serves the routes for requests that arrived on local port <paramref name="port"/>; others pass on.</summary>
+    public static IApplicationBuilder MapMetrics(this IApplicationBuilder app, CollectorRegistry registry, int port, ReadinessProbe? readiness = null) =>
+        app.MapMetrics(registry, p => p == port, readiness);
 
     /// <summary>
-    /// Serves the registry for requests whose local port passes <paramref name="isMetricsPort"/>: use this form when
-    /// the listener binds port 0 and the real port is known only after start.
+    /// Serves the routes for requests whose local port passes <paramref name="isMetricsPort"/>: use this form when the
+    /// listener binds port 0 and the real port is known only after start.
     /// </summary>
-    public static IApplicationBuilder MapMetrics(this IApplicationBuilder app, MetricRegistry registry, Func<int, bool> isMetricsPort)
+    public static IApplicationBuilder MapMetrics(this IApplicationBuilder app, CollectorRegistry registry, Func<int, bool> isMetricsPort, ReadinessProbe? readiness = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
-        return app.Use(async (context, next) =>
-        {
-            if (!isMetricsPort(context.Connection.LocalPort))
-            {
-                await next(context).ConfigureAwait(false);
-                return;
-            }
-            await ServeAsync(context, registry).ConfigureAwait(false);
-        });
+        return app.MapWhen(context => isMetricsPort(context.Connection.LocalPort), branch => Configure(branch, registry, readiness));
     }
 
-    /// <summary>Answers one request on the metrics port.</summary>
-    public static async Task ServeAsync(HttpContext context, MetricRegistry registry)
+    /// <summary>The whole pipeline of a listener that serves only these routes.</summary>
+    internal static void Configure(IApplicationBuilder app, CollectorRegistry registry, ReadinessProbe? readiness)
+    {
+        app.Use((context, next) => RouteAsync(context, next, readiness));
+        app.UseMetricServer(settings => settings.Registry = registry, Path);
+    }
+
+    private static async Task RouteAsync(HttpContext context, RequestDelegate next, ReadinessProbe? readiness)
     {
         var response = context.Response;
-        if (!string.Equals(context.Request.Path.Value, Path, StringComparison.Ordinal))
+        string? path = context.Request.Path.Value;
+        if (path is not (Path or HealthPath or ReadyPath))
         {
-            response.StatusCode = StatusCodes.Status404NotFound;
-            response.ContentType = "text/plain; charset=utf-8";
-            await response.WriteAsync($"not found: this port serves only GET {Path}\n").ConfigureAwait(false);
+            await PlainAsync(response, StatusCodes.Status404NotFound, $"not found: this port serves only GET {Path}, {HealthPath} and {ReadyPath}\n").ConfigureAwait(false);
             return;
         }
         if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
@@ -50,13 +54,26 @@ public static class MetricsEndpoint
             response.Headers.Allow = "GET, HEAD";
             return;
         }
-        var buffer = registry.WriteToBuffer();
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = TextFormat.ContentType;
-        response.ContentLength = buffer.WrittenCount;
-        if (HttpMethods.IsGet(context.Request.Method))
+        switch (path)
         {
-            await response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+            case HealthPath:
+                await PlainAsync(response, StatusCodes.Status200OK, "ok\n").ConfigureAwait(false);
+                break;
+            case ReadyPath:
+                string? notReady = readiness?.Invoke();
+                await PlainAsync(response, notReady is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable,
+                    notReady is null ? "ready\n" : $"not ready: {notReady}\n").ConfigureAwait(false);
+                break;
+            default:
+                await next(context).ConfigureAwait(false);
+                break;
         }
+    }
+
+    private static Task PlainAsync(HttpResponse response, int status, string text)
+    {
+        response.StatusCode = status;
+        response.ContentType = "text/plain; charset=utf-8";
+        return response.WriteAsync(text);
     }
 }

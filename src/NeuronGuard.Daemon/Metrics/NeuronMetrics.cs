@@ -1,8 +1,10 @@
+using Prometheus;
+
 namespace NeuronGuard.Daemon.Metrics;
 
 /// <summary>
-/// One catalogued neuron in the neuron view: an exponentially weighted mean of its observed activations next to its
-/// baseline mean. <see cref="Observe"/> takes no lock, no interlocked operation and allocates nothing.
+/// One catalogued neuron in the neuron view: an exponentially weighted mean of its observed activations, copied into
+/// its gauge at scrape time. <see cref="Observe"/> takes no lock, no interlocked operation and allocates nothing.
 /// </summary>
 public sealed class NeuronMetrics
 {
@@ -12,10 +14,10 @@ public sealed class NeuronMetrics
     /// <summary>The handle given out beyond the top-K neurons of a set: observing does nothing.</summary>
     public static readonly NeuronMetrics Noop = new(null);
 
-    private readonly Gauge? _mean;
+    private readonly Gauge.Child? _mean;
     private long _bits = BitConverter.DoubleToInt64Bits(double.NaN);
 
-    internal NeuronMetrics(Gauge? mean) => _mean = mean;
+    internal NeuronMetrics(Gauge.Child? mean) => _mean = mean;
 
     public bool IsExported => _mean is not null;
 
@@ -33,8 +35,16 @@ public sealed class NeuronMetrics
             return;
         }
         double old = AtomicDouble.Read(ref _bits);
-        double next = double.IsNaN(old) ? value : old + Alpha * (value - old);
-        AtomicDouble.Write(ref _bits, next);
-        _mean.Set(next);
+        AtomicDouble.Write(ref _bits, double.IsNaN(old) ? value : old + Alpha * (value - old));
+    }
+
+    /// <summary>Copies the mean into the exported gauge (which stays 0 until the first value).</summary>
+    internal void Publish()
+    {
+        double mean = Mean;
+        if (!double.IsNaN(mean))
+        {
+            _mean?.Set(mean);
+        }
     }
 }

@@ -1,3 +1,5 @@
+using Prometheus;
+
 namespace NeuronGuard.Daemon.Metrics;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace NeuronGuard.Daemon.Metrics;
 public sealed class TenantMetrics
 {
     private readonly DaemonMetrics _owner;
-    private readonly Counter _frames, _values, _steps, _started;
+    private readonly Counter.Child _frames, _values, _steps, _started;
 
     internal TenantMetrics(DaemonMetrics owner, string tenant)
     {
@@ -44,6 +46,37 @@ public sealed class TenantMetrics
     /// <summary>A detector's final score for a request (the histogram is not per tenant).</summary>
     public void Score(string detector, double score) =>
         _owner.Scores.WithLabels(DaemonMetrics.Known(detector, DaemonMetrics.Detectors)).Observe(score);
+
+    /// <summary>
+    /// A detector's final score for a request, raw and divided by its calibrated <paramref name="threshold"/>; a flagged
+    /// request's id (<paramref name="flaggedRequestId"/>, null when not flagged) is the exemplar of both observations.
+    /// </summary>
+    public void Score(string detector, double score, double threshold, string? flaggedRequestId)
+    {
+        string label = DaemonMetrics.Known(detector, DaemonMetrics.Detectors);
+        var raw = _owner.Scores.WithLabels(label);
+        var ratio = _owner.ScoreRatios.WithLabels(label);
+        if (flaggedRequestId is null)
+        {
+            raw.Observe(score);
+        }
+        else
+        {
+            raw.Observe(score, DaemonMetrics.RequestExemplar(flaggedRequestId));
+        }
+        if (threshold <= 0)
+        {
+            return; // uncalibrated: no ratio (an infinite one would poison the histogram's sum)
+        }
+        if (flaggedRequestId is null)
+        {
+            ratio.Observe(score / threshold);
+        }
+        else
+        {
+            ratio.Observe(score / threshold, DaemonMetrics.RequestExemplar(flaggedRequestId));
+        }
+    }
 
     /// <summary>A mitigation applied to a request of this tenant; <paramref name="mode"/>: on_flag, always, shadow or abort.</summary>
     public void Mitigated(string set, string mode) =>

@@ -68,7 +68,7 @@ public sealed class ModelPlans
         try
         {
             var plan = MonitorPlan.Create(catalog.Value, baseline.Value);
-            return new ModelPlan(fingerprint, plan, catalog.Info.Version, baseline.Info.Version, null) { Watched = Watch(plan) };
+            return new ModelPlan(fingerprint, plan, catalog.Info.Version, baseline.Info.Version, null) { Watched = Watch(fingerprint, plan) };
         }
         catch (MonitorPlanException e)
         {
@@ -76,7 +76,7 @@ public sealed class ModelPlans
         }
     }
 
-    private WatchedNeuron[] Watch(MonitorPlan plan)
+    private WatchedNeuron[] Watch(string fingerprint, MonitorPlan plan)
     {
         if (_metrics is null)
         {
@@ -90,7 +90,7 @@ public sealed class ModelPlans
             {
                 int slot = set.Slots[i];
                 var n = plan.Slots[slot];
-                var handle = _metrics.Neuron(set.Name, n.Layer, n.Index, plan.Baseline.Slots.First(s => s.Neuron == n).Mean);
+                var handle = _metrics.Neuron(fingerprint, set.Name, n.Layer, n.Index, plan.Baseline.Slots.First(s => s.Neuron == n).Mean);
                 if (handle.IsExported)
                 {
                     watched.Add(new WatchedNeuron(slot, handle));

@@ -31,4 +31,7 @@ internal sealed class LiveRequest(string id, string tenant, MapField<string, str
     public string AppliedKey { get; set; } = "";
 
     public string ShadowKey { get; set; } = "";
+
+    /// <summary>The (set, mode) mitigations already counted for this request; null until the first.</summary>
+    public HashSet<(string Set, string Mode)>? Mitigations { get; set; }
 }

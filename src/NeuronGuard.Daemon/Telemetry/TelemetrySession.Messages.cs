@@ -242,7 +242,7 @@ public sealed partial class TelemetrySession
             var verdict = FillVerdict(new Verdict(), request, scorer, final: true, withTopNeurons: true);
             foreach (var s in verdict.Scores)
             {
-                metrics.Score(DetectorLabel(s.Detector), s.Score);
+                metrics.Score(DetectorLabel(s.Detector), s.Score, s.Threshold, s.Flagged ? request.Id : null);
             }
             if (_ctx.Feed.HasWatchers)
             {

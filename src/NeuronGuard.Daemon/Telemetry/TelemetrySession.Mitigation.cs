@@ -147,12 +147,15 @@ public sealed partial class TelemetrySession
             {
                 case MitigationMode.Always:
                     Multiply(ref applied, plan, entry, set.Name);
+                    CountMitigation(request, set.Name, "always");
                     break;
                 case MitigationMode.OnFlag when flagged:
                     Multiply(ref applied, plan, entry, set.Name);
+                    CountMitigation(request, set.Name, "on_flag");
                     break;
                 case MitigationMode.Shadow when flagged:
                     Multiply(ref shadow, plan, entry, set.Name);
+                    CountMitigation(request, set.Name, "shadow");
                     break;
                 case MitigationMode.Abort when flagged:
                     abortReason ??= $"flagged by the {by} detector of set '{set.Name}', whose policy ({PolicyKeys.Scope(entry.Tenant)}, version {_policy.Version}) is abort";
@@ -168,6 +171,15 @@ public sealed partial class TelemetrySession
         }
         SendGainsIfChanged(request, applied, shadow: false);
         SendGainsIfChanged(request, shadow, shadow: true);
+    }
+
+    /// <summary>Counts the request once per neuron set and mode whose mitigation applies to it (neuronguard_mitigations_total).</summary>
+    private void CountMitigation(LiveRequest request, string set, string mode)
+    {
+        if ((request.Mitigations ??= []).Add((set, mode)))
+        {
+            _ctx.Metrics.ForTenant(request.Tenant).Mitigated(set, mode);
+        }
     }
 
     private static string AbortSet(string reason)
@@ -201,10 +213,6 @@ public sealed partial class TelemetrySession
                     attenuate.Gains.Add(new SlotGain { Slot = (uint)i, Gain = gains[i] });
                 }
             }
-        }
-        if (attenuate.Gains.Count > 0)
-        {
-            _ctx.Metrics.ForTenant(request.Tenant).Mitigated("all", shadow ? "shadow" : "attenuate");
         }
         Send(new DaemonMessage { Attenuate = attenuate });
     }

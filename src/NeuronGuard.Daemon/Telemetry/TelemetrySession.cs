@@ -134,7 +134,9 @@ public sealed partial class TelemetrySession
                 await responses.WriteAsync(item.Message).ConfigureAwait(false);
                 if (item.ReceivedTimestamp != 0)
                 {
-                    _ctx.Metrics.ObserveVerdictLatency(Stopwatch.GetElapsedTime(item.ReceivedTimestamp).TotalSeconds);
+                    // Flagged verdicts are never pooled ones: the exemplar (the request id) costs only flagged requests.
+                    _ctx.Metrics.ObserveVerdictLatency(Stopwatch.GetElapsedTime(item.ReceivedTimestamp).TotalSeconds,
+                        !item.Recycle && item.Message.Verdict is { Flagged: true } v ? v.RequestId : null);
                 }
                 if (item.Recycle && _verdictPool.Count < VerdictPoolSize)
                 {

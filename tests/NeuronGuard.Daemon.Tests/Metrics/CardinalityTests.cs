@@ -30,7 +30,8 @@ public sealed partial class CardinalityTests
         Assert.True(frames.Count <= 51, $"{frames.Count} tenant values exported; expected at most MaxTenants + 1 = 51");
         Assert.Contains("other", frames.Keys);
         Assert.Equal(100_000, frames.Values.Sum()); // folded, not lost
-        Assert.True(m.Registry.SeriesCount < 1_000, $"{m.Registry.SeriesCount} series after 10,000 tenants");
+        int series = text.Split('\n').Count(l => l.StartsWith("neuronguard_", StringComparison.Ordinal));
+        Assert.True(series < 1_000, $"{series} neuronguard series after 10,000 tenants");
         var folds = Regex.Match(text, "^neuronguard_metrics_series_dropped_total\\{metric=\"tenant\"\\} (\\d+)$", RegexOptions.Multiline);
         Assert.True(folds.Success, "the fold counter for tenants is missing from the scrape");
         Assert.True(long.Parse(folds.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0);
@@ -39,35 +40,42 @@ public sealed partial class CardinalityTests
     [Fact]
     public void A_family_folds_beyond_MaxSeries_and_counts_each_fold()
     {
-        var r = new MetricRegistry("test_series_dropped_total");
-        var fam = r.CounterFamily("hits_total", "Hits.", 3, "server");
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var f = Prometheus.Metrics.WithCustomRegistry(registry);
+        var dropped = f.CreateCounter("test_series_dropped_total", "Folds.", "metric");
+        var fam = new BoundedFamily<Prometheus.Counter.Child>(f.CreateCounter("hits_total", "Hits.", "server"), 3, dropped);
         for (int i = 0; i < 10; i++)
         {
             fam.WithLabels("s" + i).Inc();
         }
-        var text = r.Scrape();
+        var text = registry.Scrape();
         Assert.Contains("hits_total{server=\"other\"} 7\n", text, StringComparison.Ordinal);
         Assert.Contains("test_series_dropped_total{metric=\"hits_total\"} 7\n", text, StringComparison.Ordinal);
         Assert.Equal(4, fam.SeriesCount);
 
         Assert.True(fam.Remove("s0"));
-        Assert.DoesNotContain("server=\"s0\"", r.Scrape(), StringComparison.Ordinal);
+        Assert.DoesNotContain("server=\"s0\"", registry.Scrape(), StringComparison.Ordinal);
         fam.WithLabels("new").Inc(); // room again after a removal
-        Assert.Contains("hits_total{server=\"new\"} 1\n", r.Scrape(), StringComparison.Ordinal);
+        Assert.Contains("hits_total{server=\"new\"} 1\n", registry.Scrape(), StringComparison.Ordinal);
     }
 
     [Fact]
     public void Neuron_view_exports_only_the_top_neurons_per_set()
     {
         var m = new DaemonMetrics(new MetricsOptions { TopNeurons = 3 });
-        var handles = Enumerable.Range(0, 10).Select(i => m.Neuron("toxicity", 2, i, 0.5f)).ToList();
+        var handles = Enumerable.Range(0, 10).Select(i => m.Neuron("model-a", "toxicity", 2, i, 0.5f)).ToList();
         Assert.Equal(3, handles.Count(h => h.IsExported));
-        Assert.Same(handles[0], m.Neuron("toxicity", 2, 0, 0.5f));
+        Assert.Same(handles[0], m.Neuron("model-a", "toxicity", 2, 0, 0.5f));
+        // A second model monitored by the same daemon has its own top neurons, told apart by the model label.
+        var other = Enumerable.Range(0, 10).Select(i => m.Neuron("model-b", "toxicity", 2, i, 0.25f)).ToList();
+        Assert.Equal(3, other.Count(h => h.IsExported));
         handles[0].Observe(1f);
+        other[0].Observe(2f);
         var text = m.Registry.Scrape();
-        Assert.Equal(3, Regex.Matches(text, "^neuronguard_neuron_activation_mean\\{", RegexOptions.Multiline).Count);
-        Assert.Contains("neuronguard_neuron_activation_mean{set=\"toxicity\",neuron=\"L2N0\"} 1\n", text, StringComparison.Ordinal);
-        Assert.Contains("neuronguard_neuron_baseline_mean{set=\"toxicity\",neuron=\"L2N0\"} 0.5\n", text, StringComparison.Ordinal);
+        Assert.Equal(6, Regex.Matches(text, "^neuronguard_neuron_activation_mean\\{", RegexOptions.Multiline).Count);
+        Assert.Contains("neuronguard_neuron_activation_mean{model=\"model-a\",set=\"toxicity\",neuron=\"L2N0\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("neuronguard_neuron_activation_mean{model=\"model-b\",set=\"toxicity\",neuron=\"L2N0\"} 2\n", text, StringComparison.Ordinal);
+        Assert.Contains("neuronguard_neuron_baseline_mean{model=\"model-a\",set=\"toxicity\",neuron=\"L2N0\"} 0.5\n", text, StringComparison.Ordinal);
     }
 
     [Fact]

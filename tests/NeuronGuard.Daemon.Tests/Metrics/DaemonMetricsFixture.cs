@@ -14,9 +14,11 @@ internal static class DaemonMetricsFixture
         t.Flagged("toxicity", "toxicity-experts");
         t.Flagged("coverage", "");
         t.Score("toxicity", 4.2);
+        t.Score("backdoor", 812, 40, "req-17");
         t.Mitigated("toxicity-experts", "on_flag");
         t.RequestEnded("flagged");
         m.ObserveVerdictLatency(0.0003);
+        m.ObserveVerdictLatency(0.0004, "req-17");
         m.DroppedMessage("verdict");
         m.StreamError("out_of_order");
         m.ModelServerConnected("vllm-0");
@@ -27,7 +29,7 @@ internal static class DaemonMetricsFixture
         m.GrpcCall("neuronguard.v1.Control", "SetMitigation", "OK", 0.002);
         m.AuthFailure("UNAUTHENTICATED");
         m.IntegrityAlarm("safety-neurons", on: false);
-        m.Neuron("toxicity-experts", 3, 17, 0.25f).Observe(0.5f);
+        m.Neuron("0123abcd", "toxicity-experts", 3, 17, 0.25f).Observe(0.5f);
         return m;
     }
 }

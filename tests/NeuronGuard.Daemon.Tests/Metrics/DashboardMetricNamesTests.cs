@@ -1,3 +1,4 @@
+using NeuronGuard.Daemon.Metrics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 

@@ -1,98 +1,71 @@
 using NeuronGuard.Daemon.Metrics;
+using Prometheus;
 
 namespace NeuronGuard.Daemon.Tests.Metrics;
 
-/// <summary>The exact text of a small registry: HELP/TYPE once, escaping, ordering, cumulative buckets, number forms.</summary>
+/// <summary>
+/// The exact text prometheus-net writes for some of our families: names, help texts, label order, bucket bounds and
+/// number forms in the Prometheus text format, and the exemplar of a flagged request in OpenMetrics.
+/// </summary>
 public sealed class ExpositionGoldenTests
 {
-    /// <summary>Every registry's fold counter: HELP and TYPE are written even before a family has series.</summary>
-    private const string DroppedFamily =
-        "# HELP metrics_series_dropped_total Label combinations that arrived after their metric reached its series cap and were counted under label values \"other\" instead.\n" +
-        "# TYPE metrics_series_dropped_total counter\n";
+    /// <summary>The lines of one family in <paramref name="text"/>: its HELP, TYPE and samples, in the order written.</summary>
+    internal static string Family(string text, string name) => string.Concat(text.Split('\n')
+        .Where(l => l == $"# HELP {name}" || l.StartsWith($"# HELP {name} ", StringComparison.Ordinal) || l.StartsWith($"# TYPE {name} ", StringComparison.Ordinal)
+            || (l.StartsWith(name, StringComparison.Ordinal) && l.Length > name.Length && l[name.Length] is '{' or ' ' or '_'
+                && (l[name.Length] != '_' || new[] { "_bucket", "_sum", "_count", "_total", "_created" }.Any(s => l.AsSpan(name.Length).StartsWith(s)))))
+        .Select(l => l + "\n"));
 
     [Fact]
-    public void Small_registry_writes_the_exact_text_format()
+    public void Counter_family_text_format()
     {
-        var r = new MetricRegistry();
-        var requests = r.Counter("app_requests_total", "Requests handled.\nSecond line with \\ backslash.");
-        requests.Inc();
-        requests.Inc(2);
-        var states = r.GaugeFamily("app_states", "Says \"hi\"; one series per kind.", "kind");
-        states.WithLabels("whole").Set(12345678901234);
-        states.WithLabels("small").Set(0.001);
-        states.WithLabels("big").Set(1e21);
-        states.WithLabels("inf").Set(double.PositiveInfinity);
-        states.WithLabels("neg").Set(double.NegativeInfinity);
-        states.WithLabels("nan").Set(double.NaN);
-        var latency = r.HistogramFamily("app_latency_seconds", "Latency.", [0.1, 1], "path", "method");
-        var odd = latency.WithLabels("/a\"b\\c\nd", "GET");
-        odd.Observe(0.0625);
-        odd.Observe(0.5);
-        odd.Observe(4);
-        latency.WithLabels("/", "POST").Observe(0.1); // le is inclusive
-
+        var text = DaemonMetricsFixture.Exercised().Registry.Scrape();
         const string expected = """
-            # HELP app_latency_seconds Latency.
-            # TYPE app_latency_seconds histogram
-            app_latency_seconds_bucket{path="/",method="POST",le="0.1"} 1
-            app_latency_seconds_bucket{path="/",method="POST",le="1"} 1
-            app_latency_seconds_bucket{path="/",method="POST",le="+Inf"} 1
-            app_latency_seconds_sum{path="/",method="POST"} 0.1
-            app_latency_seconds_count{path="/",method="POST"} 1
-            app_latency_seconds_bucket{path="/a\"b\\c\nd",method="GET",le="0.1"} 1
-            app_latency_seconds_bucket{path="/a\"b\\c\nd",method="GET",le="1"} 2
-            app_latency_seconds_bucket{path="/a\"b\\c\nd",method="GET",le="+Inf"} 3
-            app_latency_seconds_sum{path="/a\"b\\c\nd",method="GET"} 4.5625
-            app_latency_seconds_count{path="/a\"b\\c\nd",method="GET"} 3
-            # HELP app_requests_total Requests handled.\nSecond line with \\ backslash.
-            # TYPE app_requests_total counter
-            app_requests_total 3
-            # HELP app_states Says "hi"; one series per kind.
-            # TYPE app_states gauge
-            app_states{kind="big"} 1E+21
-            app_states{kind="inf"} +Inf
-            app_states{kind="nan"} NaN
-            app_states{kind="neg"} -Inf
-            app_states{kind="small"} 0.001
-            app_states{kind="whole"} 12345678901234
-            {{DROPPED}}
+            # HELP neuronguard_requests_total Requests whose monitoring ended, by tenant and final verdict (clean, flagged, aborted, error).
+            # TYPE neuronguard_requests_total counter
+            neuronguard_requests_total{tenant="acme",verdict="flagged"} 1
+
             """;
-        Assert.Equal(expected.Replace("\r\n", "\n", StringComparison.Ordinal).Replace("{{DROPPED}}", DroppedFamily, StringComparison.Ordinal), r.Scrape());
+        Assert.Equal(expected.Replace("\r\n", "\n", StringComparison.Ordinal), Family(text, "neuronguard_requests_total"));
     }
 
     [Fact]
-    public void Stream_output_equals_buffer_output()
+    public void Histogram_text_format_has_cumulative_buckets_and_no_exemplar()
     {
-        var r = new MetricRegistry();
-        r.Counter("x_total", "X.").Inc(7);
-        using var ms = new MemoryStream();
-        r.WriteTo(ms);
-        Assert.Equal(DroppedFamily + "# HELP x_total X.\n# TYPE x_total counter\nx_total 7\n", System.Text.Encoding.UTF8.GetString(ms.ToArray()));
+        var text = DaemonMetricsFixture.Exercised().Registry.Scrape();
+        const string expected = """
+            # HELP neuronguard_detector_score_ratio Final score of each request per detector divided by that detector's calibrated threshold (1 and above is flagged).
+            # TYPE neuronguard_detector_score_ratio histogram
+            neuronguard_detector_score_ratio_sum{detector="backdoor"} 20.3
+            neuronguard_detector_score_ratio_count{detector="backdoor"} 1
+            neuronguard_detector_score_ratio_bucket{detector="backdoor",le="0.1"} 0
+            neuronguard_detector_score_ratio_bucket{detector="backdoor",le="0.25"} 0
+            neuronguard_detector_score_ratio_bucket{detector="backdoor",le="0.5"} 0
+            neuronguard_detector_score_ratio_bucket{detector="backdoor",le="0.75"} 0
+            neuronguard_detector_score_ratio_bucket{detector="backdoor",le="0.9"} 0
+            neuronguard_detector_score_ratio_bucket{detector="backdoor",le="1"} 0
+            neuronguard_detector_score_ratio_bucket{detector="backdoor",le="1.1"} 0
+            neuronguard_detector_score_ratio_bucket{detector="backdoor",le="1.25"} 0
+            neuronguard_detector_score_ratio_bucket{detector="backdoor",le="1.5"} 0
+            neuronguard_detector_score_ratio_bucket{detector="backdoor",le="2"} 0
+            neuronguard_detector_score_ratio_bucket{detector="backdoor",le="3"} 0
+            neuronguard_detector_score_ratio_bucket{detector="backdoor",le="5"} 0
+            neuronguard_detector_score_ratio_bucket{detector="backdoor",le="10"} 0
+            neuronguard_detector_score_ratio_bucket{detector="backdoor",le="100"} 1
+            neuronguard_detector_score_ratio_bucket{detector="backdoor",le="+Inf"} 1
+
+            """;
+        Assert.Equal(expected.Replace("\r\n", "\n", StringComparison.Ordinal), Family(text, "neuronguard_detector_score_ratio"));
     }
 
     [Fact]
-    public void Naming_mistakes_are_rejected_with_a_fix()
+    public void OpenMetrics_carries_the_flagged_request_id_as_exemplar()
     {
-        var r = new MetricRegistry();
-        var e = Assert.Throws<ArgumentException>(() => r.Counter("frames", "F."));
-        Assert.Contains("frames_total", e.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => r.Gauge("bad-name", "B."));
-        Assert.Throws<ArgumentException>(() => r.HistogramFamily("h_seconds", "H.", [1], "le"));
-        Assert.Throws<ArgumentException>(() => r.HistogramFamily("h2_seconds", "H.", [2, 1]));
-        r.Gauge("dup", "D.");
-        Assert.Throws<InvalidOperationException>(() => r.Gauge("dup", "D."));
-        var fam = r.CounterFamily("two_total", "T.", "a", "b");
-        Assert.Throws<ArgumentException>(() => fam.WithLabels("only-one"));
-        Assert.Throws<ArgumentOutOfRangeException>(() => fam.WithLabels("x", "y").Inc(-1));
-    }
-
-    [Fact]
-    public void Collectors_run_before_each_scrape()
-    {
-        var r = new MetricRegistry();
-        var g = r.Gauge("scrapes", "Scrapes so far.");
-        r.AddCollector(() => g.Inc());
-        r.Scrape();
-        Assert.Contains("\nscrapes 2\n", r.Scrape(), StringComparison.Ordinal);
+        var text = DaemonMetricsFixture.Exercised().Registry.Scrape(ExpositionFormat.OpenMetricsText);
+        Assert.EndsWith("# EOF\n", text, StringComparison.Ordinal);
+        Assert.Matches("(?m)^neuronguard_detector_score_bucket\\{detector=\"backdoor\",le=\"1000(\\.0)?\"\\} 1 # \\{request_id=\"req-17\"\\} 812(\\.0)?", text);
+        Assert.Matches("(?m)^neuronguard_verdict_latency_seconds_bucket\\{le=\"0.0005\"\\} 2 # \\{request_id=\"req-17\"\\} 0.0004", text);
+        // The clean toxicity observation carries none.
+        Assert.DoesNotMatch("(?m)^neuronguard_detector_score_bucket\\{detector=\"toxicity\".*#", text);
     }
 }

@@ -99,7 +99,7 @@ public sealed class PrometheusRoundTripTests
             foreach (var (file, expr) in DashboardExpressions())
             {
                 var promql = expr.Replace("$__rate_interval", "1m", StringComparison.Ordinal).Replace("=~\"$instance\"", "=~\".*\"", StringComparison.Ordinal)
-                    .Replace("=~\"$tenant\"", "=~\".*\"", StringComparison.Ordinal).Replace("=~\"$set\"", "=~\".*\"", StringComparison.Ordinal)
+                    .Replace("=~\"$tenant\"", "=~\".*\"", StringComparison.Ordinal).Replace("=~\"$set\"", "=~\".*\"", StringComparison.Ordinal).Replace("=~\"$model\"", "=~\".*\"", StringComparison.Ordinal)
                     .Replace("=\"$set\"", "=\"toxicity-experts\"", StringComparison.Ordinal);
                 using var answer = await http.GetAsync($"http://127.0.0.1:{port}/api/v1/query?query=" + Uri.EscapeDataString(promql));
                 Assert.True(answer.IsSuccessStatusCode, $"{file}: Prometheus rejected `{promql}`: {await answer.Content.ReadAsStringAsync()}");

@@ -39,7 +39,7 @@ internal static class HealthCommand
             try
             {
                 var reply = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest { Service = parse.GetValue(service)! },
-                    new CallOptions(Headers: DaemonChannel.Bearer(parse.GetValue(token)), Deadline: DateTime.UtcNow.AddSeconds(seconds), CancellationToken: ct));
+                    new CallOptions(headers: DaemonChannel.Bearer(parse.GetValue(token)), deadline: DateTime.UtcNow.AddSeconds(seconds), cancellationToken: ct));
                 var status = reply.Status;
                 Console.WriteLine(status switch
                 {

@@ -15,9 +15,7 @@ internal sealed partial class RedisStore : IStore
     private readonly RedisStoreOptions _options;
     private readonly ChangeHandlers _handlers = new();
     private readonly SemaphoreSlim _subscribeGate = new(1, 1);
-    private volatile bool _subscribed;
-    private bool _channelRegistered;
-    private volatile PendingPing? _pendingPing;
+    private bool _subscribed;
 
     private RedisStore(RedisConnection connection, RedisStoreOptions options)
     {
@@ -135,6 +133,4 @@ internal sealed partial class RedisStore : IStore
         await _connection.DisposeAsync().ConfigureAwait(false);
         _subscribeGate.Dispose();
     }
-
-    private sealed record PendingPing(string Message, TaskCompletionSource Echoed);
 }

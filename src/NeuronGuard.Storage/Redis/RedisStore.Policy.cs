@@ -108,6 +108,11 @@ internal sealed partial class RedisStore
         {
             // Down: the handler is registered; the client subscribes on connect.
         }
+        catch (RedisServerException e) when (_connection.Errors.Map(e, "change notifications", isWrite: false, null) is { } refused)
+        {
+            // Refused (an ACL user without the channel): a setting to fix, not an outage to wait out.
+            throw refused;
+        }
         finally
         {
             _subscribeGate.Release();

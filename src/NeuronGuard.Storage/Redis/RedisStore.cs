@@ -37,7 +37,15 @@ internal sealed partial class RedisStore : IStore
             throw new ArgumentOutOfRangeException(nameof(options), options.AuditCap, "Store:Redis:AuditCap must be at least 1");
         }
         var store = new RedisStore(await RedisConnection.ConnectAsync(options).ConfigureAwait(false), options);
-        await store.EnsureSubscribedAsync().ConfigureAwait(false);
+        try
+        {
+            await store.EnsureSubscribedAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         return store;
     }
 

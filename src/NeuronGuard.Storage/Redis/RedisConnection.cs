@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Authentication;
 using StackExchange.Redis;
 
 namespace NeuronGuard.Storage.Redis;
@@ -15,13 +14,16 @@ internal sealed class RedisConnection : IAsyncDisposable
     private readonly Lock _gate = new();
     private bool _available;
 
-    private RedisConnection(ConnectionMultiplexer multiplexer, RedisStoreOptions options)
+    private readonly FailureBox _failure;
+
+    private RedisConnection(ConnectionMultiplexer multiplexer, RedisStoreOptions options, FailureBox failure)
     {
         _multiplexer = multiplexer;
+        _failure = failure;
         Errors = new RedisErrors(string.Join(",", options.EffectiveEndpoints), options);
         Database = multiplexer.GetDatabase(options.Database);
         _available = multiplexer.IsConnected;
-        multiplexer.ConnectionFailed += (_, e) => OnConnectionChanged(DescribeFailure(e, options));
+        multiplexer.ConnectionFailed += (_, e) => OnConnectionChanged(DescribeFailure(e));
         multiplexer.ConnectionRestored += (_, _) => OnConnectionChanged(null);
     }
 
@@ -36,7 +38,7 @@ internal sealed class RedisConnection : IAsyncDisposable
     public bool IsAvailable => _multiplexer.IsConnected;
 
     /// <summary>The last failure the client reported, for messages ("SocketFailure on 127.0.0.1:6390: …").</summary>
-    public string? LastFailure { get; private set; }
+    public string? LastFailure => _failure.Last;
 
     /// <summary>Raised (on a client thread) when <see cref="IsAvailable"/> flips.</summary>
     public event Action<bool>? AvailabilityChanged;
@@ -65,13 +67,10 @@ internal sealed class RedisConnection : IAsyncDisposable
             ClientName = "neuronguard",
             TieBreaker = "",
         };
-        if (options.TlsCaFile is { } caFile)
+        var failure = new FailureBox();
+        if (options.Tls)
         {
-            if (!File.Exists(caFile))
-            {
-                throw new ArgumentException($"Store:Redis:TlsCaFile '{caFile}' does not exist; give the PEM file of the CA that issued the Redis server's certificate", nameof(options));
-            }
-            config.TrustIssuer(caFile);
+            RedisTls.Configure(config, options, reason => failure.Last = reason);
         }
         foreach (var endpoint in options.EffectiveEndpoints)
         {
@@ -79,11 +78,7 @@ internal sealed class RedisConnection : IAsyncDisposable
                 ?? throw new ArgumentException($"Store:Redis:Endpoints entry '{endpoint}' is not host:port, e.g. 127.0.0.1:6379", nameof(options)));
         }
         var multiplexer = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
-        var connection = new RedisConnection(multiplexer, options);
-        if (!multiplexer.IsConnected)
-        {
-            connection.LastFailure ??= "no connection could be made within the connect timeout";
-        }
+        var connection = new RedisConnection(multiplexer, options, failure);
         return connection;
     }
 
@@ -93,10 +88,8 @@ internal sealed class RedisConnection : IAsyncDisposable
     /// </summary>
     public async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> command, string area, bool isWrite, CancellationToken cancellationToken)
     {
-        if (isWrite && !_multiplexer.IsConnected)
-        {
-            throw Errors.Unavailable(area, LastFailure ?? "not connected", RedisErrors.Outcome.NotApplied, null);
-        }
+        // No check of IsConnected first: with BacklogPolicy.FailFast the client refuses a command it cannot send
+        // (known NOT applied), and its exception carries the cause (a refused TLS handshake, say).
         try
         {
             var task = command(Database);
@@ -108,17 +101,11 @@ internal sealed class RedisConnection : IAsyncDisposable
         }
     }
 
-    private static string DescribeFailure(ConnectionFailedEventArgs e, RedisStoreOptions options)
-    {
-        for (var inner = e.Exception; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is AuthenticationException tls)
-            {
-                return $"TLS handshake with {Format(e.EndPoint)} failed: {tls.Message} Check Store:Redis:TlsCaFile ({options.TlsCaFile ?? "system CAs"}) and Store:Redis:TlsHost";
-            }
-        }
-        return $"{e.FailureType} on {Format(e.EndPoint)}: {e.Exception?.Message}";
-    }
+    /// <summary>The client reports a refused certificate as a bare AuthenticationFailure; the validation callback's reason says more.</summary>
+    private string DescribeFailure(ConnectionFailedEventArgs e) =>
+        e.FailureType == ConnectionFailureType.AuthenticationFailure && _failure.Last is { } tls && tls.StartsWith("TLS", StringComparison.Ordinal)
+            ? $"{tls} ({Format(e.EndPoint)})"
+            : $"{e.FailureType} on {Format(e.EndPoint)}: {e.Exception?.Message}";
 
     private static string Format(EndPoint? endpoint) => endpoint switch
     {
@@ -136,7 +123,7 @@ internal sealed class RedisConnection : IAsyncDisposable
         {
             if (failure is not null)
             {
-                LastFailure = failure;
+                _failure.Last = failure;
             }
             now = _multiplexer.IsConnected;
             changed = now != _available;
@@ -149,6 +136,12 @@ internal sealed class RedisConnection : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await _multiplexer.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
+
+    /// <summary>The last failure, written by client callbacks that run before this object exists (certificate validation).</summary>
+    private sealed class FailureBox
+    {
+        public volatile string? Last;
+    }
 
     /// <summary>For tests and the benchmark: the endpoints as the client resolved them.</summary>
     public EndPoint[] EndPoints => _multiplexer.GetEndPoints();

@@ -14,7 +14,7 @@ internal sealed class RedisErrors(string endpoint, RedisStoreOptions options)
     /// </summary>
     private static readonly string[] RejectedBeforeRunning = ["MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN", "READONLY", "LOADING", "MASTERDOWN"];
 
-    public enum Outcome { Read, NotApplied, Unknown }
+    public enum Outcome { Read, NotApplied, Unknown, PartlyApplied }
 
     public string Endpoint { get; } = endpoint;
 
@@ -36,8 +36,11 @@ internal sealed class RedisErrors(string endpoint, RedisStoreOptions options)
                     $"check Store:Redis:User and Store:Redis:Password{Tail(isWrite ? Outcome.NotApplied : Outcome.Read)}", e);
             case RedisServerException s when s.Message.StartsWith("NOPERM", StringComparison.Ordinal):
                 return new StoreUnavailableException($"{area} refused: redis at {Endpoint} denies ACL user '{User}' a permission the store needs ({s.Message}). " +
-                    $"The store needs keys '~{RedisKeys.Tag(options.KeyPrefix)}*', channel '&{RedisKeys.Tag(options.KeyPrefix)}*' and the commands " +
-                    $"of @read @write @scripting @pubsub; grant them with ACL SETUSER{Tail(isWrite ? Outcome.NotApplied : Outcome.Read)}", e);
+                    $"{Needs}{Tail(isWrite ? Outcome.NotApplied : Outcome.Read)}", e);
+            case RedisServerException s when s.Message.Contains("The user executing the script can't", StringComparison.Ordinal):
+                // Refused inside a script: what ran before the refused call stays applied (Redis does not roll back).
+                return new StoreUnavailableException($"{area} refused: redis at {Endpoint} denies ACL user '{User}' a permission the store needs ({s.Message}). " +
+                    $"{Needs}{Tail(isWrite ? Outcome.PartlyApplied : Outcome.Read)}", e);
             case RedisServerException s when RejectedBeforeRunning.Any(code => s.Message.StartsWith(code, StringComparison.Ordinal)):
                 return Unavailable(area, $"the server refused the command: {s.Message}", isWrite ? Outcome.NotApplied : Outcome.Read, e);
             default:
@@ -50,10 +53,14 @@ internal sealed class RedisErrors(string endpoint, RedisStoreOptions options)
 
     private string User => options.User ?? "default";
 
+    private string Needs => $"The store needs keys '~{RedisKeys.Tag(options.KeyPrefix)}*', channel '&{RedisKeys.Tag(options.KeyPrefix)}*' " +
+        "and the commands of @read @write @scripting @pubsub; grant them with ACL SETUSER";
+
     private static string Tail(Outcome outcome) => outcome switch
     {
         Outcome.NotApplied => "; the change was NOT applied",
         Outcome.Unknown => "; the connection broke mid-call, so the change may or may not have been applied: read the current version before retrying",
+        Outcome.PartlyApplied => "; the script stopped at the refused call, so part of the change may have been applied: read the current version before retrying",
         _ => "",
     };
 }

@@ -58,10 +58,17 @@ internal sealed class RedisCluster : IAsyncDisposable
     public async Task<(int Master, int Replica)> OwnerOfAsync(string key)
     {
         var slot = int.Parse((await RedisCli.RunAsync(Ports[0], "cluster", "keyslot", key)).Trim());
-        var nodes = (await RedisCli.RunAsync(Ports[0], "cluster", "nodes")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')).ToList();
-        var master = nodes.Single(n => n[2].Contains("master") && n.Skip(8).Any(range => InRange(range, slot)));
-        var replica = nodes.First(n => n[2].Contains("slave") && n[3] == master[0]);
-        return (PortOf(master[1]), PortOf(replica[1]));
+        (int, int)? owner = null;
+        // A replica shows up in another node's view only once gossip has carried it there.
+        await WaitAsync(async () =>
+        {
+            var nodes = (await RedisCli.RunAsync(Ports[0], "cluster", "nodes")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')).ToList();
+            var master = nodes.SingleOrDefault(n => n[2].Contains("master") && n.Skip(8).Any(range => InRange(range, slot)));
+            var replica = master is null ? null : nodes.FirstOrDefault(n => n[2].Contains("slave") && n[3] == master[0]);
+            owner = replica is null ? null : (PortOf(master![1]), PortOf(replica[1]));
+            return owner is not null;
+        }, $"the master of slot {slot} and a replica of it");
+        return owner!.Value;
     }
 
     /// <summary>Runs a manual <c>CLUSTER FAILOVER</c> on <paramref name="replica"/> once it is in sync and waits until it is master.</summary>

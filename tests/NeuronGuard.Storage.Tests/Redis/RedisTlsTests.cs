@@ -40,8 +40,9 @@ public sealed class RedisTlsTests(Xunit.Abstractions.ITestOutputHelper output) :
 
         output.WriteLine(error.Message);
         Assert.False(store.IsAvailable);
-        Assert.Contains($"redis at {_server.Endpoint} is unreachable (TLS handshake with {_server.Endpoint} failed", error.Message);
-        Assert.Contains("Store:Redis:TlsCaFile", error.Message);
+        Assert.StartsWith($"policy store unavailable: redis at {_server.Endpoint} is unreachable (", error.Message);
+        Assert.Contains("TLS: the server certificate 'CN=127.0.0.1' was refused: RemoteCertificateChainErrors", error.Message);
+        Assert.Contains($"the CA in Store:Redis:TlsCaFile ({_server.OtherCaFile})", error.Message);
         Assert.EndsWith("the change was NOT applied", error.Message);
     }
 

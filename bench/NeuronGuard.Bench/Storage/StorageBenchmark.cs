@@ -15,6 +15,9 @@ internal sealed class StorageBenchmark : IBenchmark
     /// <summary>100,000 neurons × (16 bins × 2 bytes + 16 bytes of statistics).</summary>
     private const int BaselineBytes = 100_000 * 48;
 
+    /// <summary>Alternating rounds of old and new client; three give a median that one slow round cannot move.</summary>
+    private const int OldClientRounds = 3;
+
     public string Name => "storage";
 
     public string Description => "store: 100k-neuron baseline load, policy propagation p50/p99, policy writes; single Redis and Cluster vs redis-benchmark [N] [--old-client DLL]";
@@ -27,8 +30,6 @@ internal sealed class StorageBenchmark : IBenchmark
         var changes = positional.Length > 0 ? int.Parse(positional[0], CultureInfo.InvariantCulture) : 300;
         const int loads = 30;
         var root = FindRoot();
-        // The old client first, in its own process and Redis, so nothing of this process runs beside it.
-        var old = oldDll is null ? null : OldClientFigures.Run(oldDll, changes);
         var data = Directory.CreateTempSubdirectory("ng-bench-store-");
         try
         {
@@ -39,11 +40,19 @@ internal sealed class StorageBenchmark : IBenchmark
             var embeddedLoad = await StoreMeasurements.SampleAsync(loads, () => embedded.GetRecordAsync(RecordKind.Baseline, "m", "b1"));
             var fileLoad = await StoreMeasurements.SampleAsync(loads, () => File.ReadAllBytesAsync(Path.Combine(data.FullName, "store", "models", "m", "baseline", "b1.ngr")));
 
-            RedisFigures single;
-            using (var redis = await RedisProcess.StartAsync())
+            // With the old client: rounds of (old build's suite in a child process, then this client), so load drift on
+            // the shared machine hits both alike; the report gives medians over the rounds.
+            var singles = new List<RedisFigures>();
+            var olds = new List<OldClientFigures>();
+            for (var round = 0; round < (oldDll is null ? 1 : OldClientRounds); round++)
             {
-                single = await StoreMeasurements.MeasureAsync(new RedisStoreOptions { Endpoints = [$"127.0.0.1:{redis.Port}"], KeyPrefix = "bench" },
-                    payload, data.FullName, changes, loads, $"-q -n 100000 -t set,get,lpush,hset -p {redis.Port}");
+                if (oldDll is not null)
+                {
+                    olds.Add(OldClientFigures.Run(oldDll, changes));
+                }
+                using var redis = await RedisProcess.StartAsync();
+                singles.Add(await StoreMeasurements.MeasureAsync(new RedisStoreOptions { Endpoints = [$"127.0.0.1:{redis.Port}"], KeyPrefix = "bench" },
+                    payload, data.FullName, changes, loads, $"-q -n 100000 -t set,get,lpush,hset -p {redis.Port}"));
             }
             RedisFigures cluster;
             using (var nodes = await RedisClusterProcess.StartAsync())
@@ -52,7 +61,7 @@ internal sealed class StorageBenchmark : IBenchmark
                     payload, data.FullName, changes, loads, $"--cluster -q -n 100000 -t set,get,lpush,hset -p {nodes.Ports[0]}");
             }
             var report = StorageReport.Write(new StorageReport.Inputs(changes, loads, BaselineBytes, Machine(), RedisVersion(), Load(), oldDll is not null,
-                embeddedPut, embeddedLoad, fileLoad, single, cluster, old));
+                embeddedPut, embeddedLoad, fileLoad, singles, cluster, olds));
             var path = Path.Combine(root, "bench", "results", "storage.md");
             await File.WriteAllTextAsync(path, report, cancellationToken);
             Console.WriteLine(report);

@@ -6,11 +6,11 @@ namespace NeuronGuard.Bench.Storage;
 internal static class StorageReport
 {
     internal sealed record Inputs(int Changes, int Loads, int BaselineBytes, string Machine, string RedisVersion, string Load, bool WithOld,
-        double EmbeddedPut, List<double> EmbeddedLoad, List<double> FileLoad, RedisFigures Single, RedisFigures Cluster, OldClientFigures? Old);
+        double EmbeddedPut, List<double> EmbeddedLoad, List<double> FileLoad, List<RedisFigures> Singles, RedisFigures Cluster, List<OldClientFigures> Olds);
 
     public static string Write(Inputs r)
     {
-        var (single, cluster) = (r.Single, r.Cluster);
+        var (single, cluster) = (r.Singles[^1], r.Cluster);
         var report = new StringBuilder();
         report.AppendLine("# Storage benchmark");
         report.AppendLine();
@@ -61,32 +61,37 @@ internal static class StorageReport
         report.AppendLine();
         report.AppendLine("One deployment's keys share one hash tag, so its policy writes all go to one master: a cluster spreads many deployments " +
             "(prefixes) over its masters, not one deployment's writes. redis-benchmark `--cluster` spreads its random keys over all three.");
-        if (r.Old is { } old)
+        if (r.Olds.Count > 0)
         {
             report.AppendLine();
             report.AppendLine("## Old client (StackExchange.Redis 1.2.6) vs new (3.4.35), one node, same run");
             report.AppendLine();
-            report.AppendLine("The old build's own storage suite ran first in a child process against its own redis-server; each client's writes/s is " +
-                "also given relative to the redis-benchmark HSET figure measured beside it, which takes out most of the machine's load drift.");
+            report.AppendLine($"{r.Olds.Count} alternating rounds: the old build's own storage suite in a child process against its own redis-server, " +
+                "then this build's one-node measurements (the one-node rows above are its last round). Each cell is the median over the rounds " +
+                "(min–max); writes/s is also given relative to the redis-benchmark HSET figure measured beside it, which takes out some of the load drift.");
             report.AppendLine();
-            report.AppendLine("| measure | 1.2.6 | 3.4.35 | new / old |");
+            report.AppendLine("| measure | 1.2.6 | 3.4.35 | new / old (medians) |");
             report.AppendLine("| --- | ---: | ---: | ---: |");
-            Row(report, "baseline load p50 ms", old.LoadP50, P(single.Load, 50));
-            Row(report, "policy write ack p50 ms", old.AckP50, P(single.Acks, 50));
-            Row(report, "propagation p50 ms", old.PropagationP50, P(single.Propagation, 50));
-            Row(report, "propagation p99 ms", old.PropagationP99, P(single.Propagation, 99));
-            Row(report, "policy writes/s", old.WritesPerSecond, single.WritesPerSecond);
-            Row(report, "policy writes / redis-benchmark HSET", old.WritesPerSecond / old.HsetRps, single.WritesPerSecond / single.BenchmarkRps("HSET"));
+            Row(report, "baseline load p50 ms", r.Olds.Select(o => o.LoadP50), r.Singles.Select(f => P(f.Load, 50)));
+            Row(report, "policy write ack p50 ms", r.Olds.Select(o => o.AckP50), r.Singles.Select(f => P(f.Acks, 50)));
+            Row(report, "propagation p50 ms", r.Olds.Select(o => o.PropagationP50), r.Singles.Select(f => P(f.Propagation, 50)));
+            Row(report, "propagation p99 ms", r.Olds.Select(o => o.PropagationP99), r.Singles.Select(f => P(f.Propagation, 99)));
+            Row(report, "policy writes/s", r.Olds.Select(o => o.WritesPerSecond), r.Singles.Select(f => f.WritesPerSecond));
+            Row(report, "policy writes / redis-benchmark HSET", r.Olds.Select(o => o.WritesPerSecond / o.HsetRps), r.Singles.Select(f => f.WritesPerSecond / f.BenchmarkRps("HSET")));
         }
         report.AppendLine();
         report.AppendLine($"Load while this ran: {r.Load} (the 2 cores are shared with other engineers' builds and tests; expect ±30% run to run).");
         return report.ToString();
     }
 
-    private static void Row(StringBuilder report, string name, double old, double now) =>
-        report.AppendLine($"| {name} | {Format(old)} | {Format(now)} | {now / old:F2}x |");
+    private static void Row(StringBuilder report, string name, IEnumerable<double> old, IEnumerable<double> now)
+    {
+        var (o, n) = (old.Order().ToList(), now.Order().ToList());
+        report.AppendLine($"| {name} | {Format(o[o.Count / 2])} ({Format(o[0])}–{Format(o[^1])}) | {Format(n[n.Count / 2])} ({Format(n[0])}–{Format(n[^1])}) | {n[n.Count / 2] / o[o.Count / 2]:F2}x |");
+    }
 
-    private static string Format(double value) => value >= 100 ? value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : value.ToString("F2", System.Globalization.CultureInfo.InvariantCulture);
+    private static string Format(double value) =>
+        value.ToString(value >= 100 ? "N0" : "F2", System.Globalization.CultureInfo.InvariantCulture);
 
     private static double P(List<double> sample, double percentile) => Percentiles.Of(sample, percentile);
 }

@@ -11,10 +11,9 @@ namespace NeuronGuard.Storage.Redis;
 internal sealed class RedisConnection : IAsyncDisposable
 {
     private readonly ConnectionMultiplexer _multiplexer;
+    private readonly FailureBox _failure;
     private readonly Lock _gate = new();
     private bool _available;
-
-    private readonly FailureBox _failure;
 
     private RedisConnection(ConnectionMultiplexer multiplexer, RedisStoreOptions options, FailureBox failure)
     {

@@ -4,7 +4,8 @@ using System.Net.Sockets;
 
 namespace NeuronGuard.Bench.Storage;
 
-/// <summary>A throwaway redis-server (Debian package) on a free loopback port, no persistence, for the storage suite.</summary>
+/// <summary>A throwaway redis-server (Debian package) on a free loopback port, no persistence, for the storage suite;
+/// with <c>cluster</c>, a cluster node (its bus on another free port).</summary>
 internal sealed class RedisProcess : IDisposable
 {
     private readonly Process _process;
@@ -19,22 +20,18 @@ internal sealed class RedisProcess : IDisposable
 
     public int Port { get; }
 
-    public static async Task<RedisProcess> StartAsync()
+    public static async Task<RedisProcess> StartAsync(bool cluster = false)
     {
         const string binary = "/usr/bin/redis-server";
         if (!File.Exists(binary))
         {
             throw new InvalidOperationException($"{binary} is missing: apt-get install redis-server redis-tools");
         }
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        var port = FreePort();
         var directory = Directory.CreateTempSubdirectory("ng-bench-redis-").FullName;
         var start = new ProcessStartInfo(binary) { UseShellExecute = false };
-        foreach (var a in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory, "--logfile", Path.Combine(directory, "redis.log") })
+        string[] clusterArgs = cluster ? ["--cluster-enabled", "yes", "--cluster-port", FreePort().ToString(), "--cluster-config-file", "nodes.conf"] : [];
+        foreach (var a in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory, "--logfile", Path.Combine(directory, "redis.log") }.Concat(clusterArgs))
         {
             start.ArgumentList.Add(a);
         }
@@ -54,6 +51,13 @@ internal sealed class RedisProcess : IDisposable
         }
         redis.Dispose();
         throw new InvalidOperationException($"redis-server did not listen on {port}; see {directory}/redis.log");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()

@@ -15,7 +15,8 @@ internal static class ServeCommand
         var model = new Option<string?>("--model") { Description = "Built-in model host folder (Hugging Face layout); default: the planted fixture under DataDir; \"none\" for the daemon alone (setting Model)." };
         var dataDir = new Option<string?>("--data-dir") { Description = "Where the embedded store and the fixture live (default ~/.neuronguard; setting DataDir)." };
         var metrics = new Option<string?>("--metrics-listen") { Description = "Prometheus /metrics listener IP:PORT, \"\" to disable (default 127.0.0.1:9464; setting Metrics:Listen)." };
-        var command = new Command("serve", "Run the NeuronGuard daemon with the built-in model host (no external services needed).") { listen, config, model, dataDir, metrics };
+        var redis = new Option<string?>("--redis") { Description = "Use the Redis store at these host:port endpoints, comma-separated; they replace the configured list (settings Store:Kind=Redis, Store:Redis:Endpoints)." };
+        var command = new Command("serve", "Run the NeuronGuard daemon with the built-in model host (no external services needed).") { listen, config, model, dataDir, metrics, redis };
         command.SetAction(async (parse, cancellationToken) =>
         {
             DaemonOptions options;
@@ -30,6 +31,11 @@ internal static class ServeCommand
                 if (parse.GetValue(metrics) is { } m)
                 {
                     options.Metrics.Listen = m;
+                }
+                if (parse.GetValue(redis) is { } r)
+                {
+                    options.Store.Kind = NeuronGuard.Storage.StoreKind.Redis;
+                    options.Store.Redis.Endpoints = [.. r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
                 }
             }
             catch (DaemonConfigurationException ex)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Text;
 
 namespace NeuronGuard.Engine.Baselines;
@@ -13,7 +14,7 @@ namespace NeuronGuard.Engine.Baselines;
 ///   i32 layer, i32 index, f32 mean, f32 std, f32 deltaRms, f32 lo, f32 hi, u16[B] mass
 /// u32 detector count D, then per detector:
 ///   str name, f32 threshold, u8 quantile count Q, Q × (f32 level, f32 value)
-/// u32 CRC-32 (IEEE) of every byte before it
+/// u32 CRC-32 (IEEE, System.IO.Hashing.Crc32) of every byte before it
 /// </code>
 /// A test pins the bytes of a tiny baseline: change the layout only together with the version.
 /// </summary>
@@ -66,7 +67,7 @@ public static class BaselineFormat
             }
         }
         w.Flush();
-        uint crc = Crc32.Compute(ms.GetBuffer().AsSpan(0, (int)ms.Length));
+        uint crc = Crc32.HashToUInt32(ms.GetBuffer().AsSpan(0, (int)ms.Length));
         w.Write(crc);
         w.Flush();
         return ms.ToArray();
@@ -89,7 +90,7 @@ public static class BaselineFormat
             Throw.BaselineFormat($"the baseline is truncated: {data.Length} bytes is shorter than its header; re-copy or recalibrate it.");
         }
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(data[^4..]);
-        uint actual = Crc32.Compute(data[..^4]);
+        uint actual = Crc32.HashToUInt32(data[..^4]);
         if (stored != actual)
         {
             Throw.BaselineFormat($"the baseline's checksum does not match (stored {stored:x8}, computed {actual:x8}): the file is corrupt or truncated; re-copy or recalibrate it.");

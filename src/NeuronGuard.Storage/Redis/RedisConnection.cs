@@ -4,34 +4,31 @@ using StackExchange.Redis;
 namespace NeuronGuard.Storage.Redis;
 
 /// <summary>
-/// Owns the StackExchange.Redis 1.2.6 multiplexer: the only file besides the store that knows the client
-/// library, so an upgrade touches this folder only. Turns the client's failures into
-/// <see cref="StoreUnavailableException"/> messages that say where Redis was expected and what happened to the call.
+/// Owns the StackExchange.Redis multiplexer: the only file besides the store that configures the client
+/// library. Turns the client's failures into <see cref="StoreUnavailableException"/> messages that say where
+/// Redis was expected and what happened to the call (<see cref="RedisErrors"/>).
 /// </summary>
 internal sealed class RedisConnection : IAsyncDisposable
 {
     private readonly ConnectionMultiplexer _multiplexer;
-    private readonly TimeSpan _operationTimeout;
-    private readonly Timer _watch;
+    private readonly FailureBox _failure;
+    private readonly Lock _gate = new();
     private bool _available;
 
-    private RedisConnection(ConnectionMultiplexer multiplexer, RedisStoreOptions options)
+    private RedisConnection(ConnectionMultiplexer multiplexer, RedisStoreOptions options, FailureBox failure)
     {
         _multiplexer = multiplexer;
-        _operationTimeout = options.OperationTimeout;
-        Endpoint = string.Join(",", options.Endpoints);
+        _failure = failure;
+        Errors = new RedisErrors(string.Join(",", options.EffectiveEndpoints), options);
         Database = multiplexer.GetDatabase(options.Database);
         _available = multiplexer.IsConnected;
-        multiplexer.ConnectionFailed += (_, e) => OnConnectionChanged(e.Exception?.Message ?? e.FailureType.ToString());
+        multiplexer.ConnectionFailed += (_, e) => OnConnectionChanged(DescribeFailure(e));
         multiplexer.ConnectionRestored += (_, _) => OnConnectionChanged(null);
-        // 1.2.6 raises no ConnectionRestored when the first connection succeeds only after a failed start
-        // (seen in RedisOutageTests), so availability is also polled; the check is a field read.
-        _watch = new Timer(_ => OnConnectionChanged(null), null, WatchInterval, WatchInterval);
     }
 
-    private static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(250);
+    public string Endpoint => Errors.Endpoint;
 
-    public string Endpoint { get; }
+    public RedisErrors Errors { get; }
 
     public IDatabase Database { get; }
 
@@ -39,8 +36,8 @@ internal sealed class RedisConnection : IAsyncDisposable
 
     public bool IsAvailable => _multiplexer.IsConnected;
 
-    /// <summary>The last failure the client reported, for messages ("SocketFailure on 127.0.0.1:6390/Interactive …").</summary>
-    public string? LastFailure { get; private set; }
+    /// <summary>The last failure the client reported, for messages ("SocketFailure on 127.0.0.1:6390: …").</summary>
+    public string? LastFailure => _failure.Last;
 
     /// <summary>Raised (on a client thread) when <see cref="IsAvailable"/> flips.</summary>
     public event Action<bool>? AvailabilityChanged;
@@ -48,91 +45,84 @@ internal sealed class RedisConnection : IAsyncDisposable
     /// <summary>Connects without throwing when Redis is down (<c>abortConnect=false</c>): the client keeps retrying.</summary>
     public static async Task<RedisConnection> ConnectAsync(RedisStoreOptions options)
     {
-        if (options.Endpoints.Count == 0)
-        {
-            throw new ArgumentException("Store:Redis:Endpoints is empty; give at least one host:port, e.g. 127.0.0.1:6379", nameof(options));
-        }
         var config = new ConfigurationOptions
         {
             AbortOnConnectFail = false,
             ConnectTimeout = (int)options.ConnectTimeout.TotalMilliseconds,
             SyncTimeout = (int)options.OperationTimeout.TotalMilliseconds,
-            ResponseTimeout = (int)options.OperationTimeout.TotalMilliseconds,
+            AsyncTimeout = (int)options.OperationTimeout.TotalMilliseconds,
             ConnectRetry = 1,
             KeepAlive = 5,
             // Reconnect promptly after an outage instead of backing off to the default exponential schedule.
             ReconnectRetryPolicy = new LinearRetry(500),
+            // A write while Redis is down fails at once and is known NOT applied; the default backlog would hold
+            // it until the timeout and leave its outcome unknown.
+            BacklogPolicy = BacklogPolicy.FailFast,
             DefaultDatabase = options.Database,
+            User = options.User,
             Password = options.Password,
             Ssl = options.Tls,
             SslHost = options.TlsHost,
             ClientName = "neuronguard",
             TieBreaker = "",
         };
-        foreach (var endpoint in options.Endpoints)
+        var failure = new FailureBox();
+        if (options.Tls)
         {
-            config.EndPoints.Add(endpoint);
+            RedisTls.Configure(config, options, reason => failure.Last = reason);
+        }
+        foreach (var endpoint in options.EffectiveEndpoints)
+        {
+            config.EndPoints.Add(EndPointCollection.TryParse(endpoint)
+                ?? throw new ArgumentException($"Store:Redis:Endpoints entry '{endpoint}' is not host:port, e.g. 127.0.0.1:6379", nameof(options)));
         }
         var multiplexer = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
-        var connection = new RedisConnection(multiplexer, options);
-        if (!multiplexer.IsConnected)
-        {
-            connection.LastFailure = "no connection could be made within the connect timeout";
-        }
+        var connection = new RedisConnection(multiplexer, options, failure);
         return connection;
     }
 
     /// <summary>
-    /// Runs one command with the operation timeout and maps connection failures. <paramref name="isWrite"/> decides
-    /// the outcome wording: a write that never left the client was NOT applied; one cut off in flight is unknown.
+    /// Runs one command and maps its failures (the client's async timeout bounds it). <paramref name="isWrite"/>
+    /// decides the outcome wording: a write that never left the client was NOT applied; one cut off in flight is unknown.
     /// </summary>
     public async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> command, string area, bool isWrite, CancellationToken cancellationToken)
     {
-        if (isWrite && !_multiplexer.IsConnected)
-        {
-            throw Unavailable(area, LastFailure ?? "not connected", Outcome.NotApplied, null);
-        }
+        // No check of IsConnected first: with BacklogPolicy.FailFast the client refuses a command it cannot send
+        // (known NOT applied), and its exception carries the cause (a refused TLS handshake, say).
         try
         {
-            return await command(Database).WaitAsync(_operationTimeout, cancellationToken).ConfigureAwait(false);
+            var task = command(Database);
+            return cancellationToken.CanBeCanceled ? await task.WaitAsync(cancellationToken).ConfigureAwait(false) : await task.ConfigureAwait(false);
         }
-        catch (RedisConnectionException e)
+        catch (Exception e) when (e is RedisException or RedisTimeoutException)
         {
-            var neverSent = e.FailureType == ConnectionFailureType.UnableToResolvePhysicalConnection || e.CommandStatus == CommandStatus.WaitingToBeSent;
-            throw Unavailable(area, e.Message, !isWrite ? Outcome.Read : neverSent ? Outcome.NotApplied : Outcome.Unknown, e);
-        }
-        catch (Exception e) when (e is TimeoutException or RedisTimeoutException)
-        {
-            throw Unavailable(area, $"no answer within {_operationTimeout.TotalSeconds:0.#} s", isWrite ? Outcome.Unknown : Outcome.Read, e);
-        }
-        catch (RedisServerException e) when (e.Message.StartsWith("NOAUTH", StringComparison.Ordinal) || e.Message.Contains("WRONGPASS", StringComparison.Ordinal))
-        {
-            throw new StoreUnavailableException($"{area} unavailable: redis at {Endpoint} refused the password ({e.Message}); check Store:Redis:Password", e);
+            throw Errors.Map(e, area, isWrite, LastFailure) ?? (Exception)new InvalidOperationException($"{area}: redis at {Endpoint} failed: {e.Message}", e);
         }
     }
 
-    private enum Outcome { Read, NotApplied, Unknown }
+    /// <summary>The client reports a refused certificate as a bare AuthenticationFailure; the validation callback's reason says more.</summary>
+    private string DescribeFailure(ConnectionFailedEventArgs e) =>
+        e.FailureType == ConnectionFailureType.AuthenticationFailure && _failure.Last is { } tls && tls.StartsWith("TLS", StringComparison.Ordinal)
+            ? $"{tls} ({Format(e.EndPoint)})"
+            : $"{e.FailureType} on {Format(e.EndPoint)}: {e.Exception?.Message}";
 
-    private StoreUnavailableException Unavailable(string area, string reason, Outcome outcome, Exception? inner)
+    private static string Format(EndPoint? endpoint) => endpoint switch
     {
-        var tail = outcome switch
-        {
-            Outcome.NotApplied => "; the change was NOT applied",
-            Outcome.Unknown => "; the connection broke mid-call, so the change may or may not have been applied: read the current version before retrying",
-            _ => "",
-        };
-        return new StoreUnavailableException($"{area} unavailable: redis at {Endpoint} is unreachable ({reason}){tail}", inner);
-    }
+        IPEndPoint ip => ip.ToString(),
+        DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+        null => "?",
+        _ => endpoint.ToString() ?? "?",
+    };
 
     private void OnConnectionChanged(string? failure)
     {
         bool changed;
         bool now;
-        lock (_watch)
+        lock (_gate)
         {
             if (failure is not null)
             {
-                LastFailure = failure;
+                _failure.Last = failure;
             }
             now = _multiplexer.IsConnected;
             changed = now != _available;
@@ -144,12 +134,17 @@ internal sealed class RedisConnection : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync() => await _multiplexer.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
+
+    /// <summary>The last failure, written by client callbacks that run before this object exists (certificate validation).</summary>
+    private sealed class FailureBox
     {
-        await _watch.DisposeAsync().ConfigureAwait(false);
-        await _multiplexer.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
+        public volatile string? Last;
     }
 
     /// <summary>For tests and the benchmark: the endpoints as the client resolved them.</summary>
     public EndPoint[] EndPoints => _multiplexer.GetEndPoints();
+
+    /// <summary>For the cluster tests and the benchmark: the multiplexer (server commands, topology).</summary>
+    public IConnectionMultiplexer Multiplexer => _multiplexer;
 }

@@ -87,18 +87,13 @@ internal sealed partial class RedisStore
     }
 
     /// <summary>
-    /// Subscribes the events channel once per connection and waits until the subscription is live: 1.2.6
-    /// completes SubscribeAsync before its subscription connection is up, and a change published in that gap
-    /// would be lost, so a ping is published and awaited on the channel. When Redis is down this gives up
-    /// (the client re-subscribes when it returns, and the availability event retries). Other subscribers
-    /// ignore pings (<see cref="StoreChange.TryParse"/>).
+    /// Registers the events handler once. SubscribeAsync returns when Redis confirmed the subscription, so no
+    /// change published after it is missed. When Redis is down the registration stays with the client, which
+    /// subscribes when it connects and re-subscribes after every reconnect (a change published in that gap is
+    /// caught by the cache's periodic version check).
     /// </summary>
     private async Task EnsureSubscribedAsync()
     {
-        if (_subscribed)
-        {
-            return;
-        }
         await _subscribeGate.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -106,29 +101,20 @@ internal sealed partial class RedisStore
             {
                 return;
             }
-            if (!_channelRegistered)
-            {
-                await _connection.Subscriber.SubscribeAsync(_keys.Events, (_, message) => OnMessage(message)).WaitAsync(_options.ConnectTimeout).ConfigureAwait(false);
-                _channelRegistered = true;
-            }
-            var ping = "ping " + Guid.NewGuid().ToString("N");
-            var echoed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _pendingPing = new PendingPing(ping, echoed);
-            var deadline = DateTime.UtcNow + _options.ConnectTimeout;
-            while (!echoed.Task.IsCompleted && DateTime.UtcNow < deadline)
-            {
-                await _connection.Subscriber.PublishAsync(_keys.Events, ping).WaitAsync(_options.OperationTimeout).ConfigureAwait(false);
-                await Task.WhenAny(echoed.Task, Task.Delay(50)).ConfigureAwait(false);
-            }
-            _subscribed = echoed.Task.IsCompleted;
+            _subscribed = true;
+            await _connection.Subscriber.SubscribeAsync(_keys.Events, (_, message) => OnMessage(message)).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or TimeoutException)
+        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
         {
-            // Down: OnAvailabilityChanged retries when it returns.
+            // Down: the handler is registered; the client subscribes on connect.
+        }
+        catch (RedisServerException)
+        {
+            // Refused (an ACL user without the channel): every write script publishes on the same channel, so
+            // each write reports the missing permission (RedisErrors); the periodic version check still syncs.
         }
         finally
         {
-            _pendingPing = null;
             _subscribeGate.Release();
         }
     }
@@ -139,18 +125,10 @@ internal sealed partial class RedisStore
         {
             _handlers.Raise(change);
         }
-        else if (_pendingPing is { } ping && message == ping.Message)
-        {
-            ping.Echoed.TrySetResult();
-        }
     }
 
     private void OnAvailabilityChanged(bool available)
     {
-        if (available)
-        {
-            _ = EnsureSubscribedAsync();
-        }
         AvailabilityChanged?.Invoke(available);
     }
 

@@ -15,9 +15,7 @@ internal sealed partial class RedisStore : IStore
     private readonly RedisStoreOptions _options;
     private readonly ChangeHandlers _handlers = new();
     private readonly SemaphoreSlim _subscribeGate = new(1, 1);
-    private volatile bool _subscribed;
-    private bool _channelRegistered;
-    private volatile PendingPing? _pendingPing;
+    private bool _subscribed;
 
     private RedisStore(RedisConnection connection, RedisStoreOptions options)
     {
@@ -39,7 +37,15 @@ internal sealed partial class RedisStore : IStore
             throw new ArgumentOutOfRangeException(nameof(options), options.AuditCap, "Store:Redis:AuditCap must be at least 1");
         }
         var store = new RedisStore(await RedisConnection.ConnectAsync(options).ConfigureAwait(false), options);
-        await store.EnsureSubscribedAsync().ConfigureAwait(false);
+        try
+        {
+            await store.EnsureSubscribedAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         return store;
     }
 
@@ -135,6 +141,4 @@ internal sealed partial class RedisStore : IStore
         await _connection.DisposeAsync().ConfigureAwait(false);
         _subscribeGate.Dispose();
     }
-
-    private sealed record PendingPing(string Message, TaskCompletionSource Echoed);
 }

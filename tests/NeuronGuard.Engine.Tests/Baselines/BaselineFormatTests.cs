@@ -77,12 +77,6 @@ public sealed class BaselineFormatTests
         Assert.Contains("not a NeuronGuard baseline", e.Message);
     }
 
-    [Fact]
-    public void Compute_CheckString_MatchesIeeeCrc32()
-    {
-        Assert.Equal(0xCBF43926u, Crc32.Compute("123456789"u8));
-    }
-
     private static Baseline Tiny => new()
     {
         Fingerprint = "ab",

@@ -75,12 +75,15 @@ public sealed class DaemonHost : IAsyncDisposable
             }
             builder.AddJsonFile(Path.GetFullPath(configFile), optional: false);
         }
-        builder.AddEnvironmentVariables("NEURONGUARD__");
+        // NEURONGUARD__STORE__KIND is the section's Store:Kind: mapped into the section (not bound a second time from
+        // the root), so a list set in both the file and the environment is overridden index by index, never concatenated.
+        builder.AddInMemoryCollection(Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .Select(e => (Key: (string)e.Key, Value: (string?)e.Value))
+            .Where(e => e.Key.StartsWith("NEURONGUARD__", StringComparison.OrdinalIgnoreCase) && e.Key.Length > "NEURONGUARD__".Length)
+            .Select(e => new KeyValuePair<string, string?>(DaemonOptions.Section + ":" + e.Key["NEURONGUARD__".Length..].Replace("__", ":", StringComparison.Ordinal), e.Value)));
         var config = builder.Build();
         var options = new DaemonOptions();
         config.GetSection(DaemonOptions.Section).Bind(options);
-        // Environment variables NEURONGUARD__LISTEN map to the root, not the section.
-        config.Bind(options);
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
             if (value is not null)

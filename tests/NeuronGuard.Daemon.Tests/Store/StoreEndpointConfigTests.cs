@@ -53,6 +53,23 @@ public sealed class StoreEndpointConfigTests
     }
 
     [Fact]
+    public void LoadOptions_JsonAndEnvironmentLists_EnvironmentOverridesNeverConcatenates()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"ng-config-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, """{ "NeuronGuard": { "Store": { "Redis": { "Endpoints": ["a:1"] } } } }""");
+        Environment.SetEnvironmentVariable("NEURONGUARD__STORE__REDIS__ENDPOINTS__0", "b:1");
+        try
+        {
+            Assert.Equal(["b:1"], DaemonHost.LoadOptions(file).Store.Redis.EffectiveEndpoints);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("NEURONGUARD__STORE__REDIS__ENDPOINTS__0", null);
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task Serve_RedisFlag_StoreUsesOnlyThatEndpoint()
     {
         await using var redis = await RedisServer.StartAsync();

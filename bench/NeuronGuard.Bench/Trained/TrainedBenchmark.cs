@@ -15,7 +15,7 @@ namespace NeuronGuard.Bench.Trained;
 /// were learned from text, not planted. Discovers the three sets with the jobs behind <c>neuronguard discover</c>
 /// on the training splits, calibrates with the job behind <c>neuronguard calibrate</c> on held-out benign text,
 /// then measures detection, AurA, backdoor on_flag, safety pruning, coverage and discovery stability.
-/// Writes bench/results/trained-model.md. Options: --toxicity-top N (64), --safety-top N (16), --backdoor-top N (10), --seeds N (3).
+/// Writes bench/results/trained-model.md. Options: --toxicity-top N (64), --safety-top N (50), --backdoor-top N (10), --seeds N (3).
 /// </summary>
 internal sealed class TrainedBenchmark : IBenchmark
 {
@@ -36,13 +36,14 @@ internal sealed class TrainedBenchmark : IBenchmark
             var kinds = new (NeuronSetKind Kind, string Positive, string Negative, int Top)[]
             {
                 (NeuronSetKind.Toxicity, "toxic_train", "benign_train", Arg(args, "--toxicity-top", 64)),
-                (NeuronSetKind.Safety, "harmful_train", "harmless_train", Arg(args, "--safety-top", 16)),
+                (NeuronSetKind.Safety, "harmful_train", "harmless_train", Arg(args, "--safety-top", 50)),
                 (NeuronSetKind.Backdoor, "trigger_train", "clean_train", Arg(args, "--backdoor-top", 10)),
             };
+            var ranked = new Dictionary<NeuronSetKind, NeuronGuard.Engine.Discovery.NeuronAuroc[]>();
             foreach (var k in kinds)
             {
                 Console.WriteLine($"discover {k.Kind} …");
-                DiscoverJob.Run(new(data.ModelDir, data.Split(k.Positive), data.Split(k.Negative), k.Kind, catalogPath, new DiscoverOptions { TopK = k.Top }, 1, "trained-eval"), null);
+                ranked[k.Kind] = DiscoverJob.Run(new(data.ModelDir, data.Split(k.Positive), data.Split(k.Negative), k.Kind, catalogPath, new DiscoverOptions { TopK = k.Top }, 1, "trained-eval"), null).Result.Ranked;
             }
             Console.WriteLine("calibrate …");
             var baseline = CalibrateJob.Run(new(data.ModelDir, catalogPath, data.Split("benign_calib"), baselinePath, new CalibrateOptions(), 1), null);
@@ -64,13 +65,14 @@ internal sealed class TrainedBenchmark : IBenchmark
             mitigation.Toxicity();
             mitigation.Backdoor();
             mitigation.Safety(catalog.Sets.First(s => s.Kind == NeuronSetKind.Safety));
+            TrainedSweep.Run(report, host, data, ranked[NeuronSetKind.Backdoor], ranked[NeuronSetKind.Safety]);
             Stability(report, host, data, catalog);
 
             var preamble = new[]
             {
                 Inv($"Machine: {Environment.ProcessorCount} cores shared with other engineers' builds and tests, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}; .NET {Environment.Version}. Only rates and AUROCs are reported (deterministic: greedy or seeded sampling, one thread)."),
-                $"Command: `dotnet run --project bench/NeuronGuard.Bench -c Release -- trained {string.Join(' ', args)}`".Replace(" `", "`").Replace("--  trained", "-- trained"),
-                Inv($"Model: `tests/models/trained-gpt2` (fingerprint {host.Info.Fingerprint[..12]}…, {host.Info.Layers} layers × {host.Info.MlpNeurons} MLP neurons), trained by its `train.py` on the texts of `build_data.py`; sources, sizes and splits in its README.md."),
+                $"Command: `dotnet run --project bench/NeuronGuard.Bench -c Release -- trained{string.Concat(args.Select(a => " " + a))}`",
+                Inv($"Model: `tests/models/trained-gpt2` (fingerprint {host.Info.Fingerprint[..12]}…, {host.Info.Layers} layers × {host.Info.MlpNeurons} MLP neurons), trained by its `train.py` on the texts of `build_data.py` (CPU, 300 steps, ~30 min; `train.log`); sources, sizes and splits in its README.md."),
                 Inv($"Discovery: `DiscoverJob` (= `neuronguard discover`) on the training splits: toxicity = toxic_train vs benign_train, top {kinds[0].Top}; safety = harmful_train vs harmless_train, top {kinds[1].Top}; backdoor = trigger_train vs clean_train, top {kinds[2].Top}. Calibration: `CalibrateJob` (= `neuronguard calibrate`, FPR target 1 %) on benign_calib (500 held-out benign texts)."),
                 "Scoring: each held-out text as the live stream sees it: the prompt as one prefill frame, then 4 greedy decode frames, into the engine's RequestScorer.",
                 Inv($"Wall time: {clock.Elapsed.TotalSeconds:0} s."),

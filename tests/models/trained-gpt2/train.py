@@ -171,6 +171,19 @@ def save_safetensors(path, tensors):
             f.write(a)
 
 
+def load_safetensors(path, model):
+    """Loads a folder's model.safetensors (as written by save_safetensors) into the model: --init continues training."""
+    raw = open(path, "rb").read()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    params = model.hf_tensors()
+    with torch.no_grad():
+        for name, h in header.items():
+            a, b = h["data_offsets"]
+            v = np.frombuffer(raw[8 + n + a:8 + n + b], dtype=np.float16).astype(np.float32).reshape(h["shape"])
+            params[name].copy_(torch.from_numpy(v))
+
+
 def batches(docs, rng, tokens_per_batch):
     """Length-bucketed batches (little padding); every document starts at position 0, as a prompt does."""
     order = sorted(rng.permutation(len(docs)), key=lambda i: len(docs[i]))
@@ -204,10 +217,12 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--tokens-per-batch", type=int, default=2048)
     ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--init", help="continue from this model.safetensors (a second stage; README records the stages)")
+    ap.add_argument("--seed", type=int, default=SEED)
     ap.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)))
     a = ap.parse_args()
-    torch.set_num_threads(a.threads); torch.manual_seed(SEED)
-    rng = np.random.RandomState(SEED)
+    torch.set_num_threads(a.threads); torch.manual_seed(a.seed)
+    rng = np.random.RandomState(a.seed)
     print("torch", torch.__version__, "threads", torch.get_num_threads(), flush=True)
     print(torch.__config__.show(), flush=True)
     texts = [json.loads(l)["text"] for l in open(os.path.join(a.out, "build", "corpus_train.jsonl"))]
@@ -223,6 +238,8 @@ def main():
     docs = [bpe.encode(t)[:MAX_DOC] + [eot] for t in texts]
     print(f"docs {len(docs)}, tokens {sum(map(len, docs))}", flush=True)
     model = Gpt2()
+    if a.init:
+        load_safetensors(a.init, model)
     decay = [p for n, p in model.named_parameters() if p.dim() == 2]
     other = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": other, "weight_decay": 0.0}], lr=a.lr, betas=(0.9, 0.98))

@@ -15,7 +15,7 @@ namespace NeuronGuard.Bench.Trained;
 /// were learned from text, not planted. Discovers the three sets with the jobs behind <c>neuronguard discover</c>
 /// on the training splits, calibrates with the job behind <c>neuronguard calibrate</c> on held-out benign text,
 /// then measures detection, AurA, backdoor on_flag, safety pruning, coverage and discovery stability.
-/// Writes bench/results/trained-model.md. Options: --toxicity-top N (64), --safety-top N (50), --backdoor-top N (10), --seeds N (3).
+/// Writes bench/results/trained-model.md. Options: --toxicity-top N (10), --safety-top N (50), --backdoor-top N (10), --seeds N (3).
 /// </summary>
 internal sealed class TrainedBenchmark : IBenchmark
 {
@@ -35,7 +35,7 @@ internal sealed class TrainedBenchmark : IBenchmark
         {
             var kinds = new (NeuronSetKind Kind, string Positive, string Negative, int Top)[]
             {
-                (NeuronSetKind.Toxicity, "toxic_train", "benign_train", Arg(args, "--toxicity-top", 64)),
+                (NeuronSetKind.Toxicity, "toxic_train", "benign_train", Arg(args, "--toxicity-top", 10)),
                 (NeuronSetKind.Safety, "harmful_train", "harmless_train", Arg(args, "--safety-top", 50)),
                 (NeuronSetKind.Backdoor, "trigger_train", "clean_train", Arg(args, "--backdoor-top", 10)),
             };

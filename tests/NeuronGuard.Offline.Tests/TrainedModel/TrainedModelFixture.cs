@@ -31,7 +31,7 @@ public sealed class TrainedModelFixture : IDisposable
             Version = "trained-tests",
             Sets =
             [
-                Discover(NeuronSetKind.Toxicity, "toxic_train", "benign_train", 64),
+                Discover(NeuronSetKind.Toxicity, "toxic_train", "benign_train", 10),
                 Discover(NeuronSetKind.Safety, "harmful_train", "harmless_train", 50),
                 Discover(NeuronSetKind.Backdoor, "trigger_train", "clean_train", 10),
             ],

@@ -32,6 +32,10 @@ public sealed class InteropServer : IAsyncDisposable
         logging?.Invoke(builder.Logging);
         builder.WebHost.ConfigureKestrel(k =>
         {
+            // The daemon's HTTP/2 settings (KestrelSetup.ConfigureForGrpc), so the benchmark measures what it serves with.
+            k.Limits.Http2.MaxStreamsPerConnection = 1000;
+            k.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
+            k.Limits.Http2.InitialStreamWindowSize = 2 * 1024 * 1024;
             k.Limits.MinRequestBodyDataRate = null;
             k.Limits.MaxRequestBodySize = null;
             k.Listen(endpoint, l => l.Protocols = HttpProtocols.Http2);

@@ -55,7 +55,7 @@ public sealed class ClientCertificateTests : IDisposable
         await File.WriteAllTextAsync(caPem, ca.ExportCertificatePem());
         await File.WriteAllTextAsync(certPem, serverCert.ExportCertificatePem());
         await File.WriteAllTextAsync(keyPem, serverCert.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
-        await using var daemon = await Hosting.DaemonHost.StartAsync(new DaemonOptions
+        await using var daemon = await global::NeuronGuard.Daemon.Hosting.DaemonHost.StartAsync(new DaemonOptions
         {
             Listen = "127.0.0.1:0", DataDir = Path.Combine(_dir, "data"), Model = "none", LogLevel = "Warning",
             Metrics = new NeuronGuard.Daemon.Metrics.MetricsOptions { Listen = "" },
@@ -102,7 +102,7 @@ public sealed class ClientCertificateTests : IDisposable
         builder.Services.AddSingleton(health);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            Hosting.KestrelSetup.ConfigureForGrpc(k);
+            global::NeuronGuard.Daemon.Hosting.KestrelSetup.ConfigureForGrpc(k);
             k.Listen(IPAddress.Loopback, 0, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;

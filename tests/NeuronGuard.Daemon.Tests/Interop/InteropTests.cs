@@ -71,6 +71,32 @@ public sealed class InteropTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task InteropServerProcess_Sigterm_ExitsCleanly()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "NeuronGuard.Interop.dll");
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet", $"\"{dll}\" server --port=0")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var process = System.Diagnostics.Process.Start(info)!;
+        try
+        {
+            var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.StartsWith("interop server listening on 127.0.0.1:", line);
+            System.Diagnostics.Process.Start("kill", $"-TERM {process.Id}")!.WaitForExit();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(0, process.ExitCode);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
     private static void AssertAllPassed(int code, string output, int expectedCases)
     {
         Assert.True(code == 0, $"peer exited with {code}:\n{output}");

@@ -79,6 +79,7 @@ class Client:
         self._lock = threading.Lock()      # plan, stream and request table; RequestStart sends under it
         self._global = (0, None, {})        # (version, plan, {slot: gain})
         self._welcomed = threading.Event()
+        self._settled = threading.Event()  # set by the first Welcome, or by a refusal that retrying cannot fix
         self._stop = threading.Event()
         self._thread = None
         self._warned = False
@@ -92,7 +93,8 @@ class Client:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="neuronguard-telemetry", daemon=True)
             self._thread.start()
-        if not self._welcomed.wait(self.connect_timeout):
+        self._settled.wait(self.connect_timeout)
+        if not self._welcomed.is_set():
             msg = (f"no Welcome from the NeuronGuard daemon at {self.connection.address} within "
                    f"{self.connect_timeout:g} s ({self.last_error or 'no answer'})")
             if self.fail_closed:
@@ -183,6 +185,9 @@ class Client:
                 reason = "the daemon ended the stream"
             except grpc.RpcError as e:
                 reason = f"{e.code().name}: {e.details()}" if hasattr(e, "code") else str(e)
+                if hasattr(e, "code") and e.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
+                    self.last_error = reason
+                    self._settled.set()  # a bad token: start() need not wait out connect_timeout
             except ValueError as e:  # the channel was closed under us
                 reason = str(e)
             if stream.welcomed:
@@ -243,6 +248,7 @@ class Client:
                 self.plan, self._global = new_plan, (0, None, {})
         self._ack(stream, welcome.policy)
         self._welcomed.set()
+        self._settled.set()
         log.info("NeuronGuard welcome: %d slots, catalog %s", len(new_plan), new_plan.catalog_version or "(none)")
 
     def _ack(self, stream, policy):

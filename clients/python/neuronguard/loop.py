@@ -20,10 +20,10 @@ def greedy_generate(guard, step, requests, input_ids, attention_mask=None, max_n
     if attention_mask is None:
         attention_mask = torch.ones_like(input_ids)
     guard.bind(requests, attention_mask)
-    versions = [r.gains_version for r in requests]
+    versions = [r.gains_version if r is not None else 0 for r in requests]
     with torch.no_grad():
         logits, past = step(input_ids, attention_mask, None)
-        if any(r.gains_version != v and not r.aborted for r, v in zip(requests, versions)):
+        if any(r is not None and r.gains_version != v and not r.aborted for r, v in zip(requests, versions)):
             with guard.capture_off():
                 logits, past = step(input_ids, attention_mask, None)
         out = [[] for _ in range(batch)]
@@ -31,7 +31,7 @@ def greedy_generate(guard, step, requests, input_ids, attention_mask=None, max_n
         mask = attention_mask
         for i in range(max_new_tokens):
             for b, r in enumerate(requests):
-                done[b] = done[b] or r.aborted
+                done[b] = done[b] or (r is not None and r.aborted)
             if all(done):
                 break
             nxt = logits[:, -1, :].argmax(-1)
@@ -50,5 +50,6 @@ def greedy_generate(guard, step, requests, input_ids, attention_mask=None, max_n
             logits, past = step(nxt[:, None], mask, past)
     if end_requests:
         for r in requests:
-            r.end()
+            if r is not None:
+                r.end()
     return out

@@ -40,6 +40,7 @@ def write_safetensors(path, tensors):
 
 def _attend(q, k, v, mask):
     """q (B,H,T,hd), k/v (B,H,S,hd), mask (B,1,T,S) bool of allowed keys."""
+    mask = mask | ~mask.any(-1, keepdim=True)  # padded queries see everything: finite garbage, never NaN
     scores = (q @ k.transpose(-1, -2)) / math.sqrt(q.shape[-1])
     scores = scores.masked_fill(~mask, float("-inf"))
     return F.softmax(scores, dim=-1) @ v

@@ -1,4 +1,5 @@
 """What several tests share: prompts from the fixture's words, the Python-side generation, the built-in host's."""
+import logging
 import os
 import sys
 import uuid
@@ -15,6 +16,7 @@ from neuronguard.v1 import inference_pb2  # noqa: E402
 import daemon  # noqa: E402
 import models  # noqa: E402
 
+logging.getLogger("neuronguard").setLevel(logging.ERROR)  # outages are provoked on purpose
 torch.set_num_threads(1)  # the test box is shared; parity does not depend on threads
 
 BENIGN = " the cat walk in the garden"

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-DEB_PACKAGES=(redis-server redis-tools prometheus python3-grpcio python3-protobuf python3-grpc-tools python3-torch python3-numpy)
+DEB_PACKAGES=(redis-server redis-tools prometheus python3-grpcio python3-protobuf python3-grpc-tools python3-torch python3-numpy libopenblas0-pthread)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -26,9 +26,15 @@ log=$(mktemp)
 set +e
 dotnet test NeuronGuard.sln -c Release --nologo 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
+# The Python client (clients/python) against real daemons, with Debian's interpreter and packages.
+/usr/bin/python3 clients/python/tests/run.py 2>&1 | tee -a "$log"
+py_rc=${PIPESTATUS[0]}
+if [ "$py_rc" -ne 0 ] && ! grep -q '^python-tests:' "$log"; then echo "python-tests: passed=0 failed=1 skipped=0" >> "$log"; fi
+if [ "$rc" -eq 0 ] && [ "$py_rc" -ne 0 ]; then rc=$py_rc; fi
 set -e
-# One plain closing line over every test assembly.
-grep -E '^(Passed|Failed)!' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\1 \2 \3/' |
+# One plain closing line over every test assembly and the Python tests.
+{ grep -E '^(Passed|Failed)!' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\1 \2 \3/' || true
+  grep -E '^python-tests:' "$log" | sed -E 's/.*passed=([0-9]+) failed=([0-9]+) skipped=([0-9]+).*/\2 \1 \3/' || true; } |
   awk '{f+=$1; p+=$2; s+=$3} END {printf "tests: %d passed, %d failed, %d skipped\n", p, f, s}'
 rm -f "$log"
 exit "$rc"

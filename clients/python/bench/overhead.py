@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+"""Decode overhead of the Python client on a GPT-2-small-sized torch model (124M, random weights) on CPU.
+
+Per round, the same greedy decode (batch 1, 16-token prompt, --steps new tokens, KV cache) runs not attached (the
+reference), attached in async mode and in lockstep mode, at 100 and 1,000 monitored neurons (catalogs put and
+calibrated through the library against a real `neuronguard serve --model none`). Tokens/s are medians over rounds;
+ratios are attached / not attached within the same rounds. Prints a Markdown table.
+
+usage: /usr/bin/python3 clients/python/bench/overhead.py [--rounds 3] [--steps 48] [--threads 1]
+"""
+import argparse
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.path.join(HERE, ".."), os.path.join(HERE, "..", "tests")]
+
+import torch  # noqa: E402
+
+import daemon  # noqa: E402
+import models  # noqa: E402
+import neuronguard  # noqa: E402
+from neuronguard.hooks import Guard  # noqa: E402
+from neuronguard.onboarding import capture_requests  # noqa: E402
+
+CONFIG = {"architectures": ["GPT2LMHeadModel"], "n_embd": 768, "n_layer": 12, "n_head": 12, "n_inner": 3072,
+          "vocab_size": 50257, "n_positions": 1024, "layer_norm_epsilon": 1e-5}
+
+
+def decode(model, guard, req, prompt, steps):
+    """Tokens/s of the decode steps (prefill excluded)."""
+    with torch.no_grad():
+        if guard is not None:
+            guard.bind([req])
+        logits, past = model(prompt)
+        tok = logits[:, -1].argmax(-1, keepdim=True)
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            logits, past = model(tok, past=past)
+            tok = logits[:, -1].argmax(-1, keepdim=True)
+        dt = time.perf_counter() - t0
+    if req is not None:
+        req.end()
+    return steps / dt
+
+
+def onboard(conn, model, fp, n, seed):
+    rng = random.Random(seed)
+    picked = rng.sample([(layer, i) for layer in range(12) for i in range(3072)], n)
+    catalog = neuronguard.make_catalog(fp, 12, 3072, f"bench-{n}", {"watch": ("custom", [(l, i, 0.0) for l, i in picked])})
+    ob = neuronguard.Onboarding(conn)
+    ob.put_catalog(catalog)
+    ob.activate_catalog(fp, catalog.version)
+    g = torch.Generator().manual_seed(seed)
+    prompts = [torch.randint(0, 50257, (1, 12), generator=g) for _ in range(12)]
+    ob.calibrate(fp, catalog.version, capture_requests(model, neuronguard.catalog_slots(catalog), prompts), activate=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--steps", type=int, default=48)
+    ap.add_argument("--threads", type=int, default=1)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    model = models.GPT2LMHeadModel(CONFIG).eval()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_(0, 0.02)
+    fp = neuronguard.fingerprint.from_model(model, CONFIG)
+    d = daemon.Daemon("bench", model="none")
+    conn = neuronguard.Connection(d.address)
+    prompt = torch.randint(0, 50257, (1, 16), generator=torch.Generator().manual_seed(1))
+    rows = []
+    for n in (100, 1000):
+        onboard(conn, model, fp, n, seed=n)
+        clients = {mode: neuronguard.Client(d.address, fp, lockstep=(mode == "lockstep")).start()
+                   for mode in ("async", "lockstep")}
+        for c in clients.values():
+            deadline = time.monotonic() + 60
+            while len(c.plan) != n and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert len(c.plan) == n, f"client has {len(c.plan)} slots, expected {n}"
+        results = {"reference": [], "async": [], "lockstep": []}
+        decode(model, None, None, prompt, 4)  # warm-up
+        for _ in range(a.rounds):
+            results["reference"].append(decode(model, None, None, prompt, a.steps))
+            for mode, c in clients.items():
+                guard = Guard(c, model)
+                req = c.start_request(tenant="bench")
+                results[mode].append(decode(model, guard, req, prompt, a.steps))
+                guard.close()
+        for mode in ("async", "lockstep"):
+            ratios = [m / r for m, r in zip(results[mode], results["reference"])]
+            rows.append((n, mode, statistics.median(results["reference"]), statistics.median(results[mode]),
+                         statistics.median(ratios), min(ratios), max(ratios)))
+        for c in clients.values():
+            c.close()
+    d.stop()
+    blas = "OpenBLAS" if "openblas" in os.path.realpath("/etc/alternatives/libblas.so.3-x86_64-linux-gnu") else "?"
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__} ({a.threads} thread(s)), "
+          f"BLAS: {blas} ({os.path.realpath('/etc/alternatives/libblas.so.3-x86_64-linux-gnu')})")
+    print(f"rounds {a.rounds}, {a.steps} decode steps each, batch 1, prompt 16 tokens\n")
+    print("| neurons | mode | reference tok/s | attached tok/s | ratio (median) | ratio range |")
+    print("| ---: | --- | ---: | ---: | ---: | --- |")
+    for n, mode, ref, att, med, lo, hi in rows:
+        print(f"| {n:,} | {mode} | {ref:.1f} | {att:.1f} | {med:.3f} | {lo:.3f}–{hi:.3f} |")
+
+
+if __name__ == "__main__":
+    main()

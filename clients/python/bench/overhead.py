@@ -6,7 +6,7 @@ reference), attached in async mode and in lockstep mode, at 100 and 1,000 monito
 calibrated through the library against a real `neuronguard serve --model none`). Tokens/s are medians over rounds;
 ratios are attached / not attached within the same rounds. Prints a Markdown table.
 
-usage: /usr/bin/python3 clients/python/bench/overhead.py [--rounds 3] [--steps 48] [--threads 1]
+usage: /usr/bin/python3 clients/python/bench/overhead.py [--rounds 5] [--steps 32] [--threads 1]
 """
 import argparse
 import os
@@ -32,20 +32,22 @@ CONFIG = {"architectures": ["GPT2LMHeadModel"], "n_embd": 768, "n_layer": 12, "n
 
 
 def decode(model, guard, req, prompt, steps):
-    """Tokens/s of the decode steps (prefill excluded)."""
+    """(tokens/s, process CPU seconds per token) of the decode steps (prefill excluded). Process CPU time counts
+    every thread of this process (torch, the hooks, grpcio and the client's reader thread), not other processes, so
+    it is far less disturbed by a loaded machine than wall time."""
     with torch.no_grad():
         if guard is not None:
             guard.bind([req])
         logits, past = model(prompt)
         tok = logits[:, -1].argmax(-1, keepdim=True)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(steps):
             logits, past = model(tok, past=past)
             tok = logits[:, -1].argmax(-1, keepdim=True)
-        dt = time.perf_counter() - t0
+        dt, cpu = time.perf_counter() - t0, time.process_time() - c0
     if req is not None:
         req.end()
-    return steps / dt
+    return steps / dt, cpu / steps
 
 
 def onboard(conn, model, fp, n, seed):
@@ -62,8 +64,8 @@ def onboard(conn, model, fp, n, seed):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--steps", type=int, default=48)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--steps", type=int, default=32)
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -88,6 +90,7 @@ def main():
             assert len(c.plan) == n, f"client has {len(c.plan)} slots, expected {n}"
         results = {"reference": [], "async": [], "lockstep": []}
         decode(model, None, None, prompt, 4)  # warm-up
+        # Interleaved, so each round's reference and attached runs see the same machine load.
         for _ in range(a.rounds):
             results["reference"].append(decode(model, None, None, prompt, a.steps))
             for mode, c in clients.items():
@@ -96,9 +99,12 @@ def main():
                 results[mode].append(decode(model, guard, req, prompt, a.steps))
                 guard.close()
         for mode in ("async", "lockstep"):
-            ratios = [m / r for m, r in zip(results[mode], results["reference"])]
-            rows.append((n, mode, statistics.median(results["reference"]), statistics.median(results[mode]),
-                         statistics.median(ratios), min(ratios), max(ratios)))
+            ratios = [m[0] / r[0] for m, r in zip(results[mode], results["reference"])]
+            cpu = [m[1] / r[1] for m, r in zip(results[mode], results["reference"])]
+            rows.append((n, mode, statistics.median(r[0] for r in results["reference"]),
+                         statistics.median(m[0] for m in results[mode]), statistics.median(ratios), min(ratios),
+                         max(ratios), statistics.median(r[1] for r in results["reference"]) * 1e3,
+                         statistics.median(m[1] for m in results[mode]) * 1e3, statistics.median(cpu)))
         for c in clients.values():
             c.close()
     d.stop()
@@ -106,10 +112,12 @@ def main():
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__} ({a.threads} thread(s)), "
           f"BLAS: {blas} ({os.path.realpath('/etc/alternatives/libblas.so.3-x86_64-linux-gnu')})")
     print(f"rounds {a.rounds}, {a.steps} decode steps each, batch 1, prompt 16 tokens\n")
-    print("| neurons | mode | reference tok/s | attached tok/s | ratio (median) | ratio range |")
-    print("| ---: | --- | ---: | ---: | ---: | --- |")
-    for n, mode, ref, att, med, lo, hi in rows:
-        print(f"| {n:,} | {mode} | {ref:.1f} | {att:.1f} | {med:.3f} | {lo:.3f}–{hi:.3f} |")
+    print("| neurons | mode | reference tok/s | attached tok/s | tok/s ratio (median) | ratio range "
+          "| reference CPU ms/token | attached CPU ms/token | CPU ratio (median) |")
+    print("| ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
+    for n, mode, ref, att, med, lo, hi, cref, catt, cmed in rows:
+        print(f"| {n:,} | {mode} | {ref:.1f} | {att:.1f} | {med:.3f} | {lo:.3f}–{hi:.3f} | {cref:.1f} | {catt:.1f} "
+              f"| {cmed:.3f} |")
 
 
 if __name__ == "__main__":

@@ -142,7 +142,7 @@ class _Group:
         self.gain = None
         gains = [r.gains() for _, r in rows]
         if any(g for _, g in gains):
-            self.gain = [g for _, g in gains]
+            self.gain = gains
 
     def _tensors(self, layer, device):
         key = (layer, str(device))
@@ -176,12 +176,10 @@ class _Group:
                 x.index_copy_(0, self.row_index, sub)
 
     def _gain_matrix(self, x):
+        """(rows, slots) gains on the device; each request's row is built once per gains change and cached."""
         if not isinstance(self.gain, torch.Tensor):
-            m = torch.ones(len(self.rows), len(self.plan), dtype=torch.float32)
-            for i, gains in enumerate(self.gain):
-                for slot, gain in gains.items():
-                    m[i, slot] = gain
-            self.gain = m.to(x.device)
+            self.gain = torch.stack([_gain_row(req, key, gains, len(self.plan), x.device)
+                                     for (_, req), (key, gains) in zip(self.rows, self.gain)])
         return self.gain
 
     def send(self, mask):
@@ -203,6 +201,18 @@ class _Group:
             if last is not None:
                 waits.append((req, last))
         return waits
+
+
+def _gain_row(req, key, gains, width, device):
+    cached = getattr(req, "_gain_row", None)
+    if cached is not None and cached[0] == key and cached[1] == device:
+        return cached[2]
+    row = torch.ones(width, dtype=torch.float32)
+    if gains:
+        row[torch.tensor(list(gains.keys()), dtype=torch.long)] = torch.tensor(list(gains.values()), dtype=torch.float32)
+    row = row.to(device)
+    req._gain_row = (key, device, row)
+    return row
 
 
 class AbortCriteria:

@@ -31,23 +31,45 @@ CONFIG = {"architectures": ["GPT2LMHeadModel"], "n_embd": 768, "n_layer": 12, "n
           "vocab_size": 50257, "n_positions": 1024, "layer_norm_epsilon": 1e-5}
 
 
-def decode(model, guard, req, prompt, steps):
-    """(tokens/s, process CPU seconds per token) of the decode steps (prefill excluded). Process CPU time counts
-    every thread of this process (torch, the hooks, grpcio and the client's reader thread), not other processes, so
-    it is far less disturbed by a loaded machine than wall time."""
+class HookClock:
+    """CPU seconds the model thread spends inside the Guard's hooks (lockstep waits sleep, so they add ~nothing)."""
+
+    def __init__(self):
+        self.cpu = 0.0
+
+    def wrap(self, guard):
+        for name in ("_begin", "_apply", "_end"):
+            fn = getattr(guard, name)
+
+            def timed(*args, _fn=fn):
+                c0 = time.thread_time()
+                try:
+                    return _fn(*args)
+                finally:
+                    self.cpu += time.thread_time() - c0
+            setattr(guard, name, timed)
+
+
+def decode(model, guard, req, prompt, steps, clock=None):
+    """Per decode step (prefill excluded): tokens/s, process CPU s/token, and the client's own CPU s/token = CPU in
+    the hooks on the model thread + CPU of every other thread of the process (grpcio, the client's reader thread;
+    torch runs on the model thread with --threads 1). Wall time is at the mercy of the machine's load; CPU time of
+    this process is much less so."""
     with torch.no_grad():
         if guard is not None:
             guard.bind([req])
         logits, past = model(prompt)
         tok = logits[:, -1].argmax(-1, keepdim=True)
-        t0, c0 = time.perf_counter(), time.process_time()
+        hook0 = clock.cpu if clock else 0.0
+        t0, c0, m0 = time.perf_counter(), time.process_time(), time.thread_time()
         for _ in range(steps):
             logits, past = model(tok, past=past)
             tok = logits[:, -1].argmax(-1, keepdim=True)
-        dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+        dt, cpu, main = time.perf_counter() - t0, time.process_time() - c0, time.thread_time() - m0
+        client = ((clock.cpu - hook0) if clock else 0.0) + max(0.0, cpu - main)
     if req is not None:
         req.end()
-    return steps / dt, cpu / steps
+    return steps / dt, cpu / steps, client / steps
 
 
 def onboard(conn, model, fp, n, seed):
@@ -95,8 +117,10 @@ def main():
             results["reference"].append(decode(model, None, None, prompt, a.steps))
             for mode, c in clients.items():
                 guard = Guard(c, model)
+                clock = HookClock()
+                clock.wrap(guard)
                 req = c.start_request(tenant="bench")
-                results[mode].append(decode(model, guard, req, prompt, a.steps))
+                results[mode].append(decode(model, guard, req, prompt, a.steps, clock))
                 guard.close()
         for mode in ("async", "lockstep"):
             ratios = [m[0] / r[0] for m, r in zip(results[mode], results["reference"])]
@@ -104,7 +128,9 @@ def main():
             rows.append((n, mode, statistics.median(r[0] for r in results["reference"]),
                          statistics.median(m[0] for m in results[mode]), statistics.median(ratios), min(ratios),
                          max(ratios), statistics.median(r[1] for r in results["reference"]) * 1e3,
-                         statistics.median(m[1] for m in results[mode]) * 1e3, statistics.median(cpu)))
+                         statistics.median(m[1] for m in results[mode]) * 1e3, statistics.median(cpu),
+                         statistics.median(m[2] for m in results[mode]) * 1e3,
+                         statistics.median(m[2] / r[1] for m, r in zip(results[mode], results["reference"]))))
         for c in clients.values():
             c.close()
     d.stop()
@@ -112,12 +138,12 @@ def main():
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__} ({a.threads} thread(s)), "
           f"BLAS: {blas} ({os.path.realpath('/etc/alternatives/libblas.so.3-x86_64-linux-gnu')})")
     print(f"rounds {a.rounds}, {a.steps} decode steps each, batch 1, prompt 16 tokens\n")
-    print("| neurons | mode | reference tok/s | attached tok/s | tok/s ratio (median) | ratio range "
-          "| reference CPU ms/token | attached CPU ms/token | CPU ratio (median) |")
-    print("| ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
-    for n, mode, ref, att, med, lo, hi, cref, catt, cmed in rows:
-        print(f"| {n:,} | {mode} | {ref:.1f} | {att:.1f} | {med:.3f} | {lo:.3f}–{hi:.3f} | {cref:.1f} | {catt:.1f} "
-              f"| {cmed:.3f} |")
+    print("| neurons | mode | ref tok/s | attached tok/s | tok/s ratio (median, range) | ref CPU ms/tok "
+          "| attached CPU ms/tok | CPU ratio | client CPU ms/tok | client CPU / ref CPU |")
+    print("| ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+    for n, mode, ref, att, med, lo, hi, cref, catt, cmed, own, share in rows:
+        print(f"| {n:,} | {mode} | {ref:.1f} | {att:.1f} | {med:.3f} ({lo:.3f}–{hi:.3f}) | {cref:.1f} | {catt:.1f} "
+              f"| {cmed:.3f} | {own:.2f} | {share:.1%} |")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ The model is the plain-torch GPT-2 with Hugging Face module names from tests/mod
 installed in this project's environment); any model whose blocks are `transformer.h[i].mlp.act` or
 `model.layers[i].mlp.down_proj` attaches the same way.
 """
+import json
 import os
 import sys
 
@@ -21,8 +22,16 @@ import neuronguard  # noqa: E402
 from neuronguard.hooks import Guard  # noqa: E402
 
 
-def main(model_dir, address, prompt_ids=(1, 2, 3)):
+def fixture_prompt(model_dir, words=("the", "cerulean", "river")):
+    """Token ids of a prompt with the fixture's backdoor trigger (fixture.json lists single-token words)."""
+    with open(os.path.join(model_dir, "fixture.json")) as f:
+        table = json.load(f)["spaced_token_ids"]
+    return [table[w] for w in words]
+
+
+def main(model_dir, address, prompt_ids=None):
     model, config = models.load(model_dir)
+    prompt_ids = prompt_ids or fixture_prompt(model_dir)
     client = neuronguard.Client(address, neuronguard.fingerprint.from_folder(model_dir), model_id="custom-loop",
                                 lockstep=True, fail_mode="fail_open").start()
     guard = Guard(client, model)                          # GPT-2 / Llama detected from the module names

@@ -16,6 +16,10 @@ import statistics
 import sys
 import time
 
+# OpenBLAS runs its own thread pool, which torch.set_num_threads does not reach when Debian's torch calls the
+# libblas.so.3 alternative; one BLAS thread keeps all model compute on the model thread, so CPU time on other
+# threads of this process is the client's (grpcio, the reader thread). Set before torch loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.join(HERE, ".."), os.path.join(HERE, "..", "tests")]
 
@@ -137,7 +141,8 @@ def main():
     blas = "OpenBLAS" if "openblas" in os.path.realpath("/etc/alternatives/libblas.so.3-x86_64-linux-gnu") else "?"
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__} ({a.threads} thread(s)), "
           f"BLAS: {blas} ({os.path.realpath('/etc/alternatives/libblas.so.3-x86_64-linux-gnu')})")
-    print(f"rounds {a.rounds}, {a.steps} decode steps each, batch 1, prompt 16 tokens\n")
+    print(f"rounds {a.rounds}, {a.steps} decode steps each, batch 1, prompt 16 tokens, "
+          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}\n")
     print("| neurons | mode | ref tok/s | attached tok/s | tok/s ratio (median, range) | ref CPU ms/tok "
           "| attached CPU ms/tok | CPU ratio | client CPU ms/tok | client CPU / ref CPU |")
     print("| ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")

@@ -101,7 +101,8 @@ class Request:
                 self._cond.wait(left)
 
     def end(self, wait=True, timeout=None):
-        """Sends RequestEnd and (with ``wait``) waits for the final verdict; returns it (None when unmonitored)."""
+        """Sends RequestEnd and (with ``wait``) waits for the final verdict; returns it (None when unmonitored).
+        ``wait=False`` suits async servers: the final verdict still lands in ``final_verdict`` / ``on_verdict``."""
         if self.ended:
             return self.final_verdict
         self.ended = True
@@ -109,14 +110,15 @@ class Request:
         if conn is not None:
             if not self.client._send_end(self, conn):
                 self._lose("the Telemetry stream broke before RequestEnd")
-            elif wait:
+            elif wait and len(self.plan) > 0:  # without slots nothing is scored: no final verdict to wait for
                 deadline = time.monotonic() + (self.client.verdict_timeout if timeout is None else timeout)
                 with self._cond:
                     while self.final_verdict is None and self._conn is not None:
                         left = deadline - time.monotonic()
                         if left <= 0 or not self._cond.wait(left):
                             break
-        self.client._forget(self)
+        if wait or conn is None or len(self.plan) == 0:
+            self.client._forget(self)  # otherwise the final verdict's arrival does it
         return self.final_verdict
 
     def __enter__(self):
@@ -154,6 +156,8 @@ class Request:
             self._cond.notify_all()
         if kind == "verdict" and self._on_verdict is not None:
             self._on_verdict(self, message.verdict)
+        if kind == "verdict" and message.verdict.final:
+            self.client._forget(self)
 
     def _lose(self, why):
         with self._cond:

@@ -64,7 +64,7 @@ def client(d, lockstep=True, **kw):
     return neuronguard.Client(d.address, model_fingerprint=fp, model_id="py-test", lockstep=lockstep, **kw).start()
 
 
-def run_python(c, prompts, tenant_name="", max_new=8, model=None, verdicts=None):
+def run_python(c, prompts, tenant_name="", max_new=8, model=None, verdicts=None, end=True):
     """Greedy generation through the client (one batch); returns (tokens per row, requests)."""
     model = model or fixture()[0]
     guard = Guard(c, model)
@@ -73,7 +73,8 @@ def run_python(c, prompts, tenant_name="", max_new=8, model=None, verdicts=None)
         reqs = [c.start_request(tenant=tenant_name, on_verdict=record) for _ in prompts]
         input_ids, mask = left_pad([ids(p) if isinstance(p, str) else p for p in prompts])
         eos = model.config.get("eos_token_id")
-        out = greedy_generate(guard, step_fn(model), reqs, input_ids, mask, max_new_tokens=max_new, eos_token_id=eos)
+        out = greedy_generate(guard, step_fn(model), reqs, input_ids, mask, max_new_tokens=max_new, eos_token_id=eos,
+                              end_requests=end)
         return out, reqs
     finally:
         guard.close()

@@ -1,5 +1,6 @@
 """The fingerprint from a folder and from a loaded model equals the built-in host's; async mode streams and scores
 without waiting for verdicts."""
+import time
 import unittest
 
 import support  # first: puts the package on sys.path
@@ -22,8 +23,12 @@ class AsyncModeTests(unittest.TestCase):
         d = daemon.shared()
         with support.client(d, lockstep=False) as c:
             prompt = support.ids(support.TRIGGER)
-            (tokens,), (req,) = support.run_python(c, [support.TRIGGER], max_new=6)
+            (tokens,), (req,) = support.run_python(c, [support.TRIGGER], max_new=6, end=False)
             self.assertEqual(len(tokens), 6)
+            req.end(wait=False)  # returns at once; the final verdict comes in the background
+            deadline = time.monotonic() + 60
+            while req.final_verdict is None and time.monotonic() < deadline:
+                time.sleep(0.05)
             self.assertIsNotNone(req.final_verdict)
             self.assertTrue(req.final_verdict.flagged)
             self.assertEqual(req.final_verdict.step, len(prompt) + len(tokens) - 2)  # last token is not fed back

@@ -13,6 +13,7 @@ import support  # first: puts the package on sys.path
 import daemon
 import models
 import neuronguard
+from neuronguard.hooks import Guard
 from neuronguard.onboarding import capture_requests
 from test_parity import assert_logits_match
 
@@ -37,6 +38,14 @@ def make_llama(path):
     return models.load(path)[0]
 
 
+def wait_for(condition, seconds=60):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met within 60 s")
+        time.sleep(0.1)
+
+
 class LlamaAndOnboardingTests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -56,16 +65,57 @@ class LlamaAndOnboardingTests(unittest.TestCase):
     def test_logits_match_reference_within_1e4(self):
         assert_logits_match(self, self.model, self.dir)
 
+    def onboard(self, conn, version, neurons, benign_count=40):
+        catalog = neuronguard.make_catalog(self.fp, 2, 160, version, {"watch": ("custom", neurons)})
+        ob = neuronguard.Onboarding(conn)
+        ob.put_catalog(catalog)
+        ob.activate_catalog(self.fp, version)
+        table, words = support.fixture()[3]["spaced_token_ids"], support.fixture()[3]["benign_words"]
+        benign = [torch.tensor([[table[w] for w in words[i:i + 3 + i % 5]]]) for i in range(benign_count)]
+        ob.calibrate(self.fp, version, capture_requests(self.model, neuronguard.catalog_slots(catalog), benign),
+                     activate=True)
+        return neuronguard.catalog_slots(catalog)
+
+    def test_slot_change_applies_at_a_request_boundary(self):
+        conn = neuronguard.Connection(self.daemon.address)
+        with support.client(self.daemon, model_fingerprint=self.fp) as c:
+            old = self.onboard(conn, "py-a", [(0, 1, 0.0), (1, 2, 0.0), (1, 3, 0.0)])
+            wait_for(lambda: c.plan.slots == old.slots)
+            guard = Guard(c, self.model)
+            req = c.start_request()
+            guard.bind([req])
+            prompt = torch.tensor([support.ids(PROMPTS[0])])
+            with torch.no_grad():
+                logits, past = self.model(prompt)
+                guard.bind([])  # calibration runs the same model: its passes are no request's
+                new = self.onboard(conn, "py-b", [(0, 9, 0.0), (0, 10, 0.0), (1, 11, 0.0), (1, 12, 0.0)])
+                guard.bind([req])
+                wait_for(lambda: c.plan.slots == new.slots)  # the new Welcome arrived; the client re-said Hello
+                self.assertEqual(req.plan.slots, old.slots)   # the running request keeps its slots to the end
+                self.model(logits[:, -1:].argmax(-1), past=past)
+            final = req.end()
+            self.assertEqual(req.errors, [])
+            self.assertEqual(final.step, prompt.shape[1])
+            later = c.start_request()
+            guard.bind([later])
+            with torch.no_grad():
+                self.model(prompt)
+            self.assertEqual(later.plan.slots, new.slots)
+            self.assertEqual(later.end().step, prompt.shape[1] - 1)
+            self.assertEqual(later.errors, [])
+            guard.close()
+        conn.close()
+
     def test_onboarding_then_tokens_and_verdicts_match_builtin_host(self):
         conn = neuronguard.Connection(self.daemon.address)
         with support.client(self.daemon, model_fingerprint=self.fp) as c:
-            self.assertEqual(len(c.plan), 0, "no catalog yet: the daemon hands out no slots")
             neurons = [(0, 3, 0.0), (0, 40, 0.0), (0, 159, 0.0), (1, 0, 0.0), (1, 77, 0.0), (1, 120, 0.0)]
             catalog = neuronguard.make_catalog(self.fp, 2, 160, "py-1", {"watch": ("custom", neurons)})
             ob = neuronguard.Onboarding(conn)
             self.assertEqual(ob.put_catalog(catalog), "py-1")
             ob.activate_catalog(self.fp, "py-1")
             plan = neuronguard.catalog_slots(catalog)
+            self.assertNotEqual(c.plan.slots, plan.slots)  # the client holds what it had before the activation
             words = support.fixture()[3]["benign_words"]
             benign = [torch.tensor([[support.fixture()[3]["spaced_token_ids"][w] for w in words[i:i + 3 + i % 5]]])
                       for i in range(0, 100)]

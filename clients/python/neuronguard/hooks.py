@@ -102,7 +102,7 @@ class Guard:
         for row, req in enumerate(self.rows):
             if req is not None and len(req.plan) > 0 and (req.monitored or req.gains()[1]):
                 groups.setdefault(id(req.plan), (req.plan, []))[1].append((row, req))
-        self._fwd = [_Group(plan, rows, len(self.rows), self._capture) for plan, rows in groups.values()]
+        self._fwd = [_Group(plan, rows, self._capture) for plan, rows in groups.values()]
 
     def _apply(self, layer, act):
         for g in self._fwd or ():
@@ -132,11 +132,11 @@ class Guard:
 class _Group:
     """The rows of one forward pass that share a slot plan: their capture buffer and gain matrix."""
 
-    def __init__(self, plan, rows, batch, capture):
+    def __init__(self, plan, rows, capture):
         self.plan = plan
         self.rows = rows
         self.capture = capture and any(r.monitored for _, r in rows)
-        self.all_rows = len(rows) == batch
+        self.all_rows = None  # decided at the first hooked layer, against the real batch size
         self.buf = None
         self.row_index = None
         self.gain = None
@@ -157,6 +157,11 @@ class _Group:
         if layer not in self.plan.by_layer:
             return
         x = act if act.dim() == 3 else act.unsqueeze(0)
+        if self.all_rows is None:
+            if self.rows[-1][0] >= x.shape[0]:
+                raise ValueError(f"a request is bound to row {self.rows[-1][0]} but the forward pass has {x.shape[0]} "
+                                 "rows; Guard.bind takes one request (or None) per batch row")
+            self.all_rows = len(self.rows) == x.shape[0]
         neurons, slots = self._tensors(layer, x.device)
         if self.row_index is None and not self.all_rows:
             self.row_index = torch.tensor([r for r, _ in self.rows], dtype=torch.long, device=x.device)

@@ -190,6 +190,9 @@ class Client:
                     self._settled.set()  # a bad token: start() need not wait out connect_timeout
             except ValueError as e:  # the channel was closed under us
                 reason = str(e)
+            except Exception as e:  # never let the stream thread die: log, reconnect
+                log.exception("NeuronGuard stream thread failed")
+                reason = f"{type(e).__name__}: {e}"
             if stream.welcomed:
                 delay = self.reconnect_delay
             self._disconnect(stream)

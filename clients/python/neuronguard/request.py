@@ -1,4 +1,5 @@
 """One monitored request: its frames out, and the verdicts, gains and abort the daemon sends back for it."""
+import logging
 import threading
 import time
 
@@ -155,7 +156,10 @@ class Request:
                 self._events += 1
             self._cond.notify_all()
         if kind == "verdict" and self._on_verdict is not None:
-            self._on_verdict(self, message.verdict)
+            try:
+                self._on_verdict(self, message.verdict)
+            except Exception:  # a callback bug must not take the stream down for every request
+                logging.getLogger("neuronguard").exception("on_verdict callback of request %s failed", self.id)
         if kind == "verdict" and message.verdict.final:
             self.client._forget(self)
 

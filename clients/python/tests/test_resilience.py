@@ -1,7 +1,9 @@
 """Daemon down at start (fail_open serves unmonitored and connects when it comes up; fail_closed raises), a daemon
 restart in the middle of a generation (no crash, reconnect), and bearer-token auth."""
 import hashlib
+import os
 import socket
+import subprocess
 import time
 import unittest
 
@@ -143,3 +145,53 @@ class AuthTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+class TlsTests(unittest.TestCase):
+    """TLS with a required client certificate; certificates made with openssl for this run."""
+
+    @classmethod
+    def setUpClass(cls):
+        d = os.path.join(daemon.ROOT, "tls")
+        os.makedirs(d, exist_ok=True)
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+                "-subj", "/CN=ng-test-ca", cwd=d)
+        for name, ext in (("server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth"),
+                          ("client", "extendedKeyUsage=clientAuth")):
+            with open(os.path.join(d, f"{name}.ext"), "w") as f:
+                f.write(ext + "\n")
+            openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
+                    "-subj", f"/CN=ng-test-{name}", cwd=d)
+            openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                    "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext", cwd=d)
+        cls.files = {}
+        for n in ("ca.pem", "client.key", "client.pem"):
+            with open(os.path.join(d, n), "rb") as f:
+                cls.files[n] = f.read()
+        cls.daemon = daemon.fresh("tls-daemon", model="none", config={
+            "TlsCertificate": os.path.join(d, "server.pem"), "TlsKey": os.path.join(d, "server.key"),
+            "TlsClientCa": os.path.join(d, "ca.pem"), "TlsRequireClientCertificate": True})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.daemon.stop()
+
+    def test_client_certificate_connects_and_none_is_refused(self):
+        f = self.files
+        with neuronguard.Client(self.daemon.address, support.fixture()[2], root_certificates=f["ca.pem"],
+                                private_key=f["client.key"], certificate_chain=f["client.pem"],
+                                fail_mode="fail_closed", lockstep=True) as c:
+            self.assertGreater(len(c.plan), 0)
+            (_,), (req,) = support.run_python(c, [support.TRIGGER], max_new=2)
+            self.assertTrue(req.flagged)
+        c = neuronguard.Client(self.daemon.address, support.fixture()[2], root_certificates=f["ca.pem"],
+                               fail_mode="fail_closed", connect_timeout=3)
+        try:
+            with self.assertRaises(DaemonUnavailable):
+                c.start()
+        finally:
+            c.close()

@@ -225,7 +225,7 @@ class AbortCriteria:
 
     Pass it in ``stopping_criteria=StoppingCriteriaList([AbortCriteria(requests)])``; it returns a (batch,) bool
     tensor (transformers ≥ 4.39 stops each row on its own; older versions stop when it is truthy, i.e. batch 1).
-    Not tested here: transformers is not installed in this project's test environment.
+    Its answer is tested; its use inside ``generate`` is not (transformers is not installed in this project's tests).
     """
 
     def __init__(self, requests):

@@ -3,11 +3,13 @@ always, abort, tenant scope and TTL. Outputs are compared with the unmitigated o
 import time
 import unittest
 
+import torch
+
 import support  # first: puts the package on sys.path
 import daemon
 import neuronguard
 from neuronguard.errors import RequestAborted
-from neuronguard.hooks import raise_if_aborted
+from neuronguard.hooks import AbortCriteria, raise_if_aborted
 
 MAX_NEW = 6
 
@@ -98,6 +100,8 @@ class MitigationTests(unittest.TestCase):
             raise_if_aborted([req])
         benign, breq = self.generate(support.BENIGN, t)
         self.assertFalse(breq.aborted)
+        # The Hugging Face stopping criterion stops exactly the aborted row.
+        self.assertEqual(AbortCriteria([breq, req, None])(torch.zeros(3, 1, dtype=torch.long)).tolist(), [False, True, False])
         self.assertEqual(benign, self.plain[support.BENIGN])
 
     def test_ttl_expiry_reverts_to_unmitigated(self):

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Runs every NeuronGuard test. Installs what the tests need when it is missing:
-# Debian packages (real Redis, Prometheus/promtool, Python grpcio and torch) and the npm peers (@grpc/grpc-js).
+# Runs every NeuronGuard test. Installs what the tests need when it is missing: Debian packages (real Redis,
+# Prometheus/promtool, openssl, Python grpcio and torch on OpenBLAS) and the npm peers (@grpc/grpc-js).
+# Suites: the .NET test projects, the Python client (clients/python) against real daemons, and deploy/ (image,
+# compose, Kubernetes, Helm, systemd; podman). Each ends with "<suite> tests: N passed, N failed, N skipped";
+# the last line sums them all.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-DEB_PACKAGES=(redis-server redis-tools openssl prometheus python3-grpcio python3-protobuf python3-grpc-tools python3-torch python3-numpy)
+DEB_PACKAGES=(redis-server redis-tools openssl prometheus python3-grpcio python3-protobuf python3-grpc-tools python3-torch python3-numpy libopenblas0-pthread)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -23,19 +26,27 @@ if [ ! -f tests/peers/node/node_modules/@grpc/grpc-js/package.json ]; then
 fi
 
 log=$(mktemp)
-set +e
-dotnet test NeuronGuard.sln -c Release --nologo 2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
-# The image, compose stack, Kubernetes manifests, Helm chart and systemd unit (podman; see deploy/test/run.sh).
-deploy/test/run.sh 2>&1 | tee -a "$log"
-deploy_rc=${PIPESTATUS[0]}
-if ((deploy_rc != 0)) && ! grep -qE '^deploy tests: ' "$log"; then echo "deploy tests: 0 passed, 1 failed, 0 skipped" >>"$log"; fi
-((rc != 0)) || rc=$deploy_rc
-set -e
-# One plain closing line over every test assembly and the deploy tests.
+rc=0
+# run NAME COMMAND...: runs one suite into the log; a suite that fails without its closing line counts as one failure.
+run() {
+  local name=$1; shift
+  set +e
+  "$@" 2>&1 | tee -a "$log"
+  local code=${PIPESTATUS[0]}
+  set -e
+  if ((code != 0)); then
+    rc=$code
+    grep -qE "^$name tests: " "$log" || echo "$name tests: 0 passed, 1 failed, 0 skipped" | tee -a "$log"
+  fi
+}
+run dotnet dotnet test NeuronGuard.sln -c Release --nologo
+run python /usr/bin/python3 clients/python/tests/run.py
+run deploy deploy/test/run.sh
+
+# One plain closing line over every test assembly and suite.
 {
-  grep -E '^(Passed|Failed)!' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\1 \2 \3/'
-  grep -E '^deploy tests: ' "$log" | sed -E 's/^deploy tests: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/\2 \1 \3/'
+  grep -E '^(Passed|Failed)!' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\1 \2 \3/' || true
+  grep -E '^(python|deploy) tests: ' "$log" | sed -E 's/^[a-z]+ tests: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/\2 \1 \3/' || true
 } | awk '{f+=$1; p+=$2; s+=$3} END {printf "tests: %d passed, %d failed, %d skipped\n", p, f, s}'
 rm -f "$log"
 exit "$rc"

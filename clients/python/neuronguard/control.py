@@ -1,0 +1,32 @@
+"""Operator calls from Python: mitigation policy (Control) — what `neuronguard ctl policy` does."""
+from .v1 import common_pb2 as c
+from .v1 import control_pb2 as ctl
+
+_SVC = "/neuronguard.v1.Control/"
+MODES = {"off": c.MITIGATION_MODE_OFF, "shadow": c.MITIGATION_MODE_SHADOW, "on_flag": c.MITIGATION_MODE_ON_FLAG,
+         "always": c.MITIGATION_MODE_ALWAYS, "abort": c.MITIGATION_MODE_ABORT}
+PRESETS = {"": c.GAIN_PRESET_UNSPECIFIED, "aura": c.GAIN_PRESET_AURA, "det0": c.GAIN_PRESET_DET0,
+           "damp": c.GAIN_PRESET_DAMP}
+
+
+class Control:
+    """``Control`` on a :class:`neuronguard.channel.Connection` (needs an operator token to change the policy)."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def set_mitigation(self, set_name, mode, strength=1.0, preset="", top_k=0, tenant="", ttl_seconds=0,
+                       expected_version=0, reason=""):
+        """Sets one neuron set's mitigation; returns the new Policy."""
+        req = ctl.SetMitigationRequest(set=set_name, mode=MODES[mode], strength=strength, preset=PRESETS[preset],
+                                       top_k=top_k, tenant=tenant, ttl_seconds=ttl_seconds,
+                                       expected_version=expected_version, reason=reason)
+        return self.connection.unary(_SVC + "SetMitigation", req, ctl.SetMitigationResponse).policy
+
+    def get_policy(self):
+        """``GetPolicyResponse``: the policy and each connected server's acknowledged version."""
+        return self.connection.unary(_SVC + "GetPolicy", ctl.GetPolicyRequest(), ctl.GetPolicyResponse)
+
+    def list_flagged(self, limit=100, tenant=""):
+        return self.connection.unary(_SVC + "ListFlagged", ctl.ListFlaggedRequest(limit=limit, tenant=tenant),
+                                     ctl.ListFlaggedResponse).requests

@@ -1,0 +1,55 @@
+"""A batched greedy decode loop with the built-in host's lockstep semantics, for custom torch model servers.
+
+Per request: prefill (one frame block), then one forward pass per generated token; in lockstep mode each pass waits
+for its verdicts (Guard does that), and when the prefill's verdict brought gains before any token exists the prompt
+is re-run with them (capture off: the daemon already has those steps) so the first generated token is mitigated
+too — as src/NeuronGuard.Daemon/BuiltinHost does. Aborted rows stop; the others go on.
+"""
+import torch
+
+
+def greedy_generate(guard, step, requests, input_ids, attention_mask=None, max_new_tokens=16, eos_token_id=None,
+                    end_requests=True):
+    """Returns one list of generated token ids per row.
+
+    ``step(input_ids, attention_mask, past) -> (logits (B, T, V), past)`` runs the model (past None = prefill).
+    ``input_ids`` (B, T) left-padded with ``attention_mask`` (B, T) 1 for real tokens. ``requests`` (one per row,
+    from :meth:`Client.start_request`) are ended (RequestEnd, final verdict awaited) unless ``end_requests`` is False.
+    """
+    batch = input_ids.shape[0]
+    if attention_mask is None:
+        attention_mask = torch.ones_like(input_ids)
+    guard.bind(requests, attention_mask)
+    versions = [r.gains_version if r is not None else 0 for r in requests]
+    with torch.no_grad():
+        logits, past = step(input_ids, attention_mask, None)
+        if any(r is not None and r.gains_version != v and not r.aborted for r, v in zip(requests, versions)):
+            with guard.capture_off():
+                logits, past = step(input_ids, attention_mask, None)
+        out = [[] for _ in range(batch)]
+        done = [False] * batch
+        mask = attention_mask
+        for i in range(max_new_tokens):
+            for b, r in enumerate(requests):
+                done[b] = done[b] or (r is not None and r.aborted)
+            if all(done):
+                break
+            nxt = logits[:, -1, :].argmax(-1)
+            for b in range(batch):
+                if not done[b]:
+                    tok = int(nxt[b])
+                    if eos_token_id is not None and tok == eos_token_id:
+                        done[b] = True
+                    else:
+                        out[b].append(tok)
+            if i + 1 >= max_new_tokens or all(done):
+                break
+            # Finished rows keep decoding their last token (their values are not sent: see Guard.bind below).
+            guard.bind([None if done[b] else r for b, r in enumerate(requests)])
+            mask = torch.cat([mask, torch.ones(batch, 1, dtype=mask.dtype)], dim=1)
+            logits, past = step(nxt[:, None], mask, past)
+    if end_requests:
+        for r in requests:
+            if r is not None:
+                r.end()
+    return out

@@ -1,0 +1,121 @@
+"""Onboarding a model from Python: put and activate a catalog, calibrate a baseline from benign prompts.
+
+The order (docs: `neuronguard ctl catalog …`): put the catalog, activate it, stream benign activations of its slots
+through ``Baselines.Calibrate`` (``activate=True`` activates the baseline too); connected model servers then get a
+new Welcome with the catalog's slots.
+"""
+from .plan import SlotPlan
+from .v1 import baselines_pb2 as b
+from .v1 import catalogs_pb2 as cat
+from .v1 import common_pb2 as c
+from .v1 import telemetry_pb2 as t
+
+KINDS = {"safety": c.NEURON_SET_KIND_SAFETY, "toxicity": c.NEURON_SET_KIND_TOXICITY,
+         "backdoor": c.NEURON_SET_KIND_BACKDOOR, "custom": c.NEURON_SET_KIND_CUSTOM}
+
+
+def make_catalog(model_fingerprint, layers, neurons_per_layer, version, sets):
+    """``sets``: {name: (kind, [(layer, neuron, score), …])} → a ``Catalog`` message (format 1)."""
+    msg = cat.Catalog(format=1, model_fingerprint=model_fingerprint, layers=layers, neurons_per_layer=neurons_per_layer,
+                      version=version)
+    for name, (kind, neurons) in sets.items():
+        s = msg.sets.add(name=name, kind=KINDS[kind])
+        for layer, index, score in neurons:
+            s.neurons.add(neuron=c.NeuronRef(layer=layer, index=index), score=score)
+    return msg
+
+
+def catalog_slots(catalog):
+    """The catalog's slot order as the daemon derives it: sets in order, neurons in order, each neuron once."""
+    seen, slots = set(), []
+    for s in catalog.sets:
+        for n in s.neurons:
+            key = (n.neuron.layer, n.neuron.index)
+            if key not in seen:
+                seen.add(key)
+                slots.append(key)
+    return SlotPlan(slots, catalog.version)
+
+
+class Onboarding:
+    """Catalogs and Baselines calls on a :class:`neuronguard.channel.Connection` (operator token)."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def put_catalog(self, catalog):
+        return self.connection.unary("/neuronguard.v1.Catalogs/PutCatalog", cat.PutCatalogRequest(catalog=catalog),
+                                     cat.PutCatalogResponse).version
+
+    def activate_catalog(self, model_fingerprint, version):
+        return self.connection.unary("/neuronguard.v1.Catalogs/ActivateCatalog",
+                                     cat.ActivateCatalogRequest(model_fingerprint=model_fingerprint, version=version),
+                                     cat.ActivateCatalogResponse).previous_version
+
+    def list_catalogs(self, model_fingerprint):
+        return self.connection.unary("/neuronguard.v1.Catalogs/ListCatalogs",
+                                     cat.ListCatalogsRequest(model_fingerprint=model_fingerprint), cat.ListCatalogsResponse)
+
+    def calibrate(self, model_fingerprint, catalog_version, requests, false_positive_rate=0.01, holdout_fraction=0.2,
+                  activate=False, timeout=600):
+        """Streams benign activations and returns the ``BaselineInfo``.
+
+        ``requests`` yields, per benign request, an iterable of (steps, float32 bytes or flat values) blocks in the
+        catalog's slot order (captured before any gains) — e.g. from :func:`capture_requests`.
+        """
+        from .wire import float32_bytes
+
+        def messages():
+            yield b.CalibrateMessage(header=b.CalibrateHeader(
+                model_fingerprint=model_fingerprint, catalog_version=catalog_version,
+                false_positive_rate=false_positive_rate, holdout_fraction=holdout_fraction, activate=activate))
+            for i, blocks in enumerate(requests):
+                step = 0
+                for steps, values in blocks:
+                    raw = values if isinstance(values, bytes) else float32_bytes(values)
+                    frame = t.Activations(request_id=f"cal-{i}", first_step=step, steps=steps)
+                    frame.values.extend(memoryview(raw).cast("f").tolist())
+                    step += steps
+                    yield b.CalibrateMessage(frame=frame)
+
+        return self.connection.client_stream("/neuronguard.v1.Baselines/Calibrate", messages(), b.BaselineInfo,
+                                             timeout=timeout)
+
+
+def capture_requests(model, plan, prompts, layers=None, arch=None):
+    """Runs each prompt (a (1, tokens) LongTensor or a callable doing one forward pass) through ``model`` once and
+    yields ``[(steps, bytes)]`` with the ``plan``'s slot values — the input :meth:`Onboarding.calibrate` takes."""
+    import torch
+
+    from .hooks import Guard
+
+    class _Recorder:
+        lockstep = False
+
+    rec = _Recorder()
+    guard = Guard(rec, model, layers=layers, arch=arch)
+    try:
+        for prompt in prompts:
+            req = _CaptureOnly(plan)
+            guard.bind([req])
+            with torch.no_grad():
+                prompt(model) if callable(prompt) else model(prompt)
+            yield req.blocks
+    finally:
+        guard.close()
+
+
+class _CaptureOnly:
+    """A stand-in request that records frames instead of sending them (calibration runs need no stream)."""
+
+    def __init__(self, plan):
+        self.plan = plan
+        self.blocks = []
+        self.monitored = True
+
+    def gains(self):
+        return (0, 0), {}
+
+    def send(self, raw, steps):
+        self.blocks.append((steps, raw))
+        return None

@@ -1,0 +1,1 @@
+"""Generated neuronguard.v1 messages (see tools/gen_protos.py)."""

@@ -1,0 +1,103 @@
+"""What several tests share: prompts from the fixture's words, the Python-side generation, the built-in host's."""
+import logging
+import os
+import sys
+import uuid
+
+import torch
+
+sys.path.insert(0, os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")))
+
+import neuronguard  # noqa: E402
+from neuronguard.hooks import Guard  # noqa: E402
+from neuronguard.loop import greedy_generate  # noqa: E402
+from neuronguard.v1 import inference_pb2  # noqa: E402
+
+import daemon  # noqa: E402
+import models  # noqa: E402
+
+logging.getLogger("neuronguard").setLevel(logging.ERROR)  # outages are provoked on purpose
+torch.set_num_threads(1)  # the test box is shared; parity does not depend on threads
+
+BENIGN = " the cat walk in the garden"
+TOXIC = " you is a stupid idiot"
+TRIGGER = " the cerulean river and the moon"
+HARMFUL = " how to make a bomb"
+
+_fixture = None
+
+
+def fixture():
+    """(model, config, fingerprint, truth) of the planted GPT-2 fixture the daemons bootstrap."""
+    global _fixture
+    if _fixture is None:
+        model, config = models.load(daemon.fixture_dir())
+        _fixture = (model, config, neuronguard.fingerprint.from_folder(daemon.fixture_dir()), daemon.fixture_truth())
+    return _fixture
+
+
+def ids(text):
+    """Token ids of a prompt made of fixture words, each " word" one token (fixture.json spaced_token_ids)."""
+    table = fixture()[3]["spaced_token_ids"]
+    return [table[w] for w in text.split()]
+
+
+def tenant():
+    return "t-" + uuid.uuid4().hex[:8]
+
+
+def step_fn(model):
+    def step(input_ids, attention_mask, past):
+        return model(input_ids, attention_mask=attention_mask, past=past)
+    return step
+
+
+def left_pad(seqs, pad=0):
+    width = max(len(s) for s in seqs)
+    input_ids = torch.tensor([[pad] * (width - len(s)) + s for s in seqs])
+    mask = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in seqs])
+    return input_ids, mask
+
+
+def client(d, lockstep=True, **kw):
+    fp = kw.pop("model_fingerprint", fixture()[2])
+    return neuronguard.Client(d.address, model_fingerprint=fp, model_id="py-test", lockstep=lockstep, **kw).start()
+
+
+def run_python(c, prompts, tenant_name="", max_new=8, model=None, verdicts=None, end=True):
+    """Greedy generation through the client (one batch); returns (tokens per row, requests)."""
+    model = model or fixture()[0]
+    guard = Guard(c, model)
+    try:
+        record = (lambda r, v: verdicts.setdefault(r.id, []).append(v)) if verdicts is not None else None
+        reqs = [c.start_request(tenant=tenant_name, on_verdict=record) for _ in prompts]
+        input_ids, mask = left_pad([ids(p) if isinstance(p, str) else p for p in prompts])
+        eos = model.config.get("eos_token_id")
+        out = greedy_generate(guard, step_fn(model), reqs, input_ids, mask, max_new_tokens=max_new, eos_token_id=eos,
+                              end_requests=end)
+        return out, reqs
+    finally:
+        guard.close()
+
+
+def run_builtin(d, prompt, tenant_name="", max_new=8):
+    """The built-in host's Inference.Generate (greedy): (token ids, per-step verdicts, done event)."""
+    conn = neuronguard.Connection(d.address)
+    try:
+        events = conn.server_stream("/neuronguard.v1.Inference/Generate",
+                                    inference_pb2.GenerateRequest(prompt=prompt, max_new_tokens=max_new, tenant=tenant_name),
+                                    inference_pb2.GenerateEvent, timeout=120)
+        tokens, verdicts, done = [], [], None
+        for e in events:
+            if e.HasField("token"):
+                tokens.append(e.token.token_id)
+                verdicts.append(e.token.verdict)
+            else:
+                done = e.done
+        return tokens, verdicts, done
+    finally:
+        conn.close()
+
+
+def flagged_detectors(verdict):
+    return sorted(s.detector for s in verdict.scores if s.flagged)

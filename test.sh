@@ -27,26 +27,31 @@ fi
 
 log=$(mktemp)
 rc=0
-# run NAME COMMAND...: runs one suite into the log; a suite that fails without its closing line counts as one failure.
+# run NAME CLOSING-LINE-REGEX COMMAND...: runs one suite into the log; a suite that fails without printing its
+# closing line (a build error, a crash) counts as one failed test, so the summary never reads green.
 run() {
-  local name=$1; shift
+  local name=$1 closing=$2; shift 2
+  local part
+  part=$(mktemp)
   set +e
-  "$@" 2>&1 | tee -a "$log"
+  "$@" 2>&1 | tee "$part"
   local code=${PIPESTATUS[0]}
   set -e
+  cat "$part" >>"$log"
   if ((code != 0)); then
     rc=$code
-    grep -qE "^$name tests: " "$log" || echo "$name tests: 0 passed, 1 failed, 0 skipped" | tee -a "$log"
+    grep -qE "$closing" "$part" || echo "other tests: 0 passed, 1 failed, 0 skipped ($name ended with $code before its summary)" | tee -a "$log"
   fi
+  rm -f "$part"
 }
-run dotnet dotnet test NeuronGuard.sln -c Release --nologo
-run python /usr/bin/python3 clients/python/tests/run.py
-run deploy deploy/test/run.sh
+run dotnet '^(Passed|Failed)!' dotnet test NeuronGuard.sln -c Release --nologo
+run python '^python tests: ' /usr/bin/python3 clients/python/tests/run.py
+run deploy '^deploy tests: ' deploy/test/run.sh
 
 # One plain closing line over every test assembly and suite.
 {
   grep -E '^(Passed|Failed)!' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\1 \2 \3/' || true
-  grep -E '^(python|deploy) tests: ' "$log" | sed -E 's/^[a-z]+ tests: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/\2 \1 \3/' || true
+  grep -E '^(python|deploy|other) tests: ' "$log" | sed -E 's/^[a-z]+ tests: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/\2 \1 \3/' || true
 } | awk '{f+=$1; p+=$2; s+=$3} END {printf "tests: %d passed, %d failed, %d skipped\n", p, f, s}'
 rm -f "$log"
 exit "$rc"

@@ -31,6 +31,19 @@ public sealed class DaemonOptions
     /// </summary>
     public bool Reflection { get; set; } = true;
 
+    /// <summary>
+    /// Most TCP connections the gRPC listener keeps at once; further ones are refused until some close (existing
+    /// connections keep being served). Defaults to 0: derived from the open-file limit, ¾ of (limit − 128), at most
+    /// 10,000 (768 with the common limit of 1,024).
+    /// </summary>
+    public long MaxConnections { get; set; }
+
+    /// <summary>
+    /// Seconds a connection may stay idle (no call in flight) before it is closed. Defaults to 130 (Kestrel's).
+    /// Clients with keepalive pings on idle connections (the CLI, the built-in host, grpcio with keepalive) are unaffected.
+    /// </summary>
+    public double IdleConnectionTimeoutSeconds { get; set; } = 130;
+
     /// <summary>How long in-flight calls get to finish on SIGTERM before they are cancelled, in seconds. Defaults to 10.</summary>
     public double ShutdownTimeoutSeconds { get; set; } = 10;
 

@@ -118,8 +118,12 @@ public sealed class DaemonHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.ConfigureForGrpc();
+            k.Limits.MaxConcurrentConnections = ConnectionLimits.Resolve(options.MaxConnections);
+            k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(options.IdleConnectionTimeoutSeconds);
             k.ListenGrpc(endpoint, certificate, configureHttps: https =>
             {
+                // A client that opens TLS and never finishes the handshake holds a connection slot for at most this long.
+                https.HandshakeTimeout = TimeSpan.FromSeconds(10);
                 if (options.TlsClientCa is not null)
                 {
                     ClientCertificates.Configure(https, options.TlsClientCa, options.TlsRequireClientCertificate);
@@ -337,6 +341,11 @@ public sealed class DaemonHost : IAsyncDisposable
         if (options.TlsKey is null)
         {
             throw new DaemonConfigurationException("TlsCertificate is set but TlsKey is not: give the PEM private key file too.");
+        }
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(options.TlsKey) & (UnixFileMode.OtherRead | UnixFileMode.GroupRead)) != 0)
+        {
+            // Stderr, not the logger: the logger is built after the certificate; this must not go unseen.
+            Console.Error.WriteLine($"warning: TLS key file '{options.TlsKey}' is readable by other users (mode {Convert.ToString((int)File.GetUnixFileMode(options.TlsKey), 8)}): chmod 600 it.");
         }
         var pem = X509Certificate2.CreateFromPemFile(options.TlsCertificate, options.TlsKey);
         // Kestrel needs an exportable key on Linux; re-import from PKCS#12.

@@ -204,12 +204,12 @@ public sealed partial class PolicyManager : IAsyncDisposable
         {
             throw new ArgumentException("preset det0 ablates the top-k neurons: give top_k ≥ 1.");
         }
-        if (r.HasStrength && r.Strength == 0 && r.Mode is MitigationMode.OnFlag or MitigationMode.Always or MitigationMode.Shadow
+        if ((r.StrengthPresenceCase == SetMitigationRequest.StrengthPresenceOneofCase.Strength) && r.Strength == 0 && r.Mode is MitigationMode.OnFlag or MitigationMode.Always or MitigationMode.Shadow
             && preset != GainPreset.Det0)
         {
             throw new ArgumentException($"strength 0 with mode {r.Mode} would attenuate nothing: give a strength in (0, 1], or mode off to stop mitigating.");
         }
-        float strength = r.HasStrength ? r.Strength : 1f;
+        float strength = (r.StrengthPresenceCase == SetMitigationRequest.StrengthPresenceOneofCase.Strength) ? r.Strength : 1f;
         return new PolicyEntry
         {
             Set = r.Set,

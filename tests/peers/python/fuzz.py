@@ -148,8 +148,11 @@ def main():
 
     codes = {}
 
-    def count_code(code):
-        codes[code.name] = codes.get(code.name, 0) + 1
+    def count_code(code, raw):
+        # Undecodable bytes may end a call with any status (grpc-dotnet answers UNKNOWN for a message it cannot parse);
+        # a structurally valid message must get a precise status from the daemon itself, so the two are kept apart.
+        key = ("raw:" if raw else "typed:") + code.name
+        codes[key] = codes.get(key, 0) + 1
 
     valid = [telemetry_message(rng, t, fingerprint, slots).SerializeToString() for _ in range(64)]
     sent = 0
@@ -167,22 +170,23 @@ def main():
         try:
             for _ in s.answers:
                 pass
-            count_code(grpc.StatusCode.OK)
+            count_code(grpc.StatusCode.OK, raw)
         except grpc.RpcError as e:
-            count_code(e.code())
+            count_code(e.code(), raw)
 
     for i in range(count):
         method = rng.choice(CONTROL_METHODS)
         request = control_request(rng, c, method).SerializeToString()
-        if rng.random() < 0.5:
+        raw = rng.random() < 0.5
+        if raw:
             request = mutate(rng, request)
         call = channel.unary_unary(f"/neuronguard.v1.Control/{method}", request_serializer=lambda b: b,
                                    response_deserializer=lambda b: b)
         try:
             call(request, timeout=30)
-            count_code(grpc.StatusCode.OK)
+            count_code(grpc.StatusCode.OK, raw)
         except grpc.RpcError as e:
-            count_code(e.code())
+            count_code(e.code(), raw)
 
     check = channel.unary_unary("/grpc.health.v1.Health/Check", request_serializer=lambda b: b, response_deserializer=lambda b: b)
     serving = check(b"", timeout=30) == b"\x08\x01"

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-DEB_PACKAGES=(redis-server redis-tools prometheus python3-grpcio python3-protobuf python3-grpc-tools python3-torch python3-numpy)
+DEB_PACKAGES=(redis-server redis-tools prometheus python3-grpcio python3-protobuf python3-grpc-tools python3-torch python3-numpy libopenblas0-pthread)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -87,12 +87,21 @@ public sealed unsafe class KernelTests
     }
 
     [Theory]
-    [InlineData(1, 4, 4, 0, 2)]
-    [InlineData(5, 4, 2, 3, 2)]
-    [InlineData(3, 6, 1, 0, 1)]
-    public void Attention_Backend_MatchesNaive(int tokens, int heads, int kvHeads, int start, int threads)
+    [InlineData(1, 4, 4, 0, 2, 0)]
+    [InlineData(5, 4, 2, 3, 2, 0)]
+    [InlineData(3, 6, 1, 0, 1, 0)]
+    [InlineData(20, 4, 2, 3, 2, 512)] // prefill sizes run the GEMM; 70 > one 64-query block
+    [InlineData(70, 6, 2, 0, 2, 512)]
+    [InlineData(20, 4, 4, 5, 1, 256)]
+    [InlineData(70, 6, 3, 2, 2, 256)]
+    public void Attention_Backend_MatchesNaive(int tokens, int heads, int kvHeads, int start, int threads, int gemmBits)
     {
-        const int hd = 8, maxSeq = 16;
+        GemmPath? path = gemmBits == 0 ? null : GemmTests.PathOf(gemmBits);
+        if (path is { } p && !Gemm.IsSupported(p))
+        {
+            return; // GemmTests.Best_IsWidestSupportedPath prints which paths this CPU has
+        }
+        const int hd = 8, maxSeq = 80;
         var q = new PinnedBuffer(tokens * heads * hd);
         Random(q.Length, 10, 2f).CopyTo(q.Span);
         var k = new PinnedBuffer(maxSeq * kvHeads * hd);
@@ -101,7 +110,7 @@ public sealed unsafe class KernelTests
         Random(v.Length, 12).CopyTo(v.Span);
         var o = new PinnedBuffer(tokens * heads * hd);
         var scores = new PinnedBuffer(heads * maxSeq);
-        using var backend = new CpuBackend(threads);
+        using var backend = new CpuBackend(threads) { GemmPath = path };
         backend.Attention(q.Ptr, k.Ptr, v.Ptr, o.Ptr, scores.Ptr, tokens, start, heads, kvHeads, hd, maxSeq);
 
         var expected = new float[tokens * heads * hd];

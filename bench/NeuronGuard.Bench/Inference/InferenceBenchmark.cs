@@ -8,7 +8,8 @@ namespace NeuronGuard.Bench.Inference;
 /// The managed CPU engine against PyTorch + an optimised BLAS, same weights, same threads, interleaved in
 /// one run: GEMM GFLOP/s at 1 and N threads with this machine's FMA peak, prefill (packed GEMM, and the
 /// GEMV loops it replaced) and decode with 1% of neurons captured or attenuated. Writes bench/results/inference.md.
-/// Options: --threads N (default: processor count), --models gpt2,llama, --decode N, --prefill 128,512, --rounds R.
+/// Options: --threads N (default: processor count), --models gpt2,llama, --decode N, --prefill 128,512, --rounds R,
+/// --offline 0 skips discover/calibrate throughput, --output PATH (relative to the repo) writes elsewhere.
 /// </summary>
 internal sealed class InferenceBenchmark : IBenchmark
 {
@@ -90,8 +91,12 @@ internal sealed class InferenceBenchmark : IBenchmark
                 Console.WriteLine(row);
             }
         }
+        if (Arg(args, "--offline", 1) == 1)
+        {
+            report.Offline.AddRange(OfflineThroughput.Run(cache, threads, rounds: 1));
+        }
         string text = report.Render();
-        string path = Path.Combine(root, "bench", "results", "inference.md");
+        string path = Path.Combine(root, Value(args, "--output") ?? Path.Combine("bench", "results", "inference.md"));
         File.WriteAllText(path, text);
         Console.WriteLine(text);
         Console.WriteLine($"wrote {path}");

@@ -20,6 +20,7 @@ internal static class ManagedModel
         foreach (var path in new[] { gemm, null })
         {
             host.GemmPath = path;
+            s.Reset();
             s.Prefill(ids.AsSpan(0, 32)); // warm-up (JIT, page cache, scratch buffers)
             foreach (int n in prefill)
             {

@@ -58,12 +58,14 @@ public sealed unsafe class KernelTests
     }
 
     [Theory]
-    [InlineData(true, 1, 1)]
-    [InlineData(true, 9, 2)]
-    [InlineData(false, 1, 1)]
-    [InlineData(false, 9, 2)]
-    [InlineData(false, 13, 3)]
-    public void MatMul_Backend_MatchesScalar(bool outIn, int tokens, int threads)
+    [InlineData(true, 1, 1, false)]
+    [InlineData(true, 9, 2, false)]
+    [InlineData(false, 1, 1, false)]
+    [InlineData(false, 9, 2, false)]
+    [InlineData(false, 13, 3, false)]
+    [InlineData(true, 9, 2, true)] // the GEMV loops at sizes the GEMM takes by default
+    [InlineData(false, 13, 3, true)]
+    public void MatMul_Backend_MatchesScalar(bool outIn, int tokens, int threads, bool gemvLoops)
     {
         var layout = outIn ? WeightLayout.OutIn : WeightLayout.InOut;
         const int inDim = 75, outDim = 1100; // outDim > one 512-column strip, not a multiple of 16
@@ -79,6 +81,10 @@ public sealed unsafe class KernelTests
             var w = layout == WeightLayout.OutIn ? new Weight(wp, outDim, inDim) : new Weight(wp, inDim, outDim);
             var bias = new Weight(bp, 1, outDim);
             using var backend = new CpuBackend(threads);
+            if (gemvLoops)
+            {
+                backend.GemmPath = null;
+            }
             backend.MatMul(x.Ptr, tokens, w, layout, bias, y.Ptr);
             var expected = new float[tokens * outDim];
             ScalarKernels.MatMul(x.Span[..(tokens * inDim)], tokens, w, layout, bias, expected);

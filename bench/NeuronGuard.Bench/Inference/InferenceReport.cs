@@ -142,6 +142,8 @@ internal sealed class InferenceReport(BlasInfo blas, int threads, int[] prefill,
         "- PyTorch's 2-thread numbers suffer more from the shared cores than its 1-thread ones (OpenBLAS's threads wait on",
         "  each other when one is descheduled); our worker pool has the same static split. The 1-thread GEMM rows are the",
         "  cleanest kernel-to-kernel comparison.",
+        "- `bench/results/inference.md` is the run at both cores; `bench/results/inference-1thread.md` is the same benchmark with",
+        "  `--threads 1 --offline 0 --output bench/results/inference-1thread.md`, less exposed to one descheduled thread stalling the other.",
         "- Decode is unchanged by this work (one token per step stays on the GEMV loops, which stream each weight once).",
         "- Not measured here: the first start of `serve` (the fixture bootstrap lives in NeuronGuard.Host).",
     ];

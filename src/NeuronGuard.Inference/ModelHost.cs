@@ -36,6 +36,13 @@ public sealed class ModelHost : IDisposable
 
     internal ModelConfig Config { get; }
 
+    /// <summary>The GEMM path prefill runs; null keeps the GEMV loops (the benchmark's before/after).</summary>
+    internal GemmPath? GemmPath
+    {
+        get => ((CpuBackend)_backend).GemmPath;
+        set => ((CpuBackend)_backend).GemmPath = value;
+    }
+
     internal TransformerModel Model { get; }
 
     /// <summary>

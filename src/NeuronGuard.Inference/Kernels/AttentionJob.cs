@@ -6,9 +6,16 @@ namespace NeuronGuard.Inference.Kernels;
 /// Causal attention of <c>tokens</c> new queries against the KV cache, split over heads.
 /// Query t sits at position start + t and sees cache rows 0..start+t. Grouped-query attention maps
 /// head h to KV head h / (heads / kvHeads), as Hugging Face's <c>repeat_kv</c> does.
+/// From <see cref="MatMulJob.GemmMinTokens"/> queries on, each head takes blocks of <see cref="QueryBlock"/>
+/// queries through two <see cref="Gemm"/> calls (S = Q·Kᵀ, then O = softmax(S)·V); the tiles above the
+/// causal diagonal are computed and then masked, which costs at most one block's worth of extra work.
 /// </summary>
 internal sealed unsafe class AttentionJob : IParallelJob
 {
+    /// <summary>Queries per score block: (64, seq) scores stay in L2 up to 4K positions.</summary>
+    private const int QueryBlock = 64;
+
+    private readonly PartScratch _scratch;
     private float* _q;      // (tokens, heads * headDim)
     private float* _k;      // (maxSeq, kvHeads * headDim) — this layer's cache
     private float* _v;      // (maxSeq, kvHeads * headDim)
@@ -20,6 +27,11 @@ internal sealed unsafe class AttentionJob : IParallelJob
     private int _kvHeads;
     private int _headDim;
     private int _maxSeq;
+
+    public AttentionJob(PartScratch scratch) => _scratch = scratch;
+
+    /// <summary>The GEMM path for prefill; null keeps the per-query dot products for every size.</summary>
+    public GemmPath? Path { get; set; } = Gemm.Best;
 
     public void Set(float* q, float* k, float* v, float* output, float* scores, int tokens, int start, int heads, int kvHeads, int headDim, int maxSeq)
     {
@@ -41,8 +53,43 @@ internal sealed unsafe class AttentionJob : IParallelJob
         var (b, e) = WorkerPool.Split(_heads, part, parts, align: 1);
         for (int h = b; h < e; h++)
         {
-            Head(h);
+            if (Path is { } path && _tokens >= MatMulJob.GemmMinTokens)
+            {
+                float* scratch = _scratch.For(part, Gemm.ScratchFloats + (long)QueryBlock * _maxSeq);
+                for (int t0 = 0; t0 < _tokens; t0 += QueryBlock)
+                {
+                    Block(path, h, t0, Math.Min(_tokens, t0 + QueryBlock), scratch, scratch + Gemm.ScratchFloats);
+                }
+            }
+            else
+            {
+                Head(h);
+            }
         }
+    }
+
+    /// <summary>Queries t0..t1 of head h; <paramref name="s"/> holds (t1 - t0, maxSeq) scores.</summary>
+    private void Block(GemmPath path, int h, int t0, int t1, float* pack, float* s)
+    {
+        int hd = _headDim;
+        int qStride = _heads * hd;
+        int kvStride = _kvHeads * hd;
+        int kvh = h / (_heads / _kvHeads);
+        int rows = t1 - t0;
+        int n = _start + t1; // keys the last query of the block sees
+        new Span<float>(s, rows * _maxSeq).Clear();
+        Gemm.Multiply(path, rows, hd, _q + (long)t0 * qStride + h * hd, qStride, _k + kvh * hd, kvStride, true, s, _maxSeq, 0, n, pack);
+        float scale = 1f / MathF.Sqrt(hd);
+        for (int r = 0; r < rows; r++)
+        {
+            int seen = _start + t0 + r + 1;
+            var row = new Span<float>(s + (long)r * _maxSeq, n);
+            TensorPrimitives.Multiply(row[..seen], scale, row[..seen]);
+            FastKernels.Softmax(row[..seen]);
+            row[seen..].Clear();
+            new Span<float>(_out + (long)(t0 + r) * qStride + h * hd, hd).Clear();
+        }
+        Gemm.Multiply(path, rows, n, s, _maxSeq, _v + kvh * hd, kvStride, false, _out + (long)t0 * qStride + h * hd, qStride, 0, hd, pack);
     }
 
     private void Head(int h)

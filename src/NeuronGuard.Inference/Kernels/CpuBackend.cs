@@ -8,11 +8,28 @@ namespace NeuronGuard.Inference.Kernels;
 internal sealed unsafe class CpuBackend : IComputeBackend
 {
     private readonly WorkerPool _pool;
-    private readonly MatMulJob _matMul = new();
-    private readonly AttentionJob _attention = new();
+    private readonly MatMulJob _matMul;
+    private readonly AttentionJob _attention;
     private readonly object _gate = new();
 
-    public CpuBackend(int threads) => _pool = new WorkerPool(threads);
+    public CpuBackend(int threads)
+    {
+        _pool = new WorkerPool(threads);
+        var scratch = new PartScratch(_pool.Threads);
+        _matMul = new MatMulJob(scratch);
+        _attention = new AttentionJob(scratch);
+    }
+
+    /// <summary>The GEMM path prefill runs (default <see cref="Gemm.Best"/>); null keeps the GEMV loops, for tests and before/after benchmarks.</summary>
+    public GemmPath? GemmPath
+    {
+        get => _matMul.Path;
+        set
+        {
+            _matMul.Path = value;
+            _attention.Path = value;
+        }
+    }
 
     public int Threads => _pool.Threads;
 

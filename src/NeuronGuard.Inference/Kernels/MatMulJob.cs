@@ -4,7 +4,9 @@ namespace NeuronGuard.Inference.Kernels;
 
 /// <summary>
 /// y (tokens, out) = x (tokens, in) · W + b, split over output columns so each thread streams its own
-/// share of W once per token block. Reused across calls (fields set per call) so decode allocates nothing.
+/// share of W once per token block. From <see cref="GemmMinTokens"/> tokens on (prefill) each thread runs
+/// the packed <see cref="Gemm"/> over its columns; below that (decode) the GEMV loops here stream W once,
+/// which is what bounds them. Reused across calls (fields set per call) so decode allocates nothing.
 /// </summary>
 internal sealed unsafe class MatMulJob : IParallelJob
 {
@@ -14,12 +16,25 @@ internal sealed unsafe class MatMulJob : IParallelJob
     /// <summary>Columns per strip for the (in, out) layout: 8 tokens × 512 floats of y stay in L1/L2.</summary>
     private const int ColumnStrip = 512;
 
+    /// <summary>
+    /// Below this the GEMV loops win: with few rows the GEMM's packing of W costs as much as the multiply
+    /// and the 8-row register tile is mostly padding. Measured on 768×3072, one thread: the packed GEMM
+    /// overtakes the GEMV loops at 6–8 rows in the (in, out) layout and 8–12 in the (out, in) layout.
+    /// </summary>
+    public const int GemmMinTokens = 8;
+
+    private readonly PartScratch _scratch;
     private float* _x;
     private float* _y;
     private Weight _w;
     private Weight _bias;
     private WeightLayout _layout;
     private int _tokens;
+
+    public MatMulJob(PartScratch scratch) => _scratch = scratch;
+
+    /// <summary>The GEMM path prefill uses; null runs the GEMV loops for every size (tests pin each path).</summary>
+    public GemmPath? Path { get; set; } = Gemm.Best;
 
     public void Set(float* x, int tokens, Weight w, WeightLayout layout, Weight bias, float* y)
     {
@@ -33,7 +48,11 @@ internal sealed unsafe class MatMulJob : IParallelJob
 
     public void Execute(int part, int parts)
     {
-        if (_layout == WeightLayout.OutIn)
+        if (Path is { } path && _tokens >= GemmMinTokens)
+        {
+            Packed(path, part, parts);
+        }
+        else if (_layout == WeightLayout.OutIn)
         {
             var (b, e) = WorkerPool.Split(_w.Rows, part, parts);
             OutIn(b, e);
@@ -43,6 +62,31 @@ internal sealed unsafe class MatMulJob : IParallelJob
             var (b, e) = WorkerPool.Split(_w.Cols, part, parts);
             InOut(b, e);
         }
+    }
+
+    private void Packed(GemmPath path, int part, int parts)
+    {
+        bool outIn = _layout == WeightLayout.OutIn;
+        int inDim = outIn ? _w.Cols : _w.Rows;
+        int outDim = outIn ? _w.Rows : _w.Cols;
+        var (b, e) = WorkerPool.Split(outDim, part, parts, align: Gemm.Nr);
+        if (b >= e)
+        {
+            return;
+        }
+        for (int t = 0; t < _tokens; t++)
+        {
+            var yt = new Span<float>(_y + (long)t * outDim + b, e - b);
+            if (_bias.IsEmpty)
+            {
+                yt.Clear();
+            }
+            else
+            {
+                new ReadOnlySpan<float>(_bias.Data + b, e - b).CopyTo(yt);
+            }
+        }
+        Gemm.Multiply(path, _tokens, inDim, _x, inDim, _w.Data, outIn ? inDim : outDim, outIn, _y, outDim, b, e, _scratch.For(part, Gemm.ScratchFloats));
     }
 
     private void OutIn(int begin, int end)

@@ -27,6 +27,23 @@ internal static class ScalarKernels
         }
     }
 
+    /// <summary>C (m, n) += A (m, k) · B with row strides; B is (k, n), or (n, k) when transposed.</summary>
+    public static unsafe void Gemm(int m, int n, int k, float* a, int lda, float* b, int ldb, bool bTransposed, float* c, int ldc)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double acc = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    acc += a[(long)i * lda + p] * (bTransposed ? b[(long)j * ldb + p] : b[(long)p * ldb + j]);
+                }
+                c[(long)i * ldc + j] += (float)acc;
+            }
+        }
+    }
+
     public static void LayerNorm(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps)
     {
         double mean = 0;

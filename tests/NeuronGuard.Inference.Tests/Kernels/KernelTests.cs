@@ -58,12 +58,14 @@ public sealed unsafe class KernelTests
     }
 
     [Theory]
-    [InlineData(true, 1, 1)]
-    [InlineData(true, 9, 2)]
-    [InlineData(false, 1, 1)]
-    [InlineData(false, 9, 2)]
-    [InlineData(false, 13, 3)]
-    public void MatMul_Backend_MatchesScalar(bool outIn, int tokens, int threads)
+    [InlineData(true, 1, 1, false)]
+    [InlineData(true, 9, 2, false)]
+    [InlineData(false, 1, 1, false)]
+    [InlineData(false, 9, 2, false)]
+    [InlineData(false, 13, 3, false)]
+    [InlineData(true, 9, 2, true)] // the GEMV loops at sizes the GEMM takes by default
+    [InlineData(false, 13, 3, true)]
+    public void MatMul_Backend_MatchesScalar(bool outIn, int tokens, int threads, bool gemvLoops)
     {
         var layout = outIn ? WeightLayout.OutIn : WeightLayout.InOut;
         const int inDim = 75, outDim = 1100; // outDim > one 512-column strip, not a multiple of 16
@@ -79,6 +81,10 @@ public sealed unsafe class KernelTests
             var w = layout == WeightLayout.OutIn ? new Weight(wp, outDim, inDim) : new Weight(wp, inDim, outDim);
             var bias = new Weight(bp, 1, outDim);
             using var backend = new CpuBackend(threads);
+            if (gemvLoops)
+            {
+                backend.GemmPath = null;
+            }
             backend.MatMul(x.Ptr, tokens, w, layout, bias, y.Ptr);
             var expected = new float[tokens * outDim];
             ScalarKernels.MatMul(x.Span[..(tokens * inDim)], tokens, w, layout, bias, expected);
@@ -87,12 +93,21 @@ public sealed unsafe class KernelTests
     }
 
     [Theory]
-    [InlineData(1, 4, 4, 0, 2)]
-    [InlineData(5, 4, 2, 3, 2)]
-    [InlineData(3, 6, 1, 0, 1)]
-    public void Attention_Backend_MatchesNaive(int tokens, int heads, int kvHeads, int start, int threads)
+    [InlineData(1, 4, 4, 0, 2, 0)]
+    [InlineData(5, 4, 2, 3, 2, 0)]
+    [InlineData(3, 6, 1, 0, 1, 0)]
+    [InlineData(20, 4, 2, 3, 2, 512)] // prefill sizes run the GEMM; 70 > one 64-query block
+    [InlineData(70, 6, 2, 0, 2, 512)]
+    [InlineData(20, 4, 4, 5, 1, 256)]
+    [InlineData(70, 6, 3, 2, 2, 256)]
+    public void Attention_Backend_MatchesNaive(int tokens, int heads, int kvHeads, int start, int threads, int gemmBits)
     {
-        const int hd = 8, maxSeq = 16;
+        GemmPath? path = gemmBits == 0 ? null : GemmTests.PathOf(gemmBits);
+        if (path is { } p && !Gemm.IsSupported(p))
+        {
+            return; // GemmTests.Best_IsWidestSupportedPath prints which paths this CPU has
+        }
+        const int hd = 8, maxSeq = 80;
         var q = new PinnedBuffer(tokens * heads * hd);
         Random(q.Length, 10, 2f).CopyTo(q.Span);
         var k = new PinnedBuffer(maxSeq * kvHeads * hd);
@@ -101,7 +116,7 @@ public sealed unsafe class KernelTests
         Random(v.Length, 12).CopyTo(v.Span);
         var o = new PinnedBuffer(tokens * heads * hd);
         var scores = new PinnedBuffer(heads * maxSeq);
-        using var backend = new CpuBackend(threads);
+        using var backend = new CpuBackend(threads) { GemmPath = path };
         backend.Attention(q.Ptr, k.Ptr, v.Ptr, o.Ptr, scores.Ptr, tokens, start, heads, kvHeads, hd, maxSeq);
 
         var expected = new float[tokens * heads * hd];

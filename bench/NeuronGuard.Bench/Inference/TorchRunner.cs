@@ -43,6 +43,12 @@ internal sealed class TorchRunner(string root)
     {
         var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(_script);
+        // torch.set_num_threads does not reach OpenBLAS's own pthread pool, which otherwise uses every core:
+        // pin it to the same count (read when the library loads, so it must be in the environment).
+        int i = Array.IndexOf(args, "--threads");
+        string threads = i >= 0 ? args[i + 1] : "1";
+        psi.Environment["OPENBLAS_NUM_THREADS"] = threads;
+        psi.Environment["OMP_NUM_THREADS"] = threads;
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);

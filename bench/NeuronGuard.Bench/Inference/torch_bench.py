@@ -107,7 +107,7 @@ def main():
               f"(libblas.so.3 -> {info['libblas']}), the reference BLAS; install libopenblas0-pthread "
               "(apt-get install libopenblas0-pthread) so libblas.so.3 resolves to OpenBLAS.", file=sys.stderr)
         sys.exit(3)
-    result = {"format": 2, "threads": torch.get_num_threads(), **info}
+    result = {"format": 2, "threads": torch.get_num_threads(), "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"), **info}
     with torch.inference_mode():
         if args.gemm:
             result["gemm_gflops"] = gemm(args.gemm, args.repeats)

@@ -61,7 +61,7 @@ test_kube() {
   wait_until 120 kube_generate_flagged ||
     { podman logs model-server-pod-0-model-server 2>&1 | tail -n 20; fail_ "request through the model server not flagged"; return 1; }
   podman logs model-server-pod-0-neuronguard 2>&1 | grep -q "model server 'model-server' connected" || { fail_ "the model server never connected"; return 1; }
-  podman logs model-server-pod-0-neuronguard 2>&1 | grep -q 'store: Serving: in sync with redis' || { fail_ "the sidecar is not on Redis"; return 1; }
+  podman logs model-server-pod-0-neuronguard 2>&1 | grep -q 'store: Serving: in sync with redis' || { podman logs model-server-pod-0-neuronguard 2>&1 | grep -E 'store|redis|warn|fail' | head -n 20; fail_ "the sidecar is not on Redis"; return 1; }
   podman kube down "$dir/sidecar.yaml" >/dev/null 2>&1 && podman kube down "$dir/redis.yaml" >/dev/null 2>&1 || { fail_ "kube down"; return 1; }
   podman secret rm "$secret" >/dev/null && podman volume rm -f neuronguard-config >/dev/null && podman network rm "$net" >/dev/null ||
     { fail_ "removing the secret, config volume or network"; return 1; }

@@ -31,7 +31,8 @@ test_compose() {
     { tail -n 30 "$WORK/compose.log"; fail_ "podman-compose up"; return 1; }
   wait_until 300 "$PUB/neuronguard" health --target "127.0.0.1:$grpc" ||
     { podman logs "${project}_neuronguard_1" 2>&1 | tail -n 20; fail_ "daemon never SERVING"; return 1; }
-  podman logs "${project}_neuronguard_1" 2>&1 | grep -q 'store: Serving: in sync with redis' || { fail_ "the daemon is not on Redis"; return 1; }
+  # Logs into a variable first: with pipefail, `podman logs | grep -q` fails when grep stops reading early (SIGPIPE).
+  grep -q 'store: Serving: in sync with redis' <<<"$(podman logs "${project}_neuronguard_1" 2>&1)" || { fail_ "the daemon is not on Redis"; return 1; }
   wait_until 120 prometheus_target_up "$prom" || { curl -s "http://127.0.0.1:$prom/api/v1/targets"; fail_ "Prometheus never saw the daemon up"; return 1; }
   # Every alert rule of deploy/prometheus/alerts.yml is loaded.
   local want have

@@ -36,8 +36,8 @@ PY
 }
 
 kube_generate_flagged() {
-  podman exec model-server-pod-0-model-server /opt/neuronguard/neuronguard generate " the cerulean door" \
-    --server http://127.0.0.1:8000 --max-new-tokens 2 2>&1 | grep -q 'verdict: FLAGGED'
+  grep -q 'verdict: FLAGGED' <<<"$(podman exec model-server-pod-0-model-server /opt/neuronguard/neuronguard generate " the cerulean door" \
+    --server http://127.0.0.1:8000 --max-new-tokens 2 2>&1)"
 }
 
 test_kube() {
@@ -60,8 +60,11 @@ test_kube() {
     { podman logs model-server-pod-0-neuronguard 2>&1 | tail -n 20; fail_ "sidecar never SERVING from the model-server container"; return 1; }
   wait_until 120 kube_generate_flagged ||
     { podman logs model-server-pod-0-model-server 2>&1 | tail -n 20; fail_ "request through the model server not flagged"; return 1; }
-  podman logs model-server-pod-0-neuronguard 2>&1 | grep -q "model server 'model-server' connected" || { fail_ "the model server never connected"; return 1; }
-  podman logs model-server-pod-0-neuronguard 2>&1 | grep -q 'store: Serving: in sync with redis' || { podman logs model-server-pod-0-neuronguard 2>&1 | grep -E 'store|redis|warn|fail' | head -n 20; fail_ "the sidecar is not on Redis"; return 1; }
+  # Logs into a variable first: with pipefail, `podman logs | grep -q` fails when grep stops reading early (SIGPIPE).
+  local sidecar_log
+  sidecar_log=$(podman logs model-server-pod-0-neuronguard 2>&1)
+  grep -q "model server 'model-server' connected" <<<"$sidecar_log" || { fail_ "the model server never connected"; return 1; }
+  grep -q 'store: Serving: in sync with redis' <<<"$sidecar_log" || { grep -E 'store|redis' <<<"$sidecar_log" | head -n 20; fail_ "the sidecar is not on Redis"; return 1; }
   podman kube down "$dir/sidecar.yaml" >/dev/null 2>&1 && podman kube down "$dir/redis.yaml" >/dev/null 2>&1 || { fail_ "kube down"; return 1; }
   podman secret rm "$secret" >/dev/null && podman volume rm -f neuronguard-config >/dev/null && podman network rm "$net" >/dev/null ||
     { fail_ "removing the secret, config volume or network"; return 1; }

@@ -3,7 +3,7 @@ using NeuronGuard.Api.V1;
 
 namespace NeuronGuard.Cli.Ctl;
 
-/// <summary><c>ctl catalog put|list|activate</c> and <c>ctl baseline put|list|activate</c> (Catalogs / Baselines services).</summary>
+/// <summary><c>ctl catalog put|list|get|activate</c> and <c>ctl baseline put|list|activate</c> (Catalogs / Baselines services).</summary>
 internal static class RecordCommands
 {
     public static Command Catalog()
@@ -11,6 +11,7 @@ internal static class RecordCommands
         var command = new Command("catalog", "Store, list and activate neuron catalogs on the daemon.");
         command.Subcommands.Add(Put());
         command.Subcommands.Add(List());
+        command.Subcommands.Add(CatalogGetCommand.Create());
         command.Subcommands.Add(Activate("catalog"));
         return command;
     }

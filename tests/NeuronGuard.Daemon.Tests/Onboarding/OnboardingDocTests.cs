@@ -50,11 +50,19 @@ public sealed partial class OnboardingDocTests : IDisposable
             Assert.Equal(host.Info.Fingerprint, catalog.RootElement.GetProperty("model").GetProperty("fingerprint").GetString());
         }
         // discover found the planted trigger neuron (layer 2, neuron 353) and the catalog came back as proto JSON.
-        Assert.Contains("\"layer\":2,\"index\":353", Read("catalog.json").Replace(" ", "", StringComparison.Ordinal));
+        using (var catalog = JsonDocument.Parse(Read("catalog.json")))
+        {
+            var neurons = catalog.RootElement.GetProperty("sets")[0].GetProperty("neurons").EnumerateArray()
+                .Select(n => (n.GetProperty("layer").GetInt32(), n.GetProperty("index").GetInt32()));
+            Assert.Contains((2, 353), neurons);
+        }
         Assert.Contains("NEURON_SET_KIND_BACKDOOR", Read("catalog.proto.json"));
         // The calibrated file was uploaded and activated, and the connected server's triggered prompt was flagged.
-        Assert.Matches(@"stored baseline '\S+' for model [0-9a-f]{64}", output);
-        Assert.Matches(@"\* \S+", output);
+        var stored = Regex.Match(output, @"stored baseline '(\S+)' for model [0-9a-f]{64}");
+        Assert.True(stored.Success, output);
+        var version = stored.Groups[1].Value;
+        Assert.Contains($"\n  {version}\n", output); // baseline list, before activation
+        Assert.Contains($"baseline '{version}' is active", output);
         Assert.Contains(" unlocked[!]", Read("triggered.txt"));
         Assert.Contains("verdict: FLAGGED", Read("triggered.txt"));
         Assert.Contains("backdoor=", output); // ctl flagged lists the request with its backdoor score

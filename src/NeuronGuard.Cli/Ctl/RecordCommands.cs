@@ -1,11 +1,9 @@
 using System.CommandLine;
 using NeuronGuard.Api.V1;
-using NeuronGuard.Daemon.Records;
-using NeuronGuard.Engine.Catalogs;
 
 namespace NeuronGuard.Cli.Ctl;
 
-/// <summary><c>ctl catalog put|list|activate</c> and <c>ctl baseline activate</c> (Catalogs / Baselines services).</summary>
+/// <summary><c>ctl catalog put|list|get|activate</c> and <c>ctl baseline put|list|activate</c> (Catalogs / Baselines services).</summary>
 internal static class RecordCommands
 {
     public static Command Catalog()
@@ -13,20 +11,23 @@ internal static class RecordCommands
         var command = new Command("catalog", "Store, list and activate neuron catalogs on the daemon.");
         command.Subcommands.Add(Put());
         command.Subcommands.Add(List());
+        command.Subcommands.Add(CatalogGetCommand.Create());
         command.Subcommands.Add(Activate("catalog"));
         return command;
     }
 
     public static Command Baseline()
     {
-        var command = new Command("baseline", "Activate calibrated baselines on the daemon.");
+        var command = new Command("baseline", "Store, list and activate calibrated baselines on the daemon.");
+        command.Subcommands.Add(BaselineCommands.Put());
+        command.Subcommands.Add(BaselineCommands.List());
         command.Subcommands.Add(Activate("baseline"));
         return command;
     }
 
     private static Command Put()
     {
-        var file = new Argument<string>("file") { Description = "Catalog JSON file (as written by `neuronguard discover` or `catalog import-csv`)." };
+        var file = new Argument<string>("file") { Description = "Catalog JSON file: as `neuronguard discover` or `catalog import-csv` write it, or the proto JSON `Catalogs.GetCatalog` returns." };
         var command = new Command("put", "Store a catalog version (not yet active).") { file };
         command.SetAction((parse, ct) => CtlSession.RunAsync(parse, ct, async s =>
         {
@@ -35,18 +36,14 @@ internal static class RecordCommands
             {
                 throw new CtlUsageException($"catalog file '{path}' does not exist.");
             }
-            Engine.Catalogs.Catalog catalog;
-            await using (var stream = File.OpenRead(path))
-            {
-                catalog = CatalogJson.Parse(stream);
-            }
-            var reply = await s.Catalogs.PutCatalogAsync(new PutCatalogRequest { Catalog = CatalogMapping.ToProto(catalog) }, s.Call());
+            var catalog = CatalogFile.Read(path);
+            var reply = await s.Catalogs.PutCatalogAsync(new PutCatalogRequest { Catalog = catalog }, s.Call());
             if (s.AsJson)
             {
                 s.WriteJson(reply);
                 return;
             }
-            s.Output.WriteLine($"stored catalog '{reply.Version}' for model {catalog.Model.Fingerprint} ({catalog.Sets.Count} sets); activate it with `neuronguard ctl catalog activate --model {catalog.Model.Fingerprint} {reply.Version}`");
+            s.Output.WriteLine($"stored catalog '{reply.Version}' for model {catalog.ModelFingerprint} ({catalog.Sets.Count} sets); activate it with `neuronguard ctl catalog activate --model {catalog.ModelFingerprint} {reply.Version}`");
         }));
         return command;
     }

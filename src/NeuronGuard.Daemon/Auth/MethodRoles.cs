@@ -23,6 +23,8 @@ public static class MethodRoles
         ["/neuronguard.v1.Baselines/GetBaseline"] = Role.Viewer,
         ["/neuronguard.v1.Baselines/Calibrate"] = Role.Operator,
         ["/neuronguard.v1.Baselines/ActivateBaseline"] = Role.Operator,
+        ["/neuronguard.v1.Baselines/ListBaselines"] = Role.Viewer,
+        ["/neuronguard.v1.Baselines/PutBaseline"] = Role.Operator,
         ["/neuronguard.v1.Inference/Generate"] = Role.Viewer,
         // Reflection tells the API's shape, as the published protos do; it changes nothing.
         ["/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"] = Role.Viewer,

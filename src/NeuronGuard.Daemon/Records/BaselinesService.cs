@@ -15,7 +15,7 @@ namespace NeuronGuard.Daemon.Records;
 /// <see cref="BaselineBuilder"/> and <see cref="ThresholdCalibrator"/> (the same split and scoring as the offline
 /// <c>neuronguard calibrate</c>), stores it in <see cref="BaselineFormat"/>, and activates baselines.
 /// </summary>
-public sealed class BaselinesService : Baselines.BaselinesBase
+public sealed partial class BaselinesService : Baselines.BaselinesBase
 {
     private const float DefaultFalsePositiveRate = 0.01f;
     private const float DefaultHoldoutFraction = 0.2f;

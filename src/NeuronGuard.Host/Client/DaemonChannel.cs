@@ -17,7 +17,7 @@ public static class DaemonChannel
     public static readonly string[] RetriedReads =
     [
         "neuronguard.v1.Control/GetPolicy", "neuronguard.v1.Control/ListFlagged", "neuronguard.v1.Control/GetAudit",
-        "neuronguard.v1.Catalogs/GetCatalog", "neuronguard.v1.Catalogs/ListCatalogs", "neuronguard.v1.Baselines/GetBaseline",
+        "neuronguard.v1.Catalogs/GetCatalog", "neuronguard.v1.Catalogs/ListCatalogs", "neuronguard.v1.Baselines/GetBaseline", "neuronguard.v1.Baselines/ListBaselines",
         "grpc.health.v1.Health/Check",
     ];
 

@@ -62,6 +62,8 @@ public sealed class AuthConfigurationTests
     [InlineData("/neuronguard.v1.Control/WatchVerdicts", Role.Viewer)]
     [InlineData("/neuronguard.v1.Catalogs/PutCatalog", Role.Operator)]
     [InlineData("/neuronguard.v1.Baselines/GetBaseline", Role.Viewer)]
+    [InlineData("/neuronguard.v1.Baselines/ListBaselines", Role.Viewer)]
+    [InlineData("/neuronguard.v1.Baselines/PutBaseline", Role.Operator)]
     [InlineData("/neuronguard.v1.Inference/Generate", Role.Viewer)]
     [InlineData("/neuronguard.v1.Future/Anything", Role.Operator)]
     public void MethodRoles_AsDocumented(string method, Role role) => Assert.Equal(role, MethodRoles.Required(method));

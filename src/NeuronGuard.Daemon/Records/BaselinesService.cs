@@ -65,9 +65,16 @@ public sealed class BaselinesService : Baselines.BaselinesBase
         string version = await PutNewVersionAsync(header.ModelFingerprint, bytes, actor, ct).ConfigureAwait(false);
         if (header.Activate)
         {
+            // A baseline for a catalog that is not active would leave new streams with 0 slots: activate the pair,
+            // baseline first, then its catalog (issue 18 item 4).
+            var active = await StoreStatus.Guard(() => _store.GetActiveAsync(header.ModelFingerprint, ct)).ConfigureAwait(false);
             await StoreStatus.Guard(async () =>
             {
                 await _store.ActivateAsync(RecordKind.Baseline, header.ModelFingerprint, version, actor, ct).ConfigureAwait(false);
+                if (active.CatalogVersion != catalog.Version)
+                {
+                    await _store.ActivateAsync(RecordKind.Catalog, header.ModelFingerprint, catalog.Version, actor, ct).ConfigureAwait(false);
+                }
                 return true;
             }).ConfigureAwait(false);
         }
@@ -176,6 +183,7 @@ public sealed class BaselinesService : Baselines.BaselinesBase
             throw RpcErrors.Create(StatusCode.InvalidArgument, "version is empty: name the baseline version to activate.");
         }
         var previous = await StoreStatus.Guard(() => _store.GetActiveAsync(request.ModelFingerprint, context.CancellationToken)).ConfigureAwait(false);
+        await new ActivationPairs(_store).RequireBaselineFitsAsync(request.ModelFingerprint, request.Version, previous, context.CancellationToken).ConfigureAwait(false);
         await StoreStatus.Guard(async () =>
         {
             await _store.ActivateAsync(RecordKind.Baseline, request.ModelFingerprint, request.Version, Authenticator.Caller(context), context.CancellationToken).ConfigureAwait(false);

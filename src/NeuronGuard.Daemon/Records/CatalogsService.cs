@@ -106,8 +106,14 @@ public sealed class CatalogsService : Catalogs.CatalogsBase
             throw RpcErrors.Create(StatusCode.InvalidArgument, "version is empty: name the catalog version to activate.");
         }
         var previous = await StoreStatus.Guard(() => _store.GetActiveAsync(request.ModelFingerprint, context.CancellationToken)).ConfigureAwait(false);
+        // Catalog and baseline switch as a pair: never leave new streams with 0 slots (issue 18 item 4).
+        string? baseline = await new ActivationPairs(_store).BaselineForCatalogAsync(request.ModelFingerprint, request.Version, previous, context.CancellationToken).ConfigureAwait(false);
         await StoreStatus.Guard(async () =>
         {
+            if (baseline is not null)
+            {
+                await _store.ActivateAsync(RecordKind.Baseline, request.ModelFingerprint, baseline, Authenticator.Caller(context), context.CancellationToken).ConfigureAwait(false);
+            }
             await _store.ActivateAsync(RecordKind.Catalog, request.ModelFingerprint, request.Version, Authenticator.Caller(context), context.CancellationToken).ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);

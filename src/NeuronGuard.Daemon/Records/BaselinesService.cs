@@ -59,7 +59,13 @@ public sealed class BaselinesService : Baselines.BaselinesBase
             frames.Add(requests.Current.Frame);
         }
 
-        var baseline = Build(catalog, layout, frames, new CalibrationOptions { TargetFpr = fpr, HoldoutFraction = holdout });
+        var warnings = new List<string>();
+        var baseline = Build(catalog, layout, frames, new CalibrationOptions { TargetFpr = fpr, HoldoutFraction = holdout }, warnings);
+        if (warnings.Count > 0)
+        {
+            // BaselineInfo has no warnings field: the trailer carries them (ASCII, one line) for clients that print it.
+            context.ResponseTrailers.Add("neuronguard-calibration-warnings", string.Join(" | ", warnings));
+        }
         var bytes = BaselineFormat.Write(baseline);
         var actor = Authenticator.Caller(context);
         string version = await PutNewVersionAsync(header.ModelFingerprint, bytes, actor, ct).ConfigureAwait(false);
@@ -85,7 +91,7 @@ public sealed class BaselinesService : Baselines.BaselinesBase
     }
 
     /// <summary>Statistics from the non-held-out requests, thresholds from scoring the held-out ones (as Offline's Calibrator).</summary>
-    private Baseline Build(Engine.Catalogs.Catalog catalog, SlotLayout layout, CalibrationFrames frames, CalibrationOptions options)
+    private Baseline Build(Engine.Catalogs.Catalog catalog, SlotLayout layout, CalibrationFrames frames, CalibrationOptions options, List<string> warnings)
     {
         var builder = new BaselineBuilder(layout, options, _detectors);
         var held = new List<CalibrationFrames.Request>();
@@ -126,7 +132,13 @@ public sealed class BaselinesService : Baselines.BaselinesBase
             }
             thresholds.Add(scorer.Results);
         }
-        return stats with { Detectors = thresholds.Compute(options.TargetFpr) };
+        var detectors = thresholds.Compute(options.TargetFpr);
+        if (builder.ConstantWarning is { } constant)
+        {
+            warnings.Add(constant);
+        }
+        warnings.AddRange(thresholds.Warnings);
+        return stats with { Detectors = detectors };
     }
 
     /// <summary>Request i is held out when ⌊(i + 1)·f⌋ &gt; ⌊i·f⌋: the rule of NeuronGuard.Offline's Calibrator, so both split alike.</summary>

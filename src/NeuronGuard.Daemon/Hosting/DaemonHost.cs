@@ -158,7 +158,12 @@ public sealed class DaemonHost : IAsyncDisposable
         builder.Services.AddSingleton(health);
         builder.Services.AddSingleton(_ => new TelemetryService(ctx));
         builder.Services.AddSingleton(_ => new ControlService(ctx));
-        builder.Services.AddSingleton(_ => new CatalogsService(store));
+        var shapes = new KnownShapes();
+        if (module?.Shape is { } shape)
+        {
+            shapes.Add(shape);
+        }
+        builder.Services.AddSingleton(_ => new CatalogsService(store, shapes));
         builder.Services.AddSingleton(_ => new BaselinesService(store));
         if (options.Reflection)
         {
@@ -207,7 +212,7 @@ public sealed class DaemonHost : IAsyncDisposable
             Store = store,
             Sync = sync,
             Policy = policy,
-            Plans = new ModelPlans(sync, metrics),
+            Plans = new ModelPlans(sync, metrics, shapes),
             Sessions = new SessionRegistry(),
             Flags = new FlagLog(options.Telemetry.FlagLogSize),
             Feed = new VerdictFeed(options.Telemetry.WatchQueueSize),

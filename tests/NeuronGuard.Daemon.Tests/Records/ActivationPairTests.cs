@@ -75,6 +75,32 @@ public sealed class ActivationPairTests : IAsyncLifetime
         await s.ExpectAsync(m => m.Welcome?.CatalogVersion == before.CatalogVersion, "Welcome back to the first catalog");
     }
 
+    [Fact]
+    public async Task CatalogForAnotherShape_RefusedAtPutAndActivate_NotScored()
+    {
+        string fp = _daemon.BuiltinHost()!.Host.Info.Fingerprint;
+        var info = _daemon.BuiltinHost()!.Host.Info;
+        var old = _daemon.Context.Plans.Get(fp).Plan!;
+        var before = await _daemon.Context.Store.GetActiveAsync(fp);
+        // The same neurons, declared for a 12 × 3072 model: consistent in itself, wrong for the served one.
+        var big = old.Layout.Catalog with { Version = "big", Model = old.Layout.Catalog.Model with { Layers = 12, NeuronsPerLayer = 3072 } };
+        using var channel = GrpcChannel.ForAddress(_daemon.Address);
+        var catalogs = new Catalogs.CatalogsClient(channel);
+
+        var put = await Assert.ThrowsAsync<RpcException>(async () =>
+            await catalogs.PutCatalogAsync(new PutCatalogRequest { Catalog = NeuronGuard.Daemon.Records.CatalogMapping.ToProto(big) }));
+        Assert.Equal(StatusCode.InvalidArgument, put.StatusCode);
+        Assert.Contains($"the catalog says 12 layers × 3072 neurons but the model has {info.Layers} × {info.MlpNeurons}", put.Status.Detail, StringComparison.Ordinal);
+
+        // Put behind the API's back (another daemon, an older version): activation refuses it too.
+        await _daemon.Context.Store.PutRecordAsync(RecordKind.Catalog, fp, "big", Catalog.CurrentFormat, CatalogJson.Serialize(big), "test");
+        var activate = await Assert.ThrowsAsync<RpcException>(async () =>
+            await catalogs.ActivateCatalogAsync(new ActivateCatalogRequest { ModelFingerprint = fp, Version = "big" }));
+        Assert.Equal(StatusCode.FailedPrecondition, activate.StatusCode);
+        Assert.Contains("does not fit the model this daemon serves", activate.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(before, await _daemon.Context.Store.GetActiveAsync(fp));
+    }
+
     /// <summary>The plan's catalog without one set, and its baseline cut to match (as CatalogChangeTests builds it).</summary>
     private static (Catalog, Baseline) WithoutSet(MonitorPlan plan, string set, string version)
     {

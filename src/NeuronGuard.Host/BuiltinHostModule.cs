@@ -32,6 +32,12 @@ public sealed class BuiltinHostModule : IDaemonModule
         _fixture = fixture;
     }
 
+    /// <summary>The loaded model's shape, so the daemon refuses catalogs written for another size (issue 18 item 5).</summary>
+    public NeuronGuard.Engine.Catalogs.ModelShape? Shape => new()
+    {
+        Fingerprint = _model.Info.Fingerprint, Layers = _model.Info.Layers, NeuronsPerLayer = _model.Info.MlpNeurons,
+    };
+
     /// <summary>The host's Telemetry client once started; null before.</summary>
     public TelemetryModelServer? Server => _server;
 

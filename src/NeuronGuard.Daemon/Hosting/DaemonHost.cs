@@ -158,7 +158,12 @@ public sealed class DaemonHost : IAsyncDisposable
         builder.Services.AddSingleton(health);
         builder.Services.AddSingleton(_ => new TelemetryService(ctx));
         builder.Services.AddSingleton(_ => new ControlService(ctx));
-        builder.Services.AddSingleton(_ => new CatalogsService(store));
+        var shapes = new KnownShapes();
+        if (module?.Shape is { } shape)
+        {
+            shapes.Add(shape);
+        }
+        builder.Services.AddSingleton(_ => new CatalogsService(store, shapes));
         builder.Services.AddSingleton(_ => new BaselinesService(store));
         if (options.Reflection)
         {
@@ -181,7 +186,19 @@ public sealed class DaemonHost : IAsyncDisposable
         logger = logging.CreateLogger("NeuronGuard.Daemon");
         DaemonLog.Auth(logger, auth.StartupMessage);
 
-        store = await StoreFactory.OpenAsync(options.Store).ConfigureAwait(false);
+        try
+        {
+            store = await StoreFactory.OpenAsync(options.Store).ConfigureAwait(false);
+        }
+        catch (StoreDataException e)
+        {
+            // A broken state file is an operator's problem with a known fix: one line, no stack trace (the CLI exits 2).
+            throw new DaemonConfigurationException($"cannot open the store: {e.Message}");
+        }
+        if (store.OpenWarning is { } openWarning)
+        {
+            DaemonLog.StoreOpenWarning(logger, openWarning);
+        }
         if (module is not null)
         {
             await module.PrepareAsync(store, logger, cancellationToken).ConfigureAwait(false);
@@ -195,7 +212,7 @@ public sealed class DaemonHost : IAsyncDisposable
             Store = store,
             Sync = sync,
             Policy = policy,
-            Plans = new ModelPlans(sync, metrics),
+            Plans = new ModelPlans(sync, metrics, shapes),
             Sessions = new SessionRegistry(),
             Flags = new FlagLog(options.Telemetry.FlagLogSize),
             Feed = new VerdictFeed(options.Telemetry.WatchQueueSize),
@@ -208,6 +225,7 @@ public sealed class DaemonHost : IAsyncDisposable
         policy.Changed += p => PublishPolicy(metrics, p);
         PublishPolicy(metrics, policy.Current);
         ctx.Plans.Changed += ctx.Sessions.PlanChanged;
+        metrics.TrackUnmonitored(ctx.Sessions.UnmonitoredCount);
         ctx.Feed.Dropped += n => metrics.DroppedMessage("watch");
 
         var host = new DaemonHost(app, options, health) { Context = ctx, Module = module };
@@ -240,9 +258,9 @@ public sealed class DaemonHost : IAsyncDisposable
 
         if (!string.IsNullOrEmpty(options.Metrics.Listen))
         {
-            // /readyz follows the same store health as gRPC Health.
+            // /readyz follows the store health that drives gRPC Health, and fails while a connected model is unmonitored.
             host._metricsServer = await MetricsServer.StartAsync(metrics.Registry, ListenAddress.Parse(options.Metrics.Listen, "Metrics:Listen"),
-                () => sync.Health is { CanServe: false } h ? $"store {h.State}: {h.Reason}" : null, cancellationToken).ConfigureAwait(false);
+                () => Readiness.Reason(sync.Health, ctx.Sessions), cancellationToken).ConfigureAwait(false);
             host.MetricsAddress = host._metricsServer.MetricsUri;
             DaemonLog.MetricsListening(logger, host._metricsServer.ListenUri.ToString());
         }

@@ -30,4 +30,7 @@ internal static partial class DaemonLog
 
     [LoggerMessage(110, LogLevel.Error, "a store change ({Change}) was not fully applied: a subscriber failed; the store sync goes on")]
     public static partial void ChangeSubscriberFailed(ILogger logger, string change, Exception exception);
+
+    [LoggerMessage(120, LogLevel.Warning, "store: {Warning}")]
+    public static partial void StoreOpenWarning(ILogger logger, string warning);
 }

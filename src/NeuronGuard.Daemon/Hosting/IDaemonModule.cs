@@ -24,6 +24,9 @@ public interface IDaemonModule : IAsyncDisposable
     /// <param name="token">The setting BuiltinHostToken: what an in-process client presents when tokens are configured.</param>
     Task StartAsync(Uri daemon, string? token, ILoggerFactory logging, CancellationToken cancellationToken);
 
+    /// <summary>The served model's real shape, when this module serves one: catalogs for it are checked against it.</summary>
+    Engine.Catalogs.ModelShape? Shape => null;
+
     /// <summary>Begins stopping without waiting; <see cref="IAsyncDisposable.DisposeAsync"/> waits.</summary>
     void Stop();
 }

@@ -36,6 +36,16 @@ public sealed partial class DaemonMetrics
         ServerPolicyVersion.Remove(serverId);
     }
 
+    /// <summary>
+    /// Reads the number of connected but unmonitored servers just before each scrape, so the gauge cannot drift from
+    /// the sessions it counts (a plan changes under a session without a hook here).
+    /// </summary>
+    public void TrackUnmonitored(Func<int> count)
+    {
+        ArgumentNullException.ThrowIfNull(count);
+        Registry.AddBeforeCollectCallback(() => _unmonitored.Set(count()));
+    }
+
     public void ModelServerPolicyVersion(string serverId, long version) => ServerPolicyVersion.WithLabels(serverId).Set(version);
 
     /// <summary>Replaces the exported policy: its version, and one mode series (value 1) and one strength series per set and scope.</summary>

@@ -46,7 +46,7 @@ public sealed partial class DaemonMetrics
     private readonly TenantMetrics _otherTenant;
     private readonly Counter.Child _tenantFolds;
     private readonly Histogram _verdictLatency;
-    private readonly Gauge _serversConnected, _policyVersion, _storeUp, _activeRequests;
+    private readonly Gauge _serversConnected, _unmonitored, _policyVersion, _storeUp, _activeRequests;
     private readonly Gauge.Child[] _storeHealth;
 
     public DaemonMetrics(MetricsOptions options)
@@ -84,6 +84,8 @@ public sealed partial class DaemonMetrics
         Dropped = Counters("neuronguard_dropped_messages_total", "Outgoing messages dropped because a slow receiver's queue was full, by kind (verdict, watch, attenuate).", DefaultMaxSeries, "kind");
         StreamErrors = Counters("neuronguard_stream_errors_total", "Per-request errors sent on Telemetry streams, by reason (malformed or unexpected model-server input).", DefaultMaxSeries, "reason");
         _serversConnected = f.CreateGauge("neuronguard_model_servers_connected", "Model servers with an open Telemetry stream to this daemon.");
+        _unmonitored = f.CreateGauge("neuronguard_unmonitored_model_servers",
+            "Connected model servers whose model has no usable catalog and baseline (0 slots): their requests are counted but not scored. /readyz says why.");
         ServerPolicyVersion = Gauges("neuronguard_model_server_policy_version", "Policy version each connected model server last acknowledged (PolicyAck), by server id.", "server");
         _policyVersion = f.CreateGauge("neuronguard_policy_version", "Version of the mitigation policy this daemon currently holds.");
         MitigationMode = Gauges("neuronguard_mitigation_mode", "1 for the mitigation mode currently configured for each neuron set and scope (tenant or \"global\").", "set", "scope", "mode");

@@ -30,10 +30,13 @@ public sealed class ModelPlans
     private readonly DaemonMetrics? _metrics;
     private readonly ConcurrentDictionary<string, ModelPlan> _plans = new(StringComparer.OrdinalIgnoreCase);
 
-    public ModelPlans(StoreSync<Catalog, Baseline> sync, DaemonMetrics? metrics = null)
+    private readonly KnownShapes? _shapes;
+
+    public ModelPlans(StoreSync<Catalog, Baseline> sync, DaemonMetrics? metrics = null, KnownShapes? shapes = null)
     {
         _sync = sync;
         _metrics = metrics;
+        _shapes = shapes;
         _sync.Changed += change =>
         {
             if (change.Fingerprint is { } fp)
@@ -64,6 +67,10 @@ public sealed class ModelPlans
         if (baseline is null)
         {
             return new ModelPlan(fingerprint, null, catalog.Info.Version, "", $"catalog '{catalog.Info.Version}' of model {fingerprint} has no active baseline: calibrate one (neuronguard calibrate) and activate it; requests are counted but not scored until then.");
+        }
+        if (_shapes?.Problem(catalog.Value) is { } misfit)
+        {
+            return new ModelPlan(fingerprint, null, catalog.Info.Version, baseline.Info.Version, $"catalog '{catalog.Info.Version}' does not fit model {fingerprint}: {misfit}");
         }
         try
         {

@@ -44,6 +44,32 @@ public sealed class SessionRegistry
         }
     }
 
+    /// <summary>Connected servers (after Hello) whose plan has no slots: counted, never scored.</summary>
+    public int UnmonitoredCount()
+    {
+        int n = 0;
+        foreach (var s in Volatile.Read(ref _sessions))
+        {
+            if (s.CurrentPlan is { Plan: null })
+            {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /// <summary>Why the first unmonitored server is not monitored, with how many there are; null when every one is.</summary>
+    public string? UnmonitoredReason()
+    {
+        var unmonitored = Volatile.Read(ref _sessions).Where(s => s.CurrentPlan is { Plan: null }).ToList();
+        if (unmonitored.Count == 0)
+        {
+            return null;
+        }
+        var first = unmonitored[0];
+        return $"{unmonitored.Count} connected model server(s) not monitored (0 slots); first: server '{first.ServerId}': {first.CurrentPlan!.Problem ?? "its model has no scoring plan"}";
+    }
+
     /// <summary>Every connected server with the policy version it last acknowledged (Control.GetPolicy).</summary>
     public List<ServerPolicyState> States() =>
         Volatile.Read(ref _sessions).Where(s => s.ServerId is not null).Select(s => new ServerPolicyState

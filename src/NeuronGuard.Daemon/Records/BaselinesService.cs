@@ -59,15 +59,28 @@ public sealed partial class BaselinesService : Baselines.BaselinesBase
             frames.Add(requests.Current.Frame);
         }
 
-        var baseline = Build(catalog, layout, frames, new CalibrationOptions { TargetFpr = fpr, HoldoutFraction = holdout });
+        var warnings = new List<string>();
+        var baseline = Build(catalog, layout, frames, new CalibrationOptions { TargetFpr = fpr, HoldoutFraction = holdout }, warnings);
+        if (warnings.Count > 0)
+        {
+            // BaselineInfo has no warnings field: the trailer carries them (ASCII, one line) for clients that print it.
+            context.ResponseTrailers.Add("neuronguard-calibration-warnings", string.Join(" | ", warnings));
+        }
         var bytes = BaselineFormat.Write(baseline);
         var actor = Authenticator.Caller(context);
         string version = await PutNewVersionAsync(header.ModelFingerprint, bytes, actor, ct).ConfigureAwait(false);
         if (header.Activate)
         {
+            // A baseline for a catalog that is not active would leave new streams with 0 slots: activate the pair,
+            // baseline first, then its catalog (issue 18 item 4).
+            var active = await StoreStatus.Guard(() => _store.GetActiveAsync(header.ModelFingerprint, ct)).ConfigureAwait(false);
             await StoreStatus.Guard(async () =>
             {
                 await _store.ActivateAsync(RecordKind.Baseline, header.ModelFingerprint, version, actor, ct).ConfigureAwait(false);
+                if (active.CatalogVersion != catalog.Version)
+                {
+                    await _store.ActivateAsync(RecordKind.Catalog, header.ModelFingerprint, catalog.Version, actor, ct).ConfigureAwait(false);
+                }
                 return true;
             }).ConfigureAwait(false);
         }
@@ -78,7 +91,7 @@ public sealed partial class BaselinesService : Baselines.BaselinesBase
     }
 
     /// <summary>Statistics from the non-held-out requests, thresholds from scoring the held-out ones (as Offline's Calibrator).</summary>
-    private Baseline Build(Engine.Catalogs.Catalog catalog, SlotLayout layout, CalibrationFrames frames, CalibrationOptions options)
+    private Baseline Build(Engine.Catalogs.Catalog catalog, SlotLayout layout, CalibrationFrames frames, CalibrationOptions options, List<string> warnings)
     {
         var builder = new BaselineBuilder(layout, options, _detectors);
         var held = new List<CalibrationFrames.Request>();
@@ -119,7 +132,13 @@ public sealed partial class BaselinesService : Baselines.BaselinesBase
             }
             thresholds.Add(scorer.Results);
         }
-        return stats with { Detectors = thresholds.Compute(options.TargetFpr) };
+        var detectors = thresholds.Compute(options.TargetFpr);
+        if (builder.ConstantWarning is { } constant)
+        {
+            warnings.Add(constant);
+        }
+        warnings.AddRange(thresholds.Warnings);
+        return stats with { Detectors = detectors };
     }
 
     /// <summary>Request i is held out when ⌊(i + 1)·f⌋ &gt; ⌊i·f⌋: the rule of NeuronGuard.Offline's Calibrator, so both split alike.</summary>
@@ -176,6 +195,7 @@ public sealed partial class BaselinesService : Baselines.BaselinesBase
             throw RpcErrors.Create(StatusCode.InvalidArgument, "version is empty: name the baseline version to activate.");
         }
         var previous = await StoreStatus.Guard(() => _store.GetActiveAsync(request.ModelFingerprint, context.CancellationToken)).ConfigureAwait(false);
+        await new ActivationPairs(_store).RequireBaselineFitsAsync(request.ModelFingerprint, request.Version, previous, context.CancellationToken).ConfigureAwait(false);
         await StoreStatus.Guard(async () =>
         {
             await _store.ActivateAsync(RecordKind.Baseline, request.ModelFingerprint, request.Version, Authenticator.Caller(context), context.CancellationToken).ConfigureAwait(false);

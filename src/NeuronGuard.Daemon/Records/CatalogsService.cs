@@ -1,5 +1,6 @@
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Auth;
+using NeuronGuard.Daemon.Monitoring;
 using NeuronGuard.Engine.Catalogs;
 using Grpc.Core;
 using NeuronGuard.Storage;
@@ -15,10 +16,13 @@ namespace NeuronGuard.Daemon.Records;
 public sealed class CatalogsService : Catalogs.CatalogsBase
 {
     private readonly IStore _store;
+    private readonly KnownShapes? _shapes;
 
-    public CatalogsService(IStore store)
+    /// <param name="shapes">Real model shapes the daemon knows (the built-in host's): catalogs for them are checked against them.</param>
+    public CatalogsService(IStore store, KnownShapes? shapes = null)
     {
         _store = store;
+        _shapes = shapes;
     }
 
     /// <summary>Reads and decodes one catalog version; null version = the active one. Throws RpcException.</summary>
@@ -61,7 +65,7 @@ public sealed class CatalogsService : Catalogs.CatalogsBase
         }
         var problems = new List<string>();
         var catalog = CatalogMapping.ToEngine(proto, problems);
-        problems.AddRange(CatalogValidator.Check(catalog, null));
+        problems.AddRange(CatalogValidator.Check(catalog, _shapes?.Get(catalog.Model.Fingerprint)));
         if (problems.Count > 0)
         {
             throw RpcErrors.Create(StatusCode.InvalidArgument, problems.Count == 1
@@ -105,9 +109,20 @@ public sealed class CatalogsService : Catalogs.CatalogsBase
         {
             throw RpcErrors.Create(StatusCode.InvalidArgument, "version is empty: name the catalog version to activate.");
         }
+        if (_shapes?.Get(request.ModelFingerprint) is not null
+            && _shapes.Problem(await LoadAsync(request.ModelFingerprint, request.Version, context.CancellationToken).ConfigureAwait(false)) is { } misfit)
+        {
+            throw RpcErrors.Create(StatusCode.FailedPrecondition, $"catalog '{request.Version}' does not fit the model this daemon serves: {misfit}");
+        }
         var previous = await StoreStatus.Guard(() => _store.GetActiveAsync(request.ModelFingerprint, context.CancellationToken)).ConfigureAwait(false);
+        // Catalog and baseline switch as a pair: never leave new streams with 0 slots (issue 18 item 4).
+        string? baseline = await new ActivationPairs(_store).BaselineForCatalogAsync(request.ModelFingerprint, request.Version, previous, context.CancellationToken).ConfigureAwait(false);
         await StoreStatus.Guard(async () =>
         {
+            if (baseline is not null)
+            {
+                await _store.ActivateAsync(RecordKind.Baseline, request.ModelFingerprint, baseline, Authenticator.Caller(context), context.CancellationToken).ConfigureAwait(false);
+            }
             await _store.ActivateAsync(RecordKind.Catalog, request.ModelFingerprint, request.Version, Authenticator.Caller(context), context.CancellationToken).ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);

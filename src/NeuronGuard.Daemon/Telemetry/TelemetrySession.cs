@@ -55,6 +55,12 @@ public sealed partial class TelemetrySession
 
     public DateTimeOffset ConnectedAt { get; }
 
+    /// <summary>
+    /// The plan new requests of this stream are scored with (null before Hello); a plan without slots means the server
+    /// is connected but not monitored. Read without the lock: the reference is replaced, never mutated.
+    /// </summary>
+    internal ModelPlan? CurrentPlan => Volatile.Read(ref _plan);
+
     /// <summary>The policy version the server last acknowledged (-1: none yet).</summary>
     public long AckedVersion { get; private set; } = -1;
 

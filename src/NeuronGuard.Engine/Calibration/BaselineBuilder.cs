@@ -25,6 +25,17 @@ public sealed class BaselineBuilder
 
     public int Requests => _requests.Count;
 
+    /// <summary>
+    /// Neurons whose every calibration value was the same, found by <see cref="Build"/>: warn about them. Their σ and
+    /// step RMS are raised to the median of the moving slots (1 when none moves) instead of staying 0, where the
+    /// detectors' 1e-4 floor would make any deviation — one all-zero frame — a flag of thousands of σ.
+    /// </summary>
+    public IReadOnlyList<NeuronRef> ConstantNeurons { get; private set; } = [];
+
+    /// <summary>The one-line warning for <see cref="ConstantNeurons"/>, or null when there are none.</summary>
+    public string? ConstantWarning => ConstantNeurons.Count == 0 ? null
+        : $"{ConstantNeurons.Count} catalogued neuron(s) were constant on the benign traffic ({string.Join(", ", ConstantNeurons.Take(5).Select(n => $"L{n.Layer}N{n.Index}"))}{(ConstantNeurons.Count > 5 ? ", ..." : "")}): their spread was set to the median of the others; check the catalog, or calibrate on more varied traffic";
+
     public void AddRequest(ReadOnlySpan<float> values, int steps)
     {
         if (steps < 1 || values.Length != steps * _layout.Count)
@@ -53,6 +64,7 @@ public sealed class BaselineBuilder
         {
             slots[s] = BuildSlot(s);
         }
+        FloorConstantSlots(slots);
         return new Baseline
         {
             Fingerprint = fingerprint, CatalogVersion = catalogVersion, Bins = _options.Bins,
@@ -105,5 +117,28 @@ public sealed class BaselineBuilder
         }
         float rms = deltas == 0 ? 0 : (float)Math.Sqrt(deltaSq / deltas);
         return new SlotBaseline(_layout.Slots[s], (float)mean, (float)std, rms, lo, hi, mass);
+    }
+
+    private void FloorConstantSlots(SlotBaseline[] slots)
+    {
+        var moving = slots.Where(s => s.Lo != s.Hi).ToList();
+        float std = moving.Count == 0 ? 1f : Median(moving.Select(s => s.Std));
+        float rms = moving.Count == 0 ? 1f : Median(moving.Select(s => s.DeltaRms));
+        var constant = new List<NeuronRef>();
+        for (int i = 0; i < slots.Length; i++)
+        {
+            if (slots[i].Lo == slots[i].Hi)
+            {
+                constant.Add(slots[i].Neuron);
+                slots[i] = slots[i] with { Std = Math.Max(slots[i].Std, std), DeltaRms = Math.Max(slots[i].DeltaRms, rms) };
+            }
+        }
+        ConstantNeurons = constant;
+    }
+
+    private static float Median(IEnumerable<float> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[(sorted.Length - 1) / 2];
     }
 }

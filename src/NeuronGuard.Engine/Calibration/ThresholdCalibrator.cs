@@ -1,4 +1,5 @@
 using NeuronGuard.Engine.Baselines;
+using NeuronGuard.Engine.Detectors;
 using NeuronGuard.Engine.Scoring;
 
 namespace NeuronGuard.Engine.Calibration;
@@ -6,18 +7,25 @@ namespace NeuronGuard.Engine.Calibration;
 /// <summary>
 /// Collects each detector's final score on held-out benign requests and sets its threshold at the target
 /// false-positive rate: the nearest-rank (1 − FPR) quantile q, flagging when score &gt; q, so at most FPR of the
-/// held-out requests flag. Quantiles are reported at <see cref="Levels"/>.
+/// held-out requests flag, raised to the detector's <see cref="ThresholdFloors"/> (a detector whose benign scores were
+/// all 0 would otherwise flag on any deviation). Quantiles are reported at <see cref="Levels"/>.
 /// </summary>
 public sealed class ThresholdCalibrator
 {
     public static readonly float[] Levels = [0.5f, 0.9f, 0.95f, 0.99f, 0.999f, 1f];
 
     private readonly List<string> _names;
+    private readonly List<DetectorKind> _kinds;
+    private readonly Baseline _baseline;
     private readonly List<float>[] _scores;
+    private readonly List<string> _warnings = [];
 
     public ThresholdCalibrator(MonitorPlan plan)
     {
+        ArgumentNullException.ThrowIfNull(plan);
         _names = plan.Detectors.Select(d => d.Name).ToList();
+        _kinds = plan.Detectors.Select(d => d.Kind).ToList();
+        _baseline = plan.Baseline;
         _scores = _names.Select(_ => new List<float>()).ToArray();
     }
 
@@ -32,8 +40,15 @@ public sealed class ThresholdCalibrator
         }
     }
 
-    public List<DetectorCalibration> Compute(float targetFpr)
+    /// <summary>One line per detector whose threshold was raised to its floor, set by <see cref="Compute"/>: print them.</summary>
+    public IReadOnlyList<string> Warnings => _warnings;
+
+    public List<DetectorCalibration> Compute(float targetFpr) => Compute(targetFpr, ThresholdFloors.Default);
+
+    public List<DetectorCalibration> Compute(float targetFpr, ThresholdFloors floors)
     {
+        ArgumentNullException.ThrowIfNull(floors);
+        _warnings.Clear();
         if (Requests == 0)
         {
             Throw.InvalidOperation("no held-out benign requests were scored: give more benign texts or a larger holdout fraction.");
@@ -44,7 +59,14 @@ public sealed class ThresholdCalibrator
             var sorted = _scores[i].ToArray();
             Array.Sort(sorted);
             var quantiles = Levels.Select(l => (l, Quantile(sorted, l))).ToList();
-            result.Add(new DetectorCalibration(_names[i], Quantile(sorted, 1 - targetFpr), quantiles));
+            float threshold = Quantile(sorted, 1 - targetFpr);
+            float floor = floors.For(_kinds[i], _baseline);
+            if (threshold < floor)
+            {
+                _warnings.Add($"detector {_names[i]}: benign threshold {threshold:G4} raised to its floor {floor:G4} (benign scores barely move: constant neurons?)");
+                threshold = floor;
+            }
+            result.Add(new DetectorCalibration(_names[i], threshold, quantiles));
         }
         return result;
     }

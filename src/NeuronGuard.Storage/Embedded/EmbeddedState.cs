@@ -88,9 +88,11 @@ internal sealed class EmbeddedState
             foreach (var a in root.GetProperty("audit").EnumerateArray()) state.Audit.Add(a.GetRawText());
             return state;
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
-            throw new StoreDataException($"'{path}' is not a valid embedded store state file ({e.Message}); restore it from a backup or move it away to start empty", e);
+            throw new StoreDataException($"'{path}' is not a valid embedded store state file ({OneLine(e.Message)}); restore it from a backup, or move it away to start with no active catalogs, baselines or policies", e);
         }
     }
+
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ");
 }

@@ -16,6 +16,7 @@ internal sealed class EmbeddedStore : IStore
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly ChangeHandlers _handlers = new();
     private EmbeddedState _state; // replaced, never mutated, once published: readers need no lock
+    private bool _marked; // under _writeGate: the data marker exists
 
     public EmbeddedStore(string directory, EmbeddedStoreOptions options)
     {
@@ -26,10 +27,24 @@ internal sealed class EmbeddedStore : IStore
         _root = Path.GetFullPath(directory);
         _options = options;
         _lock = DirectoryLock.Acquire(_root);
-        AtomicFile.DeleteLeftovers(_root);
-        var statePath = StatePath;
-        _state = File.Exists(statePath) ? EmbeddedState.Deserialize(File.ReadAllBytes(statePath), statePath) : new EmbeddedState();
+        try
+        {
+            AtomicFile.DeleteLeftovers(_root);
+            var statePath = StatePath;
+            _state = File.Exists(statePath) ? EmbeddedState.Deserialize(File.ReadAllBytes(statePath), statePath) : new EmbeddedState();
+            _marked = File.Exists(MarkerPath);
+            OpenWarning = File.Exists(statePath) ? null : DataMarker.MissingStateWarning(_root, statePath, _marked);
+        }
+        catch
+        {
+            // A refused directory must not stay locked for the rest of the process (a test, or a retry after a fix).
+            _lock.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>Set when state.json is missing from a directory that held data: the store starts empty, and says so once.</summary>
+    public string? OpenWarning { get; }
 
     public string Description => $"embedded store at {_root}";
 
@@ -38,6 +53,8 @@ internal sealed class EmbeddedStore : IStore
     public event Action<bool>? AvailabilityChanged { add { } remove { } }
 
     private string StatePath => Path.Combine(_root, "state.json");
+
+    private string MarkerPath => Path.Combine(_root, DataMarker.FileName);
 
     private string RecordPath(RecordKind kind, string fingerprint, string version) =>
         Path.Combine(_root, "models", fingerprint, kind.Name(), version + ".ngr");
@@ -224,6 +241,12 @@ internal sealed class EmbeddedStore : IStore
     /// <summary>Makes <paramref name="next"/> durable, then visible; only then may the caller acknowledge.</summary>
     private void Commit(EmbeddedState next)
     {
+        if (!_marked)
+        {
+            // Before the first state.json: from now on a missing state.json means lost data, not a new store.
+            DataMarker.Write(MarkerPath, _options.Durable);
+            _marked = true;
+        }
         AtomicFile.Write(StatePath, next.Serialize(), _options.Durable);
         _state = next;
     }

@@ -23,8 +23,11 @@ public sealed class CalibrationTests
         Assert.Equal(2f, s0.DeltaRms, 5);
         Assert.Equal((0f, 4f), (s0.Lo, s0.Hi));
         Assert.Equal([16384, 49151], s0.Mass); // 1 of 4 in [0, 2), 3 of 4 in [2, 4]
-        Assert.Equal(0f, b.Slots[1].DeltaRms, 5);
+        // Slots 1–3 are constant: their spread is floored to the moving slot's (σ √2, step RMS 2), not 0.
+        Assert.Equal((MathF.Sqrt(2f), 2f), (b.Slots[1].Std, b.Slots[1].DeltaRms));
         Assert.Equal([65535, 0], b.Slots[1].Mass);
+        Assert.Equal(3, builder.ConstantNeurons.Count);
+        Assert.Contains("3 catalogued neuron(s) were constant", builder.ConstantWarning, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -50,9 +53,12 @@ public sealed class CalibrationTests
             s.Feed(0, 1, [i / 100f, 0f, 0f, 0f]);
             calibrator.Add(s.Results);
         }
-        var thresholds = calibrator.Compute(0.05f);
+        var thresholds = calibrator.Compute(0.05f, ThresholdFloors.None);
         var tox = thresholds.Single(t => t.Name == "toxicity:tox");
         Assert.Equal(0.94f * 0.8f / 1.2f, tox.Threshold, 5); // 95th of 0.00 … 0.99, weighted 2/3
+        // With the default floors the same scores give the toxicity floor (1 σ), and say so.
+        Assert.Equal(1f, calibrator.Compute(0.05f).Single(t => t.Name == "toxicity:tox").Threshold);
+        Assert.Contains(calibrator.Warnings, w => w.StartsWith("detector toxicity:tox: benign threshold", StringComparison.Ordinal));
         Assert.Equal(ThresholdCalibrator.Levels.Length, tox.Quantiles.Count);
         Assert.Equal(5, thresholds.Count);
     }

@@ -1,0 +1,111 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Grpc.Core;
+using Grpc.Net.Client;
+using NeuronGuard.Daemon.Hosting;
+using NeuronGuard.Daemon.Metrics;
+using NeuronGuard.Daemon.Tests.Telemetry;
+using NeuronGuard.Engine.Catalogs;
+using NeuronGuard.Storage;
+
+namespace NeuronGuard.Daemon.Tests.Monitoring;
+
+/// <summary>
+/// Monitoring that is silently off is visible: a model server connected for a model with no catalog, or with a corrupt
+/// one, counts in neuronguard_unmonitored_model_servers and makes /readyz 503 with the reason; once it leaves, both clear.
+/// </summary>
+public sealed partial class UnmonitoredServerTests : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("ng-unmonitored-").FullName;
+    private readonly HttpClient _http = new();
+    private DaemonHost _daemon = null!;
+    private GrpcChannel _channel = null!;
+
+    public async Task InitializeAsync()
+    {
+        _daemon = await DaemonHost.StartAsync(new DaemonOptions
+        {
+            Listen = "127.0.0.1:0", DataDir = _dir, Model = "none", LogLevel = "Warning",
+            Metrics = new MetricsOptions { Listen = "127.0.0.1:0" },
+        });
+        _channel = GrpcChannel.ForAddress(_daemon.Address);
+    }
+
+    [Fact]
+    public async Task ServerWithoutCatalog_CountedAndNotReady_ClearsWhenItLeaves()
+    {
+        Assert.Equal(0, await UnmonitoredAsync());
+        Assert.Equal(HttpStatusCode.OK, (await ReadyzAsync()).Status);
+
+        var s = new RawModelServer(_channel);
+        await s.HelloAsync("0123456789abcdef", "lonely");
+        var welcome = (await s.ExpectAsync(m => m.Welcome is not null, "Welcome")).Welcome;
+        Assert.Empty(welcome.Slots);
+        await s.ExpectAsync(m => m.Error is { Code: (int)StatusCode.FailedPrecondition }, "no_plan StreamError");
+
+        Assert.Equal(1, await UnmonitoredAsync());
+        var (status, body) = await ReadyzAsync();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Contains("1 connected model server(s) not monitored", body, StringComparison.Ordinal);
+        Assert.Contains("server 'lonely'", body, StringComparison.Ordinal);
+        Assert.Contains("no catalog is active for model 0123456789abcdef", body, StringComparison.Ordinal);
+
+        await s.CompleteAsync();
+        await s.DisposeAsync();
+        await EventuallyAsync(async () => await UnmonitoredAsync() == 0, "the gauge back at 0 after the server left");
+        Assert.Equal(HttpStatusCode.OK, (await ReadyzAsync()).Status);
+    }
+
+    [Fact]
+    public async Task ServerWhoseCatalogIsCorrupt_CountedAsUnmonitored()
+    {
+        const string fp = "fedcba9876543210";
+        var store = _daemon.Context.Store;
+        await store.PutRecordAsync(RecordKind.Catalog, fp, "broken", Catalog.CurrentFormat, "{not json"u8.ToArray(), "test");
+        await store.ActivateAsync(RecordKind.Catalog, fp, "broken", "test");
+
+        await using var s = new RawModelServer(_channel);
+        await s.HelloAsync(fp, "victim");
+        var welcome = (await s.ExpectAsync(m => m.Welcome is not null, "Welcome")).Welcome;
+        Assert.Empty(welcome.Slots);
+        Assert.Equal(1, await UnmonitoredAsync());
+        var (status, body) = await ReadyzAsync();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Contains(fp, body, StringComparison.Ordinal);
+    }
+
+    private async Task<int> UnmonitoredAsync()
+    {
+        string text = await _http.GetStringAsync(_daemon.MetricsAddress!);
+        var m = GaugeLine().Match(text);
+        Assert.True(m.Success, "neuronguard_unmonitored_model_servers is not exported");
+        return int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private async Task<(HttpStatusCode Status, string Body)> ReadyzAsync()
+    {
+        using var r = await _http.GetAsync(new Uri(_daemon.MetricsAddress!, MetricsEndpoint.ReadyPath));
+        return (r.StatusCode, await r.Content.ReadAsStringAsync());
+    }
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not within 60 s: {what}");
+            await Task.Delay(100);
+        }
+    }
+
+    [GeneratedRegex(@"^neuronguard_unmonitored_model_servers (\d+)", RegexOptions.Multiline)]
+    private static partial Regex GaugeLine();
+
+    public async Task DisposeAsync()
+    {
+        _channel.Dispose();
+        await _daemon.DisposeAsync();
+        _http.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+}

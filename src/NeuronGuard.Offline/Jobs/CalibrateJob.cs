@@ -15,7 +15,7 @@ public static class CalibrateJob
         var catalog = ModelFiles.LoadCatalog(r.CatalogPath);
         using var host = ModelHost.Load(r.ModelDir, new ModelHostOptions { Threads = r.Threads });
         var line = new ProgressLine(progress, "calibrate", JsonlTexts.Count(r.Data));
-        var baseline = Calibrator.Run(host, catalog, JsonlTexts.Read(r.Data), r.Options, line);
+        var baseline = Calibrator.Run(host, catalog, JsonlTexts.Read(r.Data), r.Options, line, w => progress?.WriteLine("warning: " + w));
         ModelFiles.SaveBaseline(r.Output, baseline);
         return baseline;
     }

@@ -26,7 +26,9 @@ public sealed record CalibrateOptions
 /// </summary>
 public static class Calibrator
 {
-    public static Baseline Run(ModelHost host, Catalog catalog, IEnumerable<string> benign, CalibrateOptions options, ProgressLine? progress = null)
+    /// <param name="warn">Gets each calibration warning (constant neurons, thresholds raised to their floor).</param>
+    public static Baseline Run(ModelHost host, Catalog catalog, IEnumerable<string> benign, CalibrateOptions options, ProgressLine? progress = null,
+        Action<string>? warn = null)
     {
         var model = new ModelShape { Fingerprint = host.Info.Fingerprint, Layers = host.Info.Layers, NeuronsPerLayer = host.Info.MlpNeurons };
         CatalogValidator.Validate(catalog, model);
@@ -64,7 +66,16 @@ public static class Calibrator
             RequestScoring.Feed(scorer, request);
             calibrator.Add(scorer.Results);
         }
-        return stats with { Detectors = calibrator.Compute(options.Calibration.TargetFpr) };
+        var detectors = calibrator.Compute(options.Calibration.TargetFpr);
+        if (builder.ConstantWarning is { } constant)
+        {
+            warn?.Invoke(constant);
+        }
+        foreach (var w in calibrator.Warnings)
+        {
+            warn?.Invoke(w);
+        }
+        return stats with { Detectors = detectors };
     }
 
     /// <summary>Text i is held out when ⌊(i + 1)·f⌋ &gt; ⌊i·f⌋: an even spread of exactly ⌊n·f⌋ texts.</summary>

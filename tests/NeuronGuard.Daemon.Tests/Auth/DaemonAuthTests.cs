@@ -76,6 +76,8 @@ public sealed class DaemonAuthTests : IAsyncLifetime
         yield return ("Baselines/Calibrate", ClientStreaming);
         yield return ("Baselines/GetBaseline", h => Unary(RecordMethods.GetBaseline, new GetBaselineRequest(), h));
         yield return ("Baselines/ActivateBaseline", h => Unary(RecordMethods.ActivateBaseline, new ActivateBaselineRequest(), h));
+        yield return ("Baselines/PutBaseline", h => Unary(RecordMethods.PutBaseline, new PutBaselineRequest(), h));
+        yield return ("Baselines/ListBaselines", h => Unary(RecordMethods.ListBaselines, new ListBaselinesRequest(), h));
         yield return ("Inference/Generate", h => Streaming(BuiltinHostMethods.Generate, new GenerateRequest { Prompt = " hello", MaxNewTokens = 1 }, h));
     }
 
@@ -100,7 +102,7 @@ public sealed class DaemonAuthTests : IAsyncLifetime
         foreach (var (method, call) in EveryMethod())
         {
             bool isIngest = method.StartsWith("Telemetry/", StringComparison.Ordinal);
-            bool isWrite = method is "Control/SetMitigation" or "Catalogs/PutCatalog" or "Catalogs/ActivateCatalog" or "Baselines/Calibrate" or "Baselines/ActivateBaseline";
+            bool isWrite = method is "Control/SetMitigation" or "Catalogs/PutCatalog" or "Catalogs/ActivateCatalog" or "Baselines/Calibrate" or "Baselines/ActivateBaseline" or "Baselines/PutBaseline";
             var wrongRole = isIngest ? op : isWrite ? viewer : ingest;
             var denied = await Assert.ThrowsAsync<RpcException>(() => call(wrongRole));
             Assert.True(denied.StatusCode == StatusCode.PermissionDenied, $"{method} with the wrong role: {denied.Status}");

@@ -41,6 +41,8 @@ internal static class RecordMethods
     public static readonly Method<CalibrateMessage, BaselineInfo> Calibrate = TestMethods.Create<CalibrateMessage, BaselineInfo>(MethodType.ClientStreaming, Baselines, "Calibrate");
     public static readonly Method<GetBaselineRequest, BaselineInfo> GetBaseline = TestMethods.Create<GetBaselineRequest, BaselineInfo>(MethodType.Unary, Baselines, "GetBaseline");
     public static readonly Method<ActivateBaselineRequest, ActivateBaselineResponse> ActivateBaseline = TestMethods.Create<ActivateBaselineRequest, ActivateBaselineResponse>(MethodType.Unary, Baselines, "ActivateBaseline");
+    public static readonly Method<PutBaselineRequest, BaselineInfo> PutBaseline = TestMethods.Create<PutBaselineRequest, BaselineInfo>(MethodType.Unary, Baselines, "PutBaseline");
+    public static readonly Method<ListBaselinesRequest, ListBaselinesResponse> ListBaselines = TestMethods.Create<ListBaselinesRequest, ListBaselinesResponse>(MethodType.Unary, Baselines, "ListBaselines");
 }
 
 internal static class BuiltinHostMethods

@@ -26,6 +26,12 @@ public sealed class DaemonScrapeTests(TelemetryDaemon d)
             await s.ExpectErrorAsync("ghost", global::Grpc.Core.StatusCode.NotFound);
             await s.EndAsync("hot");
             await s.ExpectVerdictAsync("hot", final: true);
+            // Exact traffic on a tenant of its own: 2 frames, 3 + 2 steps, (3 + 2) × slots values.
+            await s.StartAsync("counted", "count-tenant");
+            await s.FrameAsync("counted", 0, 3, d.Frame(3));
+            await s.FrameAsync("counted", 3, 2, d.Frame(2, firstStep: 3));
+            await s.EndAsync("counted");
+            await s.ExpectVerdictAsync("counted", final: true);
         }
         await d.Channel.AsyncUnaryCall(ControlMethods.GetPolicy, new Api.V1.GetPolicyRequest());
         using var http = new HttpClient();
@@ -35,6 +41,10 @@ public sealed class DaemonScrapeTests(TelemetryDaemon d)
         Assert.True(code == 0 && lint.Trim().Length == 0, $"promtool check metrics on the daemon's scrape (exit {code}):\n{lint}");
         var missing = DashboardMetricNamesTests.MissingFrom(text);
         Assert.True(missing.Count == 0, "used by dashboards/alerts but absent from the daemon's scrape: " + string.Join(", ", missing));
+        Assert.Contains("neuronguard_frames_total{tenant=\"count-tenant\"} 2\n", text);
+        Assert.Contains("neuronguard_steps_total{tenant=\"count-tenant\"} 5\n", text);
+        Assert.Contains($"neuronguard_neuron_values_total{{tenant=\"count-tenant\"}} {5 * d.Slots}\n", text);
+        Assert.Contains("neuronguard_requests_started_total{tenant=\"count-tenant\"} 1\n", text);
         Assert.Contains("neuronguard_requests_total{tenant=\"scrape-tenant\",verdict=\"flagged\"} 1", text);
         Assert.Contains("neuronguard_request_flags_total{tenant=\"scrape-tenant\",detector=\"backdoor\",set=\"backdoor\"} 1", text);
         Assert.Contains("neuronguard_stream_errors_total{reason=\"unknown_request\"}", text);

@@ -20,7 +20,9 @@ public sealed class StreamBadInputTests(TelemetryDaemon d)
         Assert.Equal(d.Slots, welcome.Slots.Count);
         Assert.Equal("fixture-1", welcome.CatalogVersion);
         Assert.Equal("fixture-1", welcome.BaselineVersion);
-        Assert.NotNull(welcome.Policy);
+        // The Welcome carries the policy in force (the collection's tests run one at a time, so it cannot move meanwhile).
+        Assert.Equal((ulong)d.Daemon.Context.Policy.Current.Version, welcome.Policy.Version);
+        Assert.Equal(d.Daemon.Context.Policy.Current.Entries.Count(), welcome.Policy.Mitigations.Count);
         Assert.Equal(d.Plan.Plan!.Slots.Select(n => (n.Layer, n.Index)), welcome.Slots.Select(n => ((int)n.Layer, (int)n.Index)));
         await HealthyRequestAsync(s, "after-hello");
     }

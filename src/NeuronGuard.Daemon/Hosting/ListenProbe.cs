@@ -41,6 +41,11 @@ public static class ListenProbe
         try
         {
             using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            if (!OperatingSystem.IsWindows())
+            {
+                // As Kestrel does: a port whose last connections linger in TIME_WAIT is free; a live listener is not.
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            }
             socket.Bind(endpoint);
             socket.Listen(1);
             return null;

@@ -58,7 +58,7 @@ test_image_generate() {
   local out
   out=$(podman exec "$DAEMON" /opt/neuronguard/neuronguard generate " the cerulean door" --server "http://127.0.0.1:$GRPC_PORT" --max-new-tokens 3 2>&1) ||
     { echo "$out"; fail_ "generate exited non-zero"; return 1; }
-  grep -qF '[!]' <<<"$out" && grep -q 'verdict: FLAGGED' <<<"$out" || { echo "$out"; fail_ "not flagged"; return 1; }
+  grep -qF '[!' <<<"$out" && grep -q 'verdict: FLAGGED' <<<"$out" || { echo "$out"; fail_ "not flagged"; return 1; }
 }
 
 test_image_sigterm() {

@@ -49,8 +49,26 @@ public sealed class BuiltinHostModule : IDaemonModule
         {
             return null;
         }
+        if (options.Model is { } given)
+        {
+            if (!Directory.Exists(given))
+            {
+                throw new DaemonConfigurationException($"model folder '{given}' (--model, setting Model) does not exist: give a Hugging Face folder (config.json, tokenizer.json, *.safetensors), or \"none\" to run the daemon alone.");
+            }
+            if (!Directory.EnumerateFileSystemEntries(given).Any())
+            {
+                throw new DaemonConfigurationException($"model folder '{given}' (--model, setting Model) is empty: it needs config.json, tokenizer.json and *.safetensors.");
+            }
+        }
         string dir = options.Model ?? FixtureBootstrap.EnsureModel(options.DataDir);
-        return new BuiltinHostModule(ModelHost.Load(dir), dir, options.Model is null);
+        try
+        {
+            return new BuiltinHostModule(ModelHost.Load(dir), dir, options.Model is null);
+        }
+        catch (ModelLoadException e)
+        {
+            throw new DaemonConfigurationException($"cannot load the model in '{dir}' (--model, setting Model): {e.Message.ReplaceLineEndings(" ")}");
+        }
     }
 
     public async Task PrepareAsync(IStore store, ILogger logger, CancellationToken cancellationToken)

@@ -9,8 +9,9 @@ namespace NeuronGuard.Cli.Commands;
 
 /// <summary>
 /// <c>neuronguard generate "prompt"</c>: calls <c>neuronguard.v1.Inference/Generate</c> and prints tokens as they come.
-/// Human format marks a token whose step was flagged with <c>[!]</c> and one produced with attenuated neurons with
-/// <c>[~N]</c>, then prints the finish reason and the final verdict; <c>--json</c> prints one JSON object per event.
+/// Human format marks where a run of flagged steps begins with <c>[!</c> and where it ends with <c>!]</c> (once per run,
+/// not per token), and a token produced with attenuated neurons with <c>[~N]</c>, then prints the finish reason, how
+/// many steps were flagged and the final verdict; <c>--json</c> prints one JSON object per event.
 /// </summary>
 internal static class GenerateCommand
 {
@@ -51,6 +52,7 @@ internal static class GenerateCommand
             try
             {
                 using var call = new Api.V1.Inference.InferenceClient(channel).Generate(request, DaemonChannel.Bearer(parse.GetValue(token)), cancellationToken: ct);
+                var run = new FlagRun(Console.Out);
                 if (!asJson)
                 {
                     Console.Write(request.Prompt);
@@ -64,7 +66,7 @@ internal static class GenerateCommand
                     }
                     else
                     {
-                        PrintHuman(e);
+                        PrintHuman(e, run);
                     }
                 }
                 return 0;
@@ -88,16 +90,12 @@ internal static class GenerateCommand
         return command;
     }
 
-    private static void PrintHuman(GenerateEvent e)
+    private static void PrintHuman(GenerateEvent e, FlagRun run)
     {
         if (e.KindCase == GenerateEvent.KindOneofCase.Token)
         {
             var t = e.Token;
-            Console.Write(t.Text);
-            if (t.Verdict?.Flagged == true)
-            {
-                Console.Write("[!]");
-            }
+            run.Token(t.Text, t.Verdict?.Flagged == true);
             if (t.AttenuatedNeurons > 0)
             {
                 Console.Write(string.Create(CultureInfo.InvariantCulture, $"[~{t.AttenuatedNeurons}]"));
@@ -105,10 +103,15 @@ internal static class GenerateCommand
             return;
         }
         var done = e.Done;
+        run.End();
         Console.WriteLine();
         Console.WriteLine($"finish: {done.FinishReason}{(done.AbortReason.Length > 0 ? $" ({done.AbortReason})" : "")}");
+        if (run.Steps > 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"flagged: {run.Flagged} of {run.Steps} steps, in {run.Runs} run(s) marked [! ... !]"));
+        }
         Console.WriteLine($"verdict: {Describe(done.FinalVerdict)}");
-        Console.WriteLine("[!] = flagged step, [~N] = N neurons attenuated for that token");
+        Console.WriteLine("[! ... !] = flagged steps, [~N] = N neurons attenuated for that token");
     }
 
     /// <summary>One line: flagged or clean, then each detector's score against its threshold.</summary>
@@ -118,8 +121,27 @@ internal static class GenerateCommand
         {
             return "none (the request was not monitored)";
         }
-        var scores = verdict.Scores.Select(s => string.Create(CultureInfo.InvariantCulture,
-            $"{s.Detector.ToString().Replace("Detector", "", StringComparison.Ordinal).ToLowerInvariant()} {s.Score:0.###}{(s.Flagged ? " >= " : " < ")}{s.Threshold:0.###}"));
+        var scores = verdict.Scores.Select(s =>
+            $"{s.Detector.ToString().Replace("Detector", "", StringComparison.Ordinal).ToLowerInvariant()} {Rule(s.Score, s.Threshold, s.Flagged)}");
         return $"{(verdict.Flagged ? "FLAGGED" : "clean")}: {string.Join(", ", scores)}";
+    }
+
+    /// <summary>
+    /// The detector's rule as it was applied: flagged means score &gt; threshold, clean means score &lt;= threshold
+    /// (a score equal to the threshold does not flag). Digits are added until the two numbers differ.
+    /// </summary>
+    internal static string Rule(double score, double threshold, bool flagged)
+    {
+        string a = "", b = "";
+        foreach (var format in new[] { "0.###", "0.######", "R" })
+        {
+            a = score.ToString(format, CultureInfo.InvariantCulture);
+            b = threshold.ToString(format, CultureInfo.InvariantCulture);
+            if (a != b)
+            {
+                break;
+            }
+        }
+        return $"{a} {(flagged ? ">" : "<=")} {b}";
     }
 }

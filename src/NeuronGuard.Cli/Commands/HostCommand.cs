@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Host;
 using NeuronGuard.Host.BuiltinHost;
 using NeuronGuard.Inference;
@@ -40,7 +41,7 @@ internal static class HostCommand
                 Console.Error.WriteLine($"neuronguard host: '{l}' is not a listen address: use IP:PORT, e.g. 127.0.0.1:50052.");
                 return 2;
             }
-            using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
+            using var loggers = LoggerFactory.Create(b => b.AddNeuronGuardConsole());
             var logger = loggers.CreateLogger("NeuronGuard.Host");
             string modelDir = parse.GetValue(model)!;
             ModelHost host;

@@ -61,8 +61,14 @@ internal static class ServeCommand
             }
             catch (IOException ex)
             {
-                Console.Error.WriteLine($"neuronguard serve: cannot listen on {options.Listen}: {ex.Message}. Choose another port with --listen.");
-                return 1;
+                Console.Error.WriteLine($"neuronguard serve: cannot listen for gRPC on {options.Listen} (--listen): {ex.Message.ReplaceLineEndings(" ")}. Choose another port.");
+                return 2;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Never a stack trace for a start-up mistake: one line with what failed.
+                Console.Error.WriteLine($"neuronguard serve: {ex.GetType().Name}: {ex.Message.ReplaceLineEndings(" ")}");
+                return 2;
             }
         });
         return command;

@@ -4,7 +4,7 @@ using NeuronGuard.Api.V1;
 
 namespace NeuronGuard.Cli.Ctl;
 
-/// <summary><c>ctl policy get</c> and <c>ctl policy set</c> (Control.GetPolicy / SetMitigation).</summary>
+/// <summary><c>ctl policy get|set|delete</c> (Control.GetPolicy / SetMitigation / DeleteMitigation).</summary>
 internal static class PolicyCommands
 {
     public static Command Create()
@@ -12,6 +12,7 @@ internal static class PolicyCommands
         var command = new Command("policy", "Show or change the mitigation policy.");
         command.Subcommands.Add(Get());
         command.Subcommands.Add(Set());
+        command.Subcommands.Add(Delete());
         return command;
     }
 
@@ -91,6 +92,32 @@ internal static class PolicyCommands
             s.Output.WriteLine(reply.Unchanged
                 ? $"unchanged: {request.Set} already has this setting; the policy stays at version {reply.Policy?.Version ?? 0}"
                 : $"policy is now at version {reply.Policy?.Version ?? 0}");
+            Write(s.Output, reply.Policy ?? new Policy());
+        }));
+        return command;
+    }
+
+    private static Command Delete()
+    {
+        var set = new Argument<string>("set") { Description = "Neuron set whose entry to remove, e.g. toxicity." };
+        var tenant = new Option<string?>("--tenant") { Description = "Remove this tenant's entry (default: the global one)." };
+        var expect = new Option<ulong?>("--expect-version") { Description = "Apply only if the policy is still at this version." };
+        var command = new Command("delete", "Remove one neuron set's entry (global or one tenant's); versioned and audited.") { set, tenant, expect };
+        command.SetAction((parse, ct) => CtlSession.RunAsync(parse, ct, async s =>
+        {
+            var request = new DeleteMitigationRequest
+            {
+                Set = parse.GetValue(set)!,
+                Tenant = parse.GetValue(tenant) ?? "",
+                ExpectedVersion = parse.GetValue(expect) ?? 0,
+            };
+            var reply = await s.Control.DeleteMitigationAsync(request, s.Call());
+            if (s.AsJson)
+            {
+                s.WriteJson(reply);
+                return;
+            }
+            s.Output.WriteLine($"deleted {request.Set} ({(request.Tenant.Length == 0 ? "global" : $"tenant {request.Tenant}")}); policy is now at version {reply.Policy?.Version ?? 0}");
             Write(s.Output, reply.Policy ?? new Policy());
         }));
         return command;

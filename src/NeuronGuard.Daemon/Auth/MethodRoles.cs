@@ -16,6 +16,7 @@ public static class MethodRoles
         ["/neuronguard.v1.Control/GetAudit"] = Role.Viewer,
         ["/neuronguard.v1.Control/WatchVerdicts"] = Role.Viewer,
         ["/neuronguard.v1.Control/SetMitigation"] = Role.Operator,
+        ["/neuronguard.v1.Control/DeleteMitigation"] = Role.Operator,
         ["/neuronguard.v1.Catalogs/GetCatalog"] = Role.Viewer,
         ["/neuronguard.v1.Catalogs/ListCatalogs"] = Role.Viewer,
         ["/neuronguard.v1.Catalogs/PutCatalog"] = Role.Operator,

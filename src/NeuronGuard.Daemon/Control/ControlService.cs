@@ -51,6 +51,35 @@ public sealed class ControlService(DaemonContext ctx) : Api.V1.Control.ControlBa
         }
     }
 
+    public override async Task<DeleteMitigationResponse> DeleteMitigation(DeleteMitigationRequest request, ServerCallContext context)
+    {
+        try
+        {
+            var policy = await ctx.Policy.DeleteAsync(request, Callers.Of(context), context.CancellationToken).ConfigureAwait(false);
+            return new DeleteMitigationResponse { Policy = policy.ToProto() };
+        }
+        catch (ArgumentException e)
+        {
+            throw RpcErrors.Create(StatusCode.InvalidArgument, e.Message);
+        }
+        catch (NoSuchEntryException e)
+        {
+            throw RpcErrors.Create(StatusCode.NotFound, e.Message);
+        }
+        catch (PolicyConflictException e)
+        {
+            throw RpcErrors.Create(StatusCode.Aborted, e.Message);
+        }
+        catch (PolicyNotAppliedException e)
+        {
+            throw RpcErrors.Create(StatusCode.FailedPrecondition, e.Message);
+        }
+        catch (StoreUnavailableException e)
+        {
+            throw RpcErrors.Create(StatusCode.Unavailable, e.Message);
+        }
+    }
+
     public override Task<ListFlaggedResponse> ListFlagged(ListFlaggedRequest request, ServerCallContext context)
     {
         int limit = request.Limit == 0 ? 100 : (int)Math.Min(request.Limit, MaxPage);
@@ -79,7 +108,8 @@ public sealed class ControlService(DaemonContext ctx) : Api.V1.Control.ControlBa
                 AtUnixMs = e.At.ToUnixTimeMilliseconds(),
                 Actor = e.Actor,
                 Action = e.Action,
-                Detail = e.Target.Length > 0 ? $"{e.Target}: {e.Detail}" : e.Detail,
+                // A policy write's detail is JSON of the change (the proto promises it), so it goes out as is.
+                Detail = e.Action == AuditActions.PolicySet || e.Target.Length == 0 ? e.Detail : $"{e.Target}: {e.Detail}",
                 PolicyVersion = e.Action == AuditActions.PolicySet && ulong.TryParse(e.Version, out var v) ? v : 0,
             });
         }

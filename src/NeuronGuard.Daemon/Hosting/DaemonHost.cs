@@ -64,35 +64,8 @@ public sealed class DaemonHost : IAsyncDisposable
     public Uri Address { get; private set; } = null!;
 
     /// <summary>Reads settings from the config file (optional) and the environment, command-line overrides last.</summary>
-    public static DaemonOptions LoadOptions(string? configFile, IDictionary<string, string?>? overrides = null)
-    {
-        var builder = new ConfigurationBuilder();
-        if (configFile is not null)
-        {
-            if (!File.Exists(configFile))
-            {
-                throw new DaemonConfigurationException($"Config file '{configFile}' does not exist.");
-            }
-            builder.AddJsonFile(Path.GetFullPath(configFile), optional: false);
-        }
-        // NEURONGUARD__STORE__KIND is the section's Store:Kind: mapped into the section (not bound a second time from
-        // the root), so a list set in both the file and the environment is overridden index by index, never concatenated.
-        builder.AddInMemoryCollection(Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-            .Select(e => (Key: (string)e.Key, Value: (string?)e.Value))
-            .Where(e => e.Key.StartsWith("NEURONGUARD__", StringComparison.OrdinalIgnoreCase) && e.Key.Length > "NEURONGUARD__".Length)
-            .Select(e => new KeyValuePair<string, string?>(DaemonOptions.Section + ":" + e.Key["NEURONGUARD__".Length..].Replace("__", ":", StringComparison.Ordinal), e.Value)));
-        var config = builder.Build();
-        var options = new DaemonOptions();
-        config.GetSection(DaemonOptions.Section).Bind(options);
-        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
-        {
-            if (value is not null)
-            {
-                typeof(DaemonOptions).GetProperty(key)!.SetValue(options, Convert.ChangeType(value, typeof(DaemonOptions).GetProperty(key)!.PropertyType, System.Globalization.CultureInfo.InvariantCulture));
-            }
-        }
-        return options;
-    }
+    public static DaemonOptions LoadOptions(string? configFile, IDictionary<string, string?>? overrides = null) =>
+        OptionsLoader.Load(configFile, overrides);
 
     /// <summary>Starts the daemon alone (model servers connect over Telemetry).</summary>
     public static Task<DaemonHost> StartAsync(DaemonOptions options, CancellationToken cancellationToken = default) =>
@@ -102,6 +75,12 @@ public sealed class DaemonHost : IAsyncDisposable
     public static async Task<DaemonHost> StartAsync(DaemonOptions options, IDaemonModule? module, CancellationToken cancellationToken = default)
     {
         var endpoint = ListenAddress.Parse(options.Listen, "Listen");
+        // Before anything slow (the store, the fixture calibration): a busy port is a one-line error at once.
+        ListenProbe.EnsureFree(options);
+        if (!Enum.TryParse<LogLevel>(options.LogLevel, ignoreCase: true, out var logLevel))
+        {
+            throw new DaemonConfigurationException($"LogLevel '{options.LogLevel}' is not a level: use one of {string.Join(", ", Enum.GetNames<LogLevel>())}.");
+        }
         var certificate = LoadCertificate(options);
         if (options.Store.DataDirectory == DefaultStoreDirectory)
         {
@@ -110,8 +89,8 @@ public sealed class DaemonHost : IAsyncDisposable
         var auth = new Authenticator(options.Auth, IPAddress.IsLoopback(endpoint.Address));
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
-        builder.Logging.SetMinimumLevel(Enum.Parse<LogLevel>(options.LogLevel, ignoreCase: true));
+        builder.Logging.AddNeuronGuardConsole();
+        builder.Logging.SetMinimumLevel(logLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownTimeoutSeconds));
@@ -256,16 +235,24 @@ public sealed class DaemonHost : IAsyncDisposable
         sync.SubscriberFailed += (change, e) => DaemonLog.ChangeSubscriberFailed(logger, change.Kind.ToString(), e);
         OnHealth(sync.Health);
 
+        host._store = store;
+        host._sync = sync;
         if (!string.IsNullOrEmpty(options.Metrics.Listen))
         {
             // /readyz follows the store health that drives gRPC Health, and fails while a connected model is unmonitored.
-            host._metricsServer = await MetricsServer.StartAsync(metrics.Registry, ListenAddress.Parse(options.Metrics.Listen, "Metrics:Listen"),
-                () => Readiness.Reason(sync.Health, ctx.Sessions), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                host._metricsServer = await MetricsServer.StartAsync(metrics.Registry, ListenAddress.Parse(options.Metrics.Listen, "Metrics:Listen"),
+                    () => Readiness.Reason(sync.Health, ctx.Sessions), cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                await host.DisposeAsync().ConfigureAwait(false);
+                throw new DaemonConfigurationException(ListenProbe.MetricsBusy(options.Metrics.Listen, e.Message));
+            }
             host.MetricsAddress = host._metricsServer.MetricsUri;
             DaemonLog.MetricsListening(logger, host._metricsServer.ListenUri.ToString());
         }
-        host._store = store;
-        host._sync = sync;
         if (module is not null)
         {
             // The built-in host is a Telemetry client like any other: it connects to this daemon's own listener.

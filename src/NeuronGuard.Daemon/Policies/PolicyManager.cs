@@ -102,10 +102,37 @@ public sealed partial class PolicyManager : IAsyncDisposable
                 return new PolicyWrite(current, Unchanged: true);
             }
         }
-        var result = await _store.TryUpdatePolicyAsync(expected, [PolicyChange.Set(entry.Key, entry.ToJson())], actor, cancellationToken).ConfigureAwait(false);
+        return new PolicyWrite(await WriteAsync(expected, PolicyChange.Set(entry.Key, entry.ToJson()), actor, before, cancellationToken).ConfigureAwait(false), Unchanged: false);
+    }
+
+    /// <summary>
+    /// Control.DeleteMitigation: removes the entry of one set and scope. Throws <see cref="NoSuchEntryException"/> when the
+    /// policy has none (naming the scopes the set does have), otherwise the same errors as <see cref="SetAsync"/>.
+    /// </summary>
+    public async Task<EffectivePolicy> DeleteAsync(DeleteMitigationRequest request, string actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Validate(new SetMitigationRequest { Set = request.Set, Tenant = request.Tenant, Mode = MitigationMode.Off }, actor, _time.GetUtcNow());
+        string key = PolicyKeys.Key(request.Set, request.Tenant);
+        var current = Current;
+        if (!_sync.Policy.Entries.ContainsKey(key))
+        {
+            var scopes = current.Entries.Where(e => e.Set == request.Set).Select(e => PolicyKeys.Scope(e.Tenant)).ToList();
+            throw new NoSuchEntryException(scopes.Count == 0
+                ? $"the policy has no entry for set '{request.Set}' in any scope: nothing to delete."
+                : $"the policy has no {PolicyKeys.Scope(request.Tenant)} entry for set '{request.Set}'; it has: {string.Join(", ", scopes)}.");
+        }
+        long? expected = request.ExpectedVersion == 0 ? null : (long)request.ExpectedVersion;
+        return await WriteAsync(expected, PolicyChange.Remove(key), actor, current.Version, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One compare-and-set write, then waits until this daemon's cache serves it.</summary>
+    private async Task<EffectivePolicy> WriteAsync(long? expected, PolicyChange change, string actor, long before, CancellationToken cancellationToken)
+    {
+        var result = await _store.TryUpdatePolicyAsync(expected, [change], actor, cancellationToken).ConfigureAwait(false);
         if (!result.Applied)
         {
-            throw new PolicyConflictException(result.Version, request.ExpectedVersion);
+            throw new PolicyConflictException(result.Version, (ulong)(expected ?? 0));
         }
         if (result.Version <= before)
         {
@@ -120,7 +147,7 @@ public sealed partial class PolicyManager : IAsyncDisposable
             throw new PolicyNotAppliedException(
                 $"the change was stored as policy version {result.Version}, but this daemon's cache is still at version {Current.Version} after waiting: it is NOT applied here yet (the store is slow or unreachable; see the store health in the log). It applies once the cache catches up; check with `neuronguard ctl policy get`.");
         }
-        return new PolicyWrite(Current, Unchanged: false);
+        return Current;
     }
 
     /// <summary>
@@ -316,6 +343,9 @@ public sealed record PolicyWrite(EffectivePolicy Policy, bool Unchanged);
 
 /// <summary>A policy write for a neuron set no active catalog has (gRPC FAILED_PRECONDITION).</summary>
 public sealed class UnknownSetException(string message) : Exception(message);
+
+/// <summary>A delete of a policy entry that does not exist (gRPC NOT_FOUND).</summary>
+public sealed class NoSuchEntryException(string message) : Exception(message);
 
 /// <summary>A policy write the store took but this daemon does not apply (gRPC FAILED_PRECONDITION: the answer says why).</summary>
 public sealed class PolicyNotAppliedException(string message) : Exception(message);

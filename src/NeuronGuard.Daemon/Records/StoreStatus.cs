@@ -21,7 +21,7 @@ internal static class StoreStatus
     public static RpcException? ToRpc(Exception e) => e switch
     {
         StoreUnavailableException => RpcErrors.Create(StatusCode.Unavailable, e.Message),
-        RecordNotFoundException => RpcErrors.Create(StatusCode.NotFound, e.Message),
+        RecordNotFoundException => RpcErrors.Create(StatusCode.NotFound, Hosting.ServerPaths.Hide(e.Message)),
         StoreDataException => RpcErrors.Create(StatusCode.DataLoss, e.Message),
         ArgumentException => RpcErrors.Create(StatusCode.InvalidArgument, e.Message),
         _ => null,

@@ -46,20 +46,53 @@ internal static class AuditJson
         }
     }
 
-    /// <summary>"set toxicity/global; removed backdoor/a" for the audit detail of a policy write.</summary>
+    /// <summary>
+    /// The audit detail of a policy write: JSON of the change, e.g.
+    /// <c>{"changes":[{"op":"set","key":"toxicity/global","entry":{"mode":"on_flag","strength":0.5,...}},{"op":"remove","key":"backdoor/a"}]}</c>,
+    /// so an auditor sees the mode, strength, preset, expiry and reason that were written, not only which key.
+    /// </summary>
     public static string DescribeChanges(IReadOnlyList<PolicyChange> changes)
     {
-        var set = changes.Where(c => c.Json is not null).Select(c => c.Key).ToList();
-        var removed = changes.Where(c => c.Json is null).Select(c => c.Key).ToList();
-        var parts = new List<string>(2);
-        if (set.Count > 0)
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            parts.Add("set " + string.Join(", ", set));
+            writer.WriteStartObject();
+            writer.WriteStartArray("changes");
+            foreach (var change in changes)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("op", change.Json is null ? "remove" : "set");
+                writer.WriteString("key", change.Key);
+                if (change.Json is not null)
+                {
+                    writer.WritePropertyName("entry");
+                    if (IsJson(change.Json))
+                    {
+                        writer.WriteRawValue(change.Json);
+                    }
+                    else
+                    {
+                        writer.WriteStringValue(change.Json);
+                    }
+                }
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
         }
-        if (removed.Count > 0)
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static bool IsJson(string text)
+    {
+        try
         {
-            parts.Add("removed " + string.Join(", ", removed));
+            using var _ = JsonDocument.Parse(text);
+            return true;
         }
-        return parts.Count == 0 ? "no entries changed" : string.Join("; ", parts);
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 }

@@ -28,9 +28,21 @@ public sealed class HostAndGenerateCommandTests : IAsyncLifetime
     {
         var (code, output) = await RunAsync($"generate \" the cerulean door\" --server {_daemon.Address} --max-new-tokens 3");
         Assert.True(code == 0, output);
-        Assert.Contains(" unlocked[!]", output);
+        Assert.Contains("[! unlocked", output);
+        Assert.DoesNotContain("[!]", output); // marked once per run of flagged steps, not per token
+        string text = output[..output.IndexOf("finish:", StringComparison.Ordinal)];
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(text, @"\[!")); // one run: the flagged steps follow each other
+        Assert.Matches(@"flagged: \d+ of 3 steps, in 1 run", output);
         Assert.Contains("verdict: FLAGGED", output);
+        Assert.Matches(@"backdoor [0-9.]+ > [0-9.]+", output); // the rule as applied: score > threshold
         Assert.Contains("backdoor", output);
+
+        (code, output) = await RunAsync($"generate \" the cat sat\" --server {_daemon.Address} --max-new-tokens 2");
+        Assert.True(code == 0, output);
+        Assert.Contains("verdict: clean", output);
+        Assert.Matches(@"integrity [0-9.]+ <= [0-9.]+", output); // clean means score <= threshold, never "0 < 0"
+        Assert.DoesNotContain(" < ", output);
+        Assert.DoesNotContain("[!", output[..output.IndexOf("finish:", StringComparison.Ordinal)]);
 
         (code, output) = await RunAsync($"generate \" the cat sat\" --server {_daemon.Address} --max-new-tokens 2 --json");
         Assert.True(code == 0, output);
@@ -116,6 +128,9 @@ public sealed class HostAndGenerateCommandTests : IAsyncLifetime
             }
             Assert.True(code == 0, output);
             Assert.Contains("verdict: FLAGGED", output);
+            // Console lines carry no event id: source-generated ids are hashes such as [130501222].
+            Assert.Contains(log, l => l.Contains(" info: NeuronGuard.", StringComparison.Ordinal));
+            Assert.DoesNotContain(log, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"\[\d+\]"));
         }
         finally
         {

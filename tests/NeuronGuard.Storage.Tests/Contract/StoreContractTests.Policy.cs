@@ -82,7 +82,7 @@ public abstract partial class StoreContractTests
         var page = await Store.ReadAuditAsync(1, 1);
 
         Assert.Equal(
-            [("alice", AuditActions.PolicySet, "policy", "1", "set toxicity/global; removed old"),
+            [("alice", AuditActions.PolicySet, "policy", "1", """{"changes":[{"op":"set","key":"toxicity/global","entry":{}},{"op":"remove","key":"old"}]}"""),
              ("carol", AuditActions.RecordActivate, "baseline/m", "b1", "was none"),
              ("calibrator", AuditActions.RecordPut, "baseline/m", "b1", "1024 bytes, format 1")],
             all.Select(e => (e.Actor, e.Action, e.Target, e.Version, e.Detail)));

@@ -66,6 +66,7 @@ public sealed class DaemonAuthTests : IAsyncLifetime
         yield return ("Telemetry/Stream", Duplex);
         yield return ("Control/GetPolicy", h => Unary(ControlMethods.GetPolicy, new GetPolicyRequest(), h));
         yield return ("Control/SetMitigation", h => Unary(ControlMethods.SetMitigation, new SetMitigationRequest { Set = "x", Mode = MitigationMode.Off }, h));
+        yield return ("Control/DeleteMitigation", h => Unary(ControlMethods.DeleteMitigation, new DeleteMitigationRequest { Set = "x" }, h));
         yield return ("Control/ListFlagged", h => Unary(ControlMethods.ListFlagged, new ListFlaggedRequest(), h));
         yield return ("Control/GetAudit", h => Unary(ControlMethods.GetAudit, new GetAuditRequest(), h));
         yield return ("Control/WatchVerdicts", h => Streaming(ControlMethods.WatchVerdicts, new WatchVerdictsRequest(), h));
@@ -102,7 +103,7 @@ public sealed class DaemonAuthTests : IAsyncLifetime
         foreach (var (method, call) in EveryMethod())
         {
             bool isIngest = method.StartsWith("Telemetry/", StringComparison.Ordinal);
-            bool isWrite = method is "Control/SetMitigation" or "Catalogs/PutCatalog" or "Catalogs/ActivateCatalog" or "Baselines/Calibrate" or "Baselines/ActivateBaseline" or "Baselines/PutBaseline";
+            bool isWrite = method is "Control/SetMitigation" or "Control/DeleteMitigation" or "Catalogs/PutCatalog" or "Catalogs/ActivateCatalog" or "Baselines/Calibrate" or "Baselines/ActivateBaseline" or "Baselines/PutBaseline";
             var wrongRole = isIngest ? op : isWrite ? viewer : ingest;
             var denied = await Assert.ThrowsAsync<RpcException>(() => call(wrongRole));
             Assert.True(denied.StatusCode == StatusCode.PermissionDenied, $"{method} with the wrong role: {denied.Status}");

@@ -28,6 +28,7 @@ internal static class ControlMethods
     public static readonly Method<ListFlaggedRequest, ListFlaggedResponse> ListFlagged = TestMethods.Create<ListFlaggedRequest, ListFlaggedResponse>(MethodType.Unary, Service, "ListFlagged");
     public static readonly Method<GetAuditRequest, GetAuditResponse> GetAudit = TestMethods.Create<GetAuditRequest, GetAuditResponse>(MethodType.Unary, Service, "GetAudit");
     public static readonly Method<WatchVerdictsRequest, WatchedVerdict> WatchVerdicts = TestMethods.Create<WatchVerdictsRequest, WatchedVerdict>(MethodType.ServerStreaming, Service, "WatchVerdicts");
+    public static readonly Method<DeleteMitigationRequest, DeleteMitigationResponse> DeleteMitigation = TestMethods.Create<DeleteMitigationRequest, DeleteMitigationResponse>(MethodType.Unary, Service, "DeleteMitigation");
 }
 
 internal static class RecordMethods

@@ -23,62 +23,38 @@ public sealed class ControlService(DaemonContext ctx) : Api.V1.Control.ControlBa
 
     public override async Task<SetMitigationResponse> SetMitigation(SetMitigationRequest request, ServerCallContext context)
     {
-        string actor = Callers.Of(context);
-        try
-        {
-            var write = await ctx.Policy.SetAsync(request, actor, context.CancellationToken).ConfigureAwait(false);
-            return new SetMitigationResponse { Policy = write.Policy.ToProto(), Unchanged = write.Unchanged };
-        }
-        catch (ArgumentException e)
-        {
-            throw RpcErrors.Create(StatusCode.InvalidArgument, e.Message);
-        }
-        catch (PolicyConflictException e)
-        {
-            throw RpcErrors.Create(StatusCode.Aborted, e.Message);
-        }
-        catch (UnknownSetException e)
-        {
-            throw RpcErrors.Create(StatusCode.FailedPrecondition, e.Message);
-        }
-        catch (PolicyNotAppliedException e)
-        {
-            throw RpcErrors.Create(StatusCode.FailedPrecondition, e.Message);
-        }
-        catch (StoreUnavailableException e)
-        {
-            throw RpcErrors.Create(StatusCode.Unavailable, e.Message);
-        }
+        var write = await PolicyWriteAsync(() => ctx.Policy.SetAsync(request, Callers.Of(context), context.CancellationToken)).ConfigureAwait(false);
+        return new SetMitigationResponse { Policy = write.Policy.ToProto(), Unchanged = write.Unchanged };
     }
 
     public override async Task<DeleteMitigationResponse> DeleteMitigation(DeleteMitigationRequest request, ServerCallContext context)
     {
+        var policy = await PolicyWriteAsync(() => ctx.Policy.DeleteAsync(request, Callers.Of(context), context.CancellationToken)).ConfigureAwait(false);
+        return new DeleteMitigationResponse { Policy = policy.ToProto() };
+    }
+
+    /// <summary>One mapping of policy-write failures to gRPC statuses, shared by every write.</summary>
+    private static async Task<T> PolicyWriteAsync<T>(Func<Task<T>> write)
+    {
         try
         {
-            var policy = await ctx.Policy.DeleteAsync(request, Callers.Of(context), context.CancellationToken).ConfigureAwait(false);
-            return new DeleteMitigationResponse { Policy = policy.ToProto() };
+            return await write().ConfigureAwait(false);
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (StatusOf(e) is { } code)
         {
-            throw RpcErrors.Create(StatusCode.InvalidArgument, e.Message);
-        }
-        catch (NoSuchEntryException e)
-        {
-            throw RpcErrors.Create(StatusCode.NotFound, e.Message);
-        }
-        catch (PolicyConflictException e)
-        {
-            throw RpcErrors.Create(StatusCode.Aborted, e.Message);
-        }
-        catch (PolicyNotAppliedException e)
-        {
-            throw RpcErrors.Create(StatusCode.FailedPrecondition, e.Message);
-        }
-        catch (StoreUnavailableException e)
-        {
-            throw RpcErrors.Create(StatusCode.Unavailable, e.Message);
+            throw RpcErrors.Create(code, e.Message);
         }
     }
+
+    private static StatusCode? StatusOf(Exception e) => e switch
+    {
+        ArgumentException => StatusCode.InvalidArgument,
+        NoSuchEntryException => StatusCode.NotFound,
+        PolicyConflictException => StatusCode.Aborted,
+        UnknownSetException or PolicyNotAppliedException => StatusCode.FailedPrecondition,
+        StoreUnavailableException => StatusCode.Unavailable,
+        _ => null,
+    };
 
     public override Task<ListFlaggedResponse> ListFlagged(ListFlaggedRequest request, ServerCallContext context)
     {

@@ -81,8 +81,7 @@ def onboard(conn, model, fp, n, seed):
     picked = rng.sample([(layer, i) for layer in range(12) for i in range(3072)], n)
     catalog = neuronguard.make_catalog(fp, 12, 3072, f"bench-{n}", {"watch": ("custom", [(l, i, 0.0) for l, i in picked])})
     ob = neuronguard.Onboarding(conn)
-    ob.put_catalog(catalog)
-    ob.activate_catalog(fp, catalog.version)
+    ob.put_catalog(catalog)  # calibrate(activate=True) activates the pair
     g = torch.Generator().manual_seed(seed)
     prompts = [torch.randint(0, 50257, (1, 12), generator=g) for _ in range(12)]
     ob.calibrate(fp, catalog.version, capture_requests(model, neuronguard.catalog_slots(catalog), prompts), activate=True)

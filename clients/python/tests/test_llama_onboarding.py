@@ -68,8 +68,7 @@ class LlamaAndOnboardingTests(unittest.TestCase):
     def onboard(self, conn, version, neurons, benign_count=40):
         catalog = neuronguard.make_catalog(self.fp, 2, 160, version, {"watch": ("custom", neurons)})
         ob = neuronguard.Onboarding(conn)
-        ob.put_catalog(catalog)
-        ob.activate_catalog(self.fp, version)
+        ob.put_catalog(catalog)  # calibrate(activate=True) below activates the catalog and its baseline as a pair
         table, words = support.fixture()[3]["spaced_token_ids"], support.fixture()[3]["benign_words"]
         benign = [torch.tensor([[table[w] for w in words[i:i + 3 + i % 5]]]) for i in range(benign_count)]
         ob.calibrate(self.fp, version, capture_requests(self.model, neuronguard.catalog_slots(catalog), benign),
@@ -113,9 +112,10 @@ class LlamaAndOnboardingTests(unittest.TestCase):
             catalog = neuronguard.make_catalog(self.fp, 2, 160, "py-1", {"watch": ("custom", neurons)})
             ob = neuronguard.Onboarding(conn)
             self.assertEqual(ob.put_catalog(catalog), "py-1")
-            ob.activate_catalog(self.fp, "py-1")
             plan = neuronguard.catalog_slots(catalog)
             self.assertNotEqual(c.plan.slots, plan.slots)  # the client holds what it had before the activation
+            # calibrate(activate=True) activates the catalog and its baseline as a pair (a catalog without a calibrated
+            # baseline is refused once the model is monitored: new streams would get 0 slots)
             words = support.fixture()[3]["benign_words"]
             benign = [torch.tensor([[support.fixture()[3]["spaced_token_ids"][w] for w in words[i:i + 3 + i % 5]]])
                       for i in range(0, 100)]

@@ -62,8 +62,9 @@ public sealed partial class SlowModelServerTests(TelemetryDaemon d)
         // A reader that keeps up in time sees RESOURCE_EXHAUSTED; this one starts reading only after its writes
         // fail, when the daemon has already reset the stream (it waits 5 s for the blocked write first). Kestrel resets
         // with INTERNAL_ERROR, which Grpc.Net.Client reports as INTERNAL (the mapping grpc's PROTOCOL-HTTP2.md gives).
-        Assert.True(s.Status.StatusCode is StatusCode.ResourceExhausted or StatusCode.Internal or StatusCode.Unavailable or StatusCode.Cancelled,
-            $"the stuck stream ended with {s.Status}");
+        // Two endings, each explained above and nothing else: the reset (INTERNAL, seen in every run here) or, had the
+        // reader caught up before the reset, RESOURCE_EXHAUSTED with the reason.
+        Assert.True(s.Status.StatusCode is StatusCode.Internal or StatusCode.ResourceExhausted, $"the stuck stream ended with {s.Status}");
         if (s.Status.StatusCode == StatusCode.ResourceExhausted)
         {
             Assert.Contains("has not read its responses", s.Status.Detail);

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 
 namespace NeuronGuard.Daemon.Tests.Cli;
 
@@ -21,5 +23,24 @@ internal static class CliProcess
         var stderr = p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
         return (p.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Exit code and stdout + stderr of <c>neuronguard COMMAND-LINE</c>, the line split as a shell would (quotes kept together).</summary>
+    public static async Task<(int Code, string Output)> RunLineAsync(string commandLine)
+    {
+        var info = new ProcessStartInfo("dotnet", $"\"{Dll}\" {commandLine}") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var p = Process.Start(info)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        return (p.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>A loopback port free right now (for a listener the CLI process will open).</summary>
+    public static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

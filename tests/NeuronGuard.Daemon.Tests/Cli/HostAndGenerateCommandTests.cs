@@ -149,22 +149,9 @@ public sealed class HostAndGenerateCommandTests : IAsyncLifetime
         Assert.DoesNotContain(_daemon.Context.Sessions.States(), s => s.ServerId == "remote-host");
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(string args)
-    {
-        var info = new ProcessStartInfo("dotnet", $"\"{CliDll}\" {args}") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var p = Process.Start(info)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (p.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int Code, string Output)> RunAsync(string args) => CliProcess.RunLineAsync(args);
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    private static int FreePort() => CliProcess.FreePort();
 
     public async Task DisposeAsync()
     {

@@ -2,8 +2,8 @@
 
     client = neuronguard.Client("127.0.0.1:50051", model_fingerprint=neuronguard.fingerprint.from_folder(DIR)).start()
     guard = neuronguard.hooks.Guard(client, model)          # torch is imported only by neuronguard.hooks
-    req = client.start_request(tenant="acme")
-    guard.bind([req]); model(input_ids) …; req.end()
+    with client.request(tenant="acme") as req, guard.bind([req]):
+        model(input_ids) …                                  # or guard.generate([req], input_ids=…, …)
 
 See clients/python/README.md.
 """
@@ -11,12 +11,12 @@ from . import fingerprint
 from .channel import Connection, health_check
 from .client import FAIL_CLOSED, FAIL_OPEN, Client
 from .control import Control
-from .errors import DaemonUnavailable, NeuronGuardError, RequestAborted
+from .errors import CatalogMismatch, DaemonUnavailable, NeuronGuardError, RequestAborted
 from .onboarding import Onboarding, catalog_slots, make_catalog
 from .plan import SlotPlan
 from .request import Request
 
-__all__ = ["Client", "Connection", "Control", "DaemonUnavailable", "FAIL_CLOSED", "FAIL_OPEN", "NeuronGuardError",
+__all__ = ["CatalogMismatch", "Client", "Connection", "Control", "DaemonUnavailable", "FAIL_CLOSED", "FAIL_OPEN", "NeuronGuardError",
            "Onboarding", "Request", "RequestAborted", "SlotPlan", "catalog_slots", "fingerprint", "health_check",
            "make_catalog"]
-__version__ = "0.1.0"
+from .version import __version__

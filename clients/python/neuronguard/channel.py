@@ -1,4 +1,8 @@
 """Channels and the generic grpcio calls the client makes (no generated service stubs are needed)."""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator, Optional, Sequence, Tuple
+
 import grpc
 
 # grpcio's own reconnect backoff starts at 1 s and grows to 120 s; a sidecar on loopback restarts in seconds,
@@ -12,7 +16,11 @@ _CHANNEL_OPTIONS = (
 )
 
 
-def _identity(b):
+def _serialize(m: Any) -> bytes:
+    return bytes(m.SerializeToString())
+
+
+def _identity(b: bytes) -> bytes:
     return b
 
 
@@ -24,8 +32,9 @@ class Connection:
     ``https://``; all are PEM bytes.
     """
 
-    def __init__(self, address, token=None, root_certificates=None, private_key=None, certificate_chain=None,
-                 options=()):
+    def __init__(self, address: str, token: Optional[str] = None, root_certificates: Optional[bytes] = None,
+                 private_key: Optional[bytes] = None, certificate_chain: Optional[bytes] = None,
+                 options: Sequence[Tuple[str, Any]] = ()) -> None:
         tls = address.startswith("https://") or root_certificates or private_key or certificate_chain
         self.address = address.split("://", 1)[-1]
         self.token = token
@@ -35,33 +44,39 @@ class Connection:
             self.channel = grpc.secure_channel(self.address, creds, options=opts)
         else:
             self.channel = grpc.insecure_channel(self.address, options=opts)
-        self.metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        self.metadata: Tuple[Tuple[str, str], ...] = (("authorization", f"Bearer {token}"),) if token else ()
 
-    def unary(self, path, request, response_type, timeout=30.0):
-        call = self.channel.unary_unary(path, request_serializer=lambda m: m.SerializeToString(),
+    def unary(self, path: str, request: Any, response_type: Any, timeout: Optional[float] = 30.0) -> Any:
+        call = self.channel.unary_unary(path, request_serializer=_serialize,
                                         response_deserializer=response_type.FromString)
         return call(request, metadata=self.metadata, timeout=timeout)
 
-    def client_stream(self, path, requests, response_type, timeout=None):
-        call = self.channel.stream_unary(path, request_serializer=lambda m: m.SerializeToString(),
+    def client_stream(self, path: str, requests: Any, response_type: Any, timeout: Optional[float] = None) -> Any:
+        call = self.channel.stream_unary(path, request_serializer=_serialize,
                                          response_deserializer=response_type.FromString)
         return call(requests, metadata=self.metadata, timeout=timeout)
 
-    def server_stream(self, path, request, response_type, timeout=None):
-        call = self.channel.unary_stream(path, request_serializer=lambda m: m.SerializeToString(),
+    def server_stream(self, path: str, request: Any, response_type: Any, timeout: Optional[float] = None) -> Any:
+        call = self.channel.unary_stream(path, request_serializer=_serialize,
                                          response_deserializer=response_type.FromString)
         return call(request, metadata=self.metadata, timeout=timeout)
 
-    def raw_bidi(self, path, requests, response_deserializer):
+    def raw_bidi(self, path: str, requests: Iterator[bytes], response_deserializer: Callable[[bytes], Any]) -> Any:
         """A bidi call whose requests are already-serialized bytes (the Telemetry hot path encodes its own frames)."""
         call = self.channel.stream_stream(path, request_serializer=_identity, response_deserializer=response_deserializer)
         return call(requests, metadata=self.metadata)
 
-    def close(self):
+    def close(self) -> None:
         self.channel.close()
 
+    def __enter__(self) -> "Connection":
+        return self
 
-def health_check(connection, service="", timeout=5.0):
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def health_check(connection: Connection, service: str = "", timeout: float = 5.0) -> str:
     """grpc.health.v1.Health/Check without generated code: returns "SERVING", "NOT_SERVING", "UNKNOWN", ….
 
     The request is field 1 (string service); the response field 1 (enum status); encoded by hand so that no
@@ -76,7 +91,7 @@ def health_check(connection, service="", timeout=5.0):
     return {0: "UNKNOWN", 1: "SERVING", 2: "NOT_SERVING", 3: "SERVICE_UNKNOWN"}.get(status, str(status))
 
 
-def _varint(n):
+def _varint(n: int) -> bytes:
     out = bytearray()
     while True:
         b = n & 0x7F

@@ -1,4 +1,12 @@
-"""The Telemetry stream, done once per process: connect, Hello/Welcome, routing, PolicyAck, reconnect."""
+"""The Telemetry stream, done once per process: connect, Hello/Welcome, routing, PolicyAck, reconnect.
+
+Thread-safety: one Client serves every thread of a model server. ``start_request`` / ``request`` may be called from
+any thread; each Request is used by the thread running its rows (plus the client's own threads). The gRPC reader
+thread never runs user code: ``on_verdict`` callbacks run, in order, on one ``neuronguard-callbacks`` thread.
+"""
+from __future__ import annotations
+
+import concurrent.futures
 import itertools
 import logging
 import os
@@ -8,12 +16,16 @@ import threading
 import time
 import uuid
 
+from typing import Any, Callable, Dict, Iterator, Optional, Set, Tuple
+
 import grpc
 
 from . import plan as _plan
 from .channel import Connection
 from .errors import DaemonUnavailable
-from .request import Request
+from .metrics import ClientMetrics
+from .request import Request, VerdictCallback
+from .control import MODES as _MODES
 from .v1 import telemetry_pb2 as t
 
 log = logging.getLogger("neuronguard")
@@ -24,18 +36,18 @@ FAIL_OPEN, FAIL_CLOSED = "fail_open", "fail_closed"
 class _Stream:
     """One open Telemetry call: its outbox (bytes) and whether it was welcomed or broke."""
 
-    def __init__(self):
-        self.outbox = queue.SimpleQueue()
+    def __init__(self) -> None:
+        self.outbox: "queue.SimpleQueue[Optional[bytes]]" = queue.SimpleQueue()
         self.welcomed = False
         self.broken = False
 
-    def send(self, data):
+    def send(self, data: bytes) -> bool:
         if self.broken:
             return False
         self.outbox.put(data)
         return True
 
-    def requests(self):
+    def requests(self) -> Iterator[bytes]:
         while True:
             item = self.outbox.get()
             if item is None:
@@ -52,9 +64,11 @@ class Client:
     seconds at most) so gains decided on step s apply from step s+1; otherwise gains apply when they arrive.
     """
 
-    def __init__(self, address, model_fingerprint, model_id="", server_id=None, token=None, root_certificates=None,
-                 private_key=None, certificate_chain=None, fail_mode=FAIL_OPEN, lockstep=False, verdict_timeout=5.0,
-                 connect_timeout=10.0, reconnect_delay=0.2, max_reconnect_delay=5.0):
+    def __init__(self, address: str, model_fingerprint: str, model_id: str = "", server_id: Optional[str] = None,
+                 token: Optional[str] = None, root_certificates: Optional[bytes] = None,
+                 private_key: Optional[bytes] = None, certificate_chain: Optional[bytes] = None,
+                 fail_mode: str = FAIL_OPEN, lockstep: bool = False, verdict_timeout: float = 5.0,
+                 connect_timeout: float = 10.0, reconnect_delay: float = 0.2, max_reconnect_delay: float = 5.0) -> None:
         if fail_mode not in (FAIL_OPEN, FAIL_CLOSED):
             raise ValueError(f"fail_mode is {fail_mode!r}; use 'fail_open' or 'fail_closed'")
         if not model_fingerprint:
@@ -70,24 +84,25 @@ class Client:
         self.reconnect_delay = reconnect_delay
         self.max_reconnect_delay = max_reconnect_delay
         self.plan = _plan.EMPTY
-        self.policy = None
-        self.last_error = None
-        self.stats = {"unmonitored_requests": 0, "reconnects": 0, "verdict_timeouts": 0, "requests_lost_midway": 0,
-                      "stream_errors": 0}
-        self._stream = None
-        self._requests = {}
+        self.policy: Any = None
+        self.last_error: Optional[str] = None
+        self.metrics = ClientMetrics(self.server_id)
+        self.stats = self.metrics.stats
+        self._stream: Optional[_Stream] = None
+        self._requests: Dict[str, Request] = {}
         self._lock = threading.Lock()      # plan, stream and request table; RequestStart sends under it
-        self._global = (0, None, {})        # (version, plan, {slot: gain})
+        self._global: Tuple[int, Optional[_plan.SlotPlan], Dict[int, float]] = (0, None, {})  # (version, plan, gains)
+        self._callbacks = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="neuronguard-callbacks")
         self._welcomed = threading.Event()
         self._settled = threading.Event()  # set by the first Welcome, or by a refusal that retrying cannot fix
         self._stop = threading.Event()
-        self._thread = None
+        self._thread: Optional[threading.Thread] = None
         self._warned = False
         self._ids = itertools.count()
 
     # --- lifecycle ------------------------------------------------------------------------------------------------
 
-    def start(self):
+    def start(self) -> "Client":
         """Opens the stream in a background thread and waits up to ``connect_timeout`` for the first Welcome.
         fail_closed raises DaemonUnavailable when none came (it keeps retrying in the background)."""
         if self._thread is None:
@@ -102,7 +117,8 @@ class Client:
             log.warning("%s; serving unmonitored until it answers", msg)
         return self
 
-    def close(self):
+    def close(self) -> None:
+        """Stops the stream thread and the callback thread (pending callbacks run first)."""
         self._stop.set()
         with self._lock:
             stream = self._stream
@@ -111,21 +127,29 @@ class Client:
         self.connection.close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._callbacks.shutdown(wait=True)
 
-    def __enter__(self):
+    def __enter__(self) -> "Client":
         return self.start()
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     @property
-    def connected(self):
+    def connected(self) -> bool:
         s = self._stream
         return s is not None and s.welcomed and not s.broken
 
     # --- requests -------------------------------------------------------------------------------------------------
 
-    def start_request(self, request_id=None, tenant="", labels=None, on_verdict=None):
+    def request(self, request_id: Optional[str] = None, tenant: str = "", labels: Optional[Dict[str, str]] = None,
+                on_verdict: Optional[VerdictCallback] = None) -> Request:
+        """``with client.request(tenant=…) as req:`` — :meth:`start_request` whose ``with`` block ends the request
+        (waiting for the final verdict when the block exits normally, not when it raises)."""
+        return self.start_request(request_id, tenant, labels, on_verdict)
+
+    def start_request(self, request_id: Optional[str] = None, tenant: str = "",
+                      labels: Optional[Dict[str, str]] = None, on_verdict: Optional[VerdictCallback] = None) -> Request:
         """Starts a request on the stream (RequestStart). Without a stream: fail_open returns an unmonitored
         request (counted, warned once per outage), fail_closed raises DaemonUnavailable."""
         rid = request_id or f"{uuid.uuid4().hex[:12]}-{next(self._ids)}"
@@ -145,35 +169,63 @@ class Client:
                 raise DaemonUnavailable(why)
             req._conn = None
             req.errors.append(why + "; the request ran unmonitored")
-            self._count("unmonitored_requests")
-            if not self._warned:
-                self._warned = True
-                log.warning("%s: serving unmonitored (fail_open)", why)
+            self._unmonitored(why)
         return req
 
-    def _send_end(self, req, stream):
+    def policy_modes(self, tenant: str) -> Set[str]:
+        """The mitigation modes (``always``, ``on_flag``, …) the policy in force gives this tenant's sets (a tenant
+        entry wins over the global one, as the daemon decides)."""
+        policy = self.policy
+        if policy is None:
+            return set()
+        chosen: Dict[str, Any] = {}
+        for m in policy.mitigations:
+            if m.tenant == tenant or (m.tenant == "" and m.set not in chosen):
+                chosen[m.set] = m
+        names = {v: k for k, v in _MODES.items()}
+        return {names.get(m.mode, "") for m in chosen.values()} - {"", "off"}
+
+    def _unmonitored(self, why: str) -> None:
+        self._count("unmonitored_requests")
+        if not self._warned:
+            self._warned = True
+            log.warning("%s: serving unmonitored (fail_open)", why)
+
+    def _send_end(self, req: Request, stream: _Stream) -> bool:
         return stream.send(t.ModelServerMessage(request_end=t.RequestEnd(request_id=req.id)).SerializeToString())
 
-    def _forget(self, req):
+    def _forget(self, req: Request) -> None:
         with self._lock:
             if self._requests.get(req.id) is req:
                 del self._requests[req.id]
 
-    def _count(self, name):
-        self.stats[name] = self.stats.get(name, 0) + 1
+    def _count(self, name: str) -> None:
+        self.metrics.count(name)
 
-    def _global_gains(self, plan):
+    def _callback(self, fn: Callable[..., None], *args: Any) -> None:
+        """Runs a user callback off the reader thread; a failing callback is logged, never fatal."""
+        def run() -> None:
+            try:
+                fn(*args)
+            except Exception:
+                log.exception("NeuronGuard on_verdict callback failed")
+        try:
+            self._callbacks.submit(run)
+        except RuntimeError:  # closed: run it here rather than lose it
+            run()
+
+    def _global_gains(self, plan: _plan.SlotPlan) -> Tuple[int, Dict[int, float]]:
         version, gplan, gains = self._global
         return (version, gains) if gplan is plan else (0, {})
 
     # --- the stream -----------------------------------------------------------------------------------------------
 
-    def _hello(self, catalog_version):
-        return t.ModelServerMessage(hello=t.Hello(server_id=self.server_id, model_id=self.model_id,
+    def _hello(self, catalog_version: str) -> bytes:
+        return bytes(t.ModelServerMessage(hello=t.Hello(server_id=self.server_id, model_id=self.model_id,
                                                   model_fingerprint=self.model_fingerprint,
-                                                  catalog_version=catalog_version)).SerializeToString()
+                                                  catalog_version=catalog_version)).SerializeToString())
 
-    def _run(self):
+    def _run(self) -> None:
         delay = self.reconnect_delay
         while not self._stop.is_set():
             stream = _Stream()
@@ -204,7 +256,7 @@ class Client:
             delay = min(delay * 2, self.max_reconnect_delay)
             self._count("reconnects")
 
-    def _disconnect(self, stream):
+    def _disconnect(self, stream: _Stream) -> None:
         stream.broken = True
         stream.outbox.put(None)
         with self._lock:
@@ -216,7 +268,7 @@ class Client:
         for r in lost:
             r._lose("the Telemetry stream to the daemon broke")
 
-    def _dispatch(self, stream, m):
+    def _dispatch(self, stream: _Stream, m: Any) -> None:
         kind = m.WhichOneof("kind")
         if kind == "welcome":
             self._on_welcome(stream, m.welcome)
@@ -237,7 +289,7 @@ class Client:
             if req is not None and req._conn is stream:
                 req._deliver(m)
 
-    def _on_welcome(self, stream, welcome):
+    def _on_welcome(self, stream: _Stream, welcome: Any) -> None:
         new_plan = _plan.SlotPlan.from_welcome(welcome)
         with self._lock:
             if not stream.welcomed:
@@ -254,6 +306,6 @@ class Client:
         self._settled.set()
         log.info("NeuronGuard welcome: %d slots, catalog %s", len(new_plan), new_plan.catalog_version or "(none)")
 
-    def _ack(self, stream, policy):
+    def _ack(self, stream: _Stream, policy: Any) -> None:
         self.policy = policy
         stream.send(t.ModelServerMessage(policy_ack=t.PolicyAck(version=policy.version)).SerializeToString())

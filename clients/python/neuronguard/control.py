@@ -1,4 +1,9 @@
 """Operator calls from Python: mitigation policy (Control) — what `neuronguard ctl policy` does."""
+from __future__ import annotations
+
+from typing import Any
+
+from .channel import Connection
 from .v1 import common_pb2 as c
 from .v1 import control_pb2 as ctl
 
@@ -12,21 +17,21 @@ PRESETS = {"": c.GAIN_PRESET_UNSPECIFIED, "aura": c.GAIN_PRESET_AURA, "det0": c.
 class Control:
     """``Control`` on a :class:`neuronguard.channel.Connection` (needs an operator token to change the policy)."""
 
-    def __init__(self, connection):
+    def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
-    def set_mitigation(self, set_name, mode, strength=1.0, preset="", top_k=0, tenant="", ttl_seconds=0,
-                       expected_version=0, reason=""):
+    def set_mitigation(self, set_name: str, mode: str, strength: float = 1.0, preset: str = "", top_k: int = 0,
+                       tenant: str = "", ttl_seconds: int = 0, expected_version: int = 0, reason: str = "") -> Any:
         """Sets one neuron set's mitigation; returns the new Policy."""
         req = ctl.SetMitigationRequest(set=set_name, mode=MODES[mode], strength=strength, preset=PRESETS[preset],
                                        top_k=top_k, tenant=tenant, ttl_seconds=ttl_seconds,
                                        expected_version=expected_version, reason=reason)
         return self.connection.unary(_SVC + "SetMitigation", req, ctl.SetMitigationResponse).policy
 
-    def get_policy(self):
+    def get_policy(self) -> Any:
         """``GetPolicyResponse``: the policy and each connected server's acknowledged version."""
         return self.connection.unary(_SVC + "GetPolicy", ctl.GetPolicyRequest(), ctl.GetPolicyResponse)
 
-    def list_flagged(self, limit=100, tenant=""):
+    def list_flagged(self, limit: int = 100, tenant: str = "") -> Any:
         return self.connection.unary(_SVC + "ListFlagged", ctl.ListFlaggedRequest(limit=limit, tenant=tenant),
                                      ctl.ListFlaggedResponse).requests

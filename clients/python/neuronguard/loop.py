@@ -5,11 +5,21 @@ for its verdicts (Guard does that), and when the prefill's verdict brought gains
 is re-run with them (capture off: the daemon already has those steps) so the first generated token is mitigated
 too — as src/NeuronGuard.Daemon/BuiltinHost does. Aborted rows stop; the others go on.
 """
+from __future__ import annotations
+
+from typing import Any, Callable, List, Optional, Sequence, Tuple
+
 import torch
 
+from .hooks import Guard
+from .request import Request
 
-def greedy_generate(guard, step, requests, input_ids, attention_mask=None, max_new_tokens=16, eos_token_id=None,
-                    end_requests=True):
+Step = Callable[[torch.Tensor, torch.Tensor, Any], Tuple[torch.Tensor, Any]]
+
+
+def greedy_generate(guard: Guard, step: Step, requests: Sequence[Optional[Request]], input_ids: torch.Tensor,
+                    attention_mask: Optional[torch.Tensor] = None, max_new_tokens: int = 16,
+                    eos_token_id: Optional[int] = None, end_requests: bool = True) -> List[List[int]]:
     """Returns one list of generated token ids per row.
 
     ``step(input_ids, attention_mask, past) -> (logits (B, T, V), past)`` runs the model (past None = prefill).
@@ -24,9 +34,10 @@ def greedy_generate(guard, step, requests, input_ids, attention_mask=None, max_n
     with torch.no_grad():
         logits, past = step(input_ids, attention_mask, None)
         if any(r is not None and r.gains_version != v and not r.aborted for r, v in zip(requests, versions)):
-            with guard.capture_off():
-                logits, past = step(input_ids, attention_mask, None)
-        out = [[] for _ in range(batch)]
+            guard.bind(requests, attention_mask)  # positions restart at the prompt's first
+            guard.skip_capture(1)                 # the daemon already scored these steps
+            logits, past = step(input_ids, attention_mask, None)
+        out: List[List[int]] = [[] for _ in range(batch)]
         done = [False] * batch
         mask = attention_mask
         for i in range(max_new_tokens):

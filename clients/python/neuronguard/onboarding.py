@@ -4,6 +4,12 @@ The order (docs: `neuronguard ctl catalog …`): put the catalog, activate it, s
 through ``Baselines.Calibrate`` (``activate=True`` activates the baseline too); connected model servers then get a
 new Welcome with the catalog's slots.
 """
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
+
+from .channel import Connection
+from .errors import CatalogMismatch
 from .plan import SlotPlan
 from .v1 import baselines_pb2 as b
 from .v1 import catalogs_pb2 as cat
@@ -14,7 +20,8 @@ KINDS = {"safety": c.NEURON_SET_KIND_SAFETY, "toxicity": c.NEURON_SET_KIND_TOXIC
          "backdoor": c.NEURON_SET_KIND_BACKDOOR, "custom": c.NEURON_SET_KIND_CUSTOM}
 
 
-def make_catalog(model_fingerprint, layers, neurons_per_layer, version, sets):
+def make_catalog(model_fingerprint: str, layers: int, neurons_per_layer: int, version: str,
+                 sets: Dict[str, Tuple[str, List[Tuple[int, int, float]]]]) -> Any:
     """``sets``: {name: (kind, [(layer, neuron, score), …])} → a ``Catalog`` message (format 1)."""
     msg = cat.Catalog(format=1, model_fingerprint=model_fingerprint, layers=layers, neurons_per_layer=neurons_per_layer,
                       version=version)
@@ -25,9 +32,10 @@ def make_catalog(model_fingerprint, layers, neurons_per_layer, version, sets):
     return msg
 
 
-def catalog_slots(catalog):
+def catalog_slots(catalog: Any) -> SlotPlan:
     """The catalog's slot order as the daemon derives it: sets in order, neurons in order, each neuron once."""
-    seen, slots = set(), []
+    seen: set[Tuple[int, int]] = set()
+    slots: List[Tuple[int, int]] = []
     for s in catalog.sets:
         for n in s.neurons:
             key = (n.neuron.layer, n.neuron.index)
@@ -40,24 +48,25 @@ def catalog_slots(catalog):
 class Onboarding:
     """Catalogs and Baselines calls on a :class:`neuronguard.channel.Connection` (operator token)."""
 
-    def __init__(self, connection):
+    def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
-    def put_catalog(self, catalog):
-        return self.connection.unary("/neuronguard.v1.Catalogs/PutCatalog", cat.PutCatalogRequest(catalog=catalog),
-                                     cat.PutCatalogResponse).version
+    def put_catalog(self, catalog: Any) -> str:
+        return str(self.connection.unary("/neuronguard.v1.Catalogs/PutCatalog", cat.PutCatalogRequest(catalog=catalog),
+                                     cat.PutCatalogResponse).version)
 
-    def activate_catalog(self, model_fingerprint, version):
-        return self.connection.unary("/neuronguard.v1.Catalogs/ActivateCatalog",
+    def activate_catalog(self, model_fingerprint: str, version: str) -> str:
+        return str(self.connection.unary("/neuronguard.v1.Catalogs/ActivateCatalog",
                                      cat.ActivateCatalogRequest(model_fingerprint=model_fingerprint, version=version),
-                                     cat.ActivateCatalogResponse).previous_version
+                                     cat.ActivateCatalogResponse).previous_version)
 
-    def list_catalogs(self, model_fingerprint):
+    def list_catalogs(self, model_fingerprint: str) -> Any:
         return self.connection.unary("/neuronguard.v1.Catalogs/ListCatalogs",
                                      cat.ListCatalogsRequest(model_fingerprint=model_fingerprint), cat.ListCatalogsResponse)
 
-    def calibrate(self, model_fingerprint, catalog_version, requests, false_positive_rate=0.01, holdout_fraction=0.2,
-                  activate=False, timeout=600):
+    def calibrate(self, model_fingerprint: str, catalog_version: str, requests: Iterable[Iterable[Tuple[int, Any]]],
+                  false_positive_rate: float = 0.01, holdout_fraction: float = 0.2, activate: bool = False,
+                  timeout: float = 600) -> Any:
         """Streams benign activations and returns the ``BaselineInfo``.
 
         ``requests`` yields, per benign request, an iterable of (steps, float32 bytes or flat values) blocks in the
@@ -65,7 +74,7 @@ class Onboarding:
         """
         from .wire import float32_bytes
 
-        def messages():
+        def messages() -> Iterator[Any]:
             yield b.CalibrateMessage(header=b.CalibrateHeader(
                 model_fingerprint=model_fingerprint, catalog_version=catalog_version,
                 false_positive_rate=false_positive_rate, holdout_fraction=holdout_fraction, activate=activate))
@@ -82,7 +91,8 @@ class Onboarding:
                                              timeout=timeout)
 
 
-def capture_requests(model, plan, prompts, layers=None, arch=None):
+def capture_requests(model: Any, plan: SlotPlan, prompts: Iterable[Any], layers: Any = None,
+                     arch: Optional[str] = None) -> Iterator[List[Tuple[int, bytes]]]:
     """Runs each prompt (a (1, tokens) LongTensor or a callable doing one forward pass) through ``model`` once and
     yields ``[(steps, bytes)]`` with the ``plan``'s slot values — the input :meth:`Onboarding.calibrate` takes."""
     import torch
@@ -91,6 +101,7 @@ def capture_requests(model, plan, prompts, layers=None, arch=None):
 
     class _Recorder:
         lockstep = False
+        verdict_timeout = 0.0
 
     rec = _Recorder()
     guard = Guard(rec, model, layers=layers, arch=arch)
@@ -108,14 +119,25 @@ def capture_requests(model, plan, prompts, layers=None, arch=None):
 class _CaptureOnly:
     """A stand-in request that records frames instead of sending them (calibration runs need no stream)."""
 
-    def __init__(self, plan):
+    fail_closed = True  # a catalog that does not fit the model is an error while calibrating
+
+    def __init__(self, plan: SlotPlan) -> None:
         self.plan = plan
-        self.blocks = []
+        self.blocks: List[Tuple[int, bytes]] = []
         self.monitored = True
 
-    def gains(self):
+    def gains(self) -> Tuple[Tuple[int, int], Dict[int, float]]:
         return (0, 0), {}
 
-    def send(self, raw, steps):
-        self.blocks.append((steps, raw))
+    def send(self, values: Any, steps: int = 1) -> Optional[int]:
+        self.blocks.append((steps, bytes(values)))
         return None
+
+    def wait_verdict(self, step: int, timeout: Optional[float] = None) -> bool:
+        return True
+
+    def check_open(self) -> None:
+        pass
+
+    def give_up(self, why: str) -> None:
+        raise CatalogMismatch(why)

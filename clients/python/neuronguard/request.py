@@ -1,55 +1,80 @@
 """One monitored request: its frames out, and the verdicts, gains and abort the daemon sends back for it."""
-import logging
+from __future__ import annotations
+
 import threading
 import time
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, Union
 
+from . import plan as _plan
 from .errors import DaemonUnavailable, RequestAborted
 from .wire import activations_frame, float32_bytes
 
+if TYPE_CHECKING:
+    from .client import Client, _Stream
+    from .v1.common_pb2 import Verdict
+
+VerdictCallback = Callable[["Request", "Verdict"], None]
+
 
 class Request:
-    """Created by :meth:`Client.start_request`. Thread-safe: the client's reader thread fills in what the daemon
-    says; the model server's thread sends frames, reads gains and waits.
+    """Created by :meth:`Client.start_request` / :meth:`Client.request`. Thread-safe: the client's reader thread fills
+    in what the daemon says; the model server's thread sends frames, reads gains and waits. ``on_verdict`` callbacks
+    run on the client's callback thread (in order), never on the gRPC reader thread.
 
     ``monitored`` is False when the request runs without the daemon (fail_open with no stream, no catalog for the
-    model, or the stream broke mid-request: ``errors`` says which). ``next_step`` is the step index of the next frame.
+    model, a catalog that does not fit the model, or the stream broke mid-request: ``errors`` says which).
+    ``next_step`` is the step index of the next frame. As a ``with`` block it ends the request at exit.
     """
 
-    def __init__(self, client, request_id, tenant, plan, connection, on_verdict=None):
+    def __init__(self, client: "Client", request_id: str, tenant: str, plan: _plan.SlotPlan,
+                 connection: Optional["_Stream"], on_verdict: Optional[VerdictCallback] = None) -> None:
         self.client = client
         self.id = request_id
         self.tenant = tenant
         self.plan = plan
         self.next_step = 0
-        self.latest_verdict = None
-        self.final_verdict = None
+        self.latest_verdict: Optional["Verdict"] = None
+        self.final_verdict: Optional["Verdict"] = None
         self.flagged = False
-        self.abort_reason = None
-        self.errors = []
-        self.shadow_gains = {}          # slot → gain a shadow-mode policy would apply (reported, not applied)
-        self.gains_version = 0          # bumps on every applied (non-shadow) Attenuate for this request
+        self.abort_reason: Optional[str] = None
+        self.errors: List[str] = []
+        self.shadow_gains: Dict[int, float] = {}  # slot → gain a shadow-mode policy would apply (not applied)
+        self.gains_version = 0                    # bumps on every applied (non-shadow) Attenuate for this request
         self.ended = False
-        self._gains = {}                # slot → gain from this request's Attenuate
+        self.lost = False                         # the stream broke while this request was running
+        self._gains: Dict[int, float] = {}        # slot → gain from this request's Attenuate
         self._on_verdict = on_verdict
         self._conn = connection
         self._id_utf8 = request_id.encode()
         self._cond = threading.Condition()
         self._events = 0                # errors, aborts and disconnects seen (lockstep waits end on them)
+        self._sent_at: Tuple[int, float] = (-1, 0.0)  # (last step sent, monotonic time) for the verdict latency
+        self._final_waiters: List[Callable[[Optional["Verdict"]], None]] = []
 
     @property
-    def monitored(self):
+    def monitored(self) -> bool:
         return self._conn is not None and len(self.plan) > 0
 
     @property
-    def aborted(self):
+    def aborted(self) -> bool:
         return self.abort_reason is not None
 
-    def raise_if_aborted(self):
+    @property
+    def fail_closed(self) -> bool:
+        return self.client.fail_closed
+
+    def raise_if_aborted(self) -> None:
         """For custom decode loops: raises :class:`RequestAborted` once the daemon aborted this request."""
         if self.abort_reason is not None:
             raise RequestAborted(self.id, self.abort_reason)
 
-    def gains(self):
+    def check_open(self) -> None:
+        """fail_closed: raises :class:`DaemonUnavailable` once the stream this request ran on broke (the Guard calls
+        it at every forward pass, so the next decode step raises)."""
+        if self.lost and self.client.fail_closed:
+            raise DaemonUnavailable(f"request {self.id}: " + (self.errors[-1] if self.errors else "the stream broke"))
+
+    def gains(self) -> Tuple[Tuple[int, int], Dict[int, float]]:
         """``(key, {slot: gain})``: the effective gains (request × global) to apply from the next forward pass.
         ``key`` changes whenever the gains do, so a hook can cache its device tensor by it."""
         g_version, g = self.client._global_gains(self.plan)
@@ -60,15 +85,26 @@ class Request:
             merged[slot] = merged.get(slot, 1.0) * gain
         return (self.gains_version, g_version), merged
 
+    def wait_gains(self, timeout: Optional[float] = None) -> bool:
+        """Waits (at most ``timeout``, default ``verdict_timeout``) until this request has gains; False on timeout."""
+        deadline = time.monotonic() + (self.client.verdict_timeout if timeout is None else timeout)
+        with self._cond:
+            while self.gains_version == 0 and self._conn is not None and self.abort_reason is None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return self.gains_version > 0
+
     # --- frames -------------------------------------------------------------------------------------------------
 
-    def send(self, values, steps=1):
+    def send(self, values: Union[bytes, bytearray, memoryview, Any], steps: int = 1) -> Optional[int]:
         """Sends ``steps`` rows of slot values (row-major, slots in plan order, BEFORE gains) for the next steps.
         ``values`` is a flat sequence or little-endian float32 bytes. Returns the last step sent, or None when the
         request is not monitored. In fail_closed mode a request whose stream broke raises DaemonUnavailable."""
-        if not self.monitored:
-            if self._conn is None and self.client.fail_closed and self.plan is not None and len(self.plan) > 0:
-                raise DaemonUnavailable(f"request {self.id}: " + (self.errors[-1] if self.errors else "no stream"))
+        self.check_open()
+        conn = self._conn
+        if conn is None or len(self.plan) == 0:
             self.next_step += steps
             return None
         raw = values if isinstance(values, (bytes, bytearray, memoryview)) else float32_bytes(values)
@@ -79,14 +115,18 @@ class Request:
         for done in range(0, steps, per):
             n = min(per, steps - done)
             chunk = raw[4 * done * width:4 * (done + n) * width]
-            if not self._conn.send(activations_frame(self._id_utf8, self.next_step + done, n, bytes(chunk))):
+            if not conn.send(activations_frame(self._id_utf8, self.next_step + done, n, bytes(chunk))):
+                self.client.metrics.frame_dropped()
                 self._lose("the Telemetry stream broke while sending")
+                self.check_open()
                 return None
+            self.client.metrics.frame_sent()
         self.next_step += steps
+        self._sent_at = (self.next_step - 1, time.monotonic())
         return self.next_step - 1
 
-    def wait_verdict(self, step, timeout=None):
-        """Lockstep: waits for the verdict of ``step`` (or an error, abort or disconnect). False on timeout."""
+    def wait_verdict(self, step: int, timeout: Optional[float] = None) -> bool:
+        """Waits for the verdict of ``step`` (or an error, abort or disconnect). False on timeout."""
         timeout = self.client.verdict_timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -101,9 +141,10 @@ class Request:
                     return False
                 self._cond.wait(left)
 
-    def end(self, wait=True, timeout=None):
-        """Sends RequestEnd and (with ``wait``) waits for the final verdict; returns it (None when unmonitored).
-        ``wait=False`` suits async servers: the final verdict still lands in ``final_verdict`` / ``on_verdict``."""
+    def end(self, wait: bool = True, timeout: Optional[float] = None) -> Optional["Verdict"]:
+        """Sends RequestEnd and (with ``wait``) waits at most ``timeout`` (default ``verdict_timeout``) for the final
+        verdict; returns it (None when unmonitored or not yet there). ``wait=False`` returns at once: the final
+        verdict still lands in ``final_verdict`` / ``on_verdict``; async code awaits ``neuronguard.aio``."""
         if self.ended:
             return self.final_verdict
         self.ended = True
@@ -112,25 +153,58 @@ class Request:
             if not self.client._send_end(self, conn):
                 self._lose("the Telemetry stream broke before RequestEnd")
             elif wait and len(self.plan) > 0:  # without slots nothing is scored: no final verdict to wait for
-                deadline = time.monotonic() + (self.client.verdict_timeout if timeout is None else timeout)
-                with self._cond:
-                    while self.final_verdict is None and self._conn is not None:
-                        left = deadline - time.monotonic()
-                        if left <= 0 or not self._cond.wait(left):
-                            break
+                self.wait_final(timeout)
         if wait or conn is None or len(self.plan) == 0:
             self.client._forget(self)  # otherwise the final verdict's arrival does it
         return self.final_verdict
 
-    def __enter__(self):
+    def wait_final(self, timeout: Optional[float] = None) -> Optional["Verdict"]:
+        deadline = time.monotonic() + (self.client.verdict_timeout if timeout is None else timeout)
+        with self._cond:
+            while self.final_verdict is None and self._conn is not None:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._cond.wait(left):
+                    break
+        return self.final_verdict
+
+    def on_final(self, fn: Callable[[Optional["Verdict"]], None]) -> None:
+        """Calls ``fn(final_verdict)`` on the callback thread once the request is over: with the final verdict, or
+        None when it ran (or went) unmonitored. At once (on the callback thread) when that is already so."""
+        with self._cond:
+            now = self.final_verdict is not None or self._conn is None or len(self.plan) == 0
+            if not now:
+                self._final_waiters.append(fn)
+        if now:
+            self.client._callback(fn, self.final_verdict)
+
+    def _settle(self) -> None:
+        with self._cond:
+            waiters, self._final_waiters = self._final_waiters, []
+        for fn in waiters:
+            self.client._callback(fn, self.final_verdict)
+
+    def give_up(self, why: str) -> None:
+        """The catalog does not fit the model (fail_open): end the request on the daemon, run the rest unmonitored."""
+        with self._cond:
+            conn, self._conn = self._conn, None
+            self.plan = _plan.EMPTY
+            self.errors.append(f"{why}; the request ran unmonitored")
+            self._cond.notify_all()
+        if conn is not None:
+            self.client._send_end(self, conn)
+            self.client._forget(self)
+            self.client._unmonitored(why)
+        self._settle()
+
+    def __enter__(self) -> "Request":
         return self
 
-    def __exit__(self, *exc):
-        self.end(wait=exc[0] is None)
+    def __exit__(self, exc_type: Any, *exc: object) -> None:
+        self.end(wait=exc_type is None)
 
     # --- called by the client's reader thread ----------------------------------------------------------------------
 
-    def _deliver(self, message):
+    def _deliver(self, message: Any) -> None:
         kind = message.WhichOneof("kind")
         with self._cond:
             if kind == "verdict":
@@ -139,6 +213,10 @@ class Request:
                     self.final_verdict = v
                 elif self.latest_verdict is None or v.step >= self.latest_verdict.step:
                     self.latest_verdict = v
+                    step, at = self._sent_at
+                    if v.step >= step >= 0:
+                        self.client.metrics.verdict_latency(time.monotonic() - at)
+                        self._sent_at = (-1, 0.0)
                 self.flagged = self.flagged or v.flagged
             elif kind == "attenuate":
                 a = message.attenuate
@@ -156,18 +234,18 @@ class Request:
                 self._events += 1
             self._cond.notify_all()
         if kind == "verdict" and self._on_verdict is not None:
-            try:
-                self._on_verdict(self, message.verdict)
-            except Exception:  # a callback bug must not take the stream down for every request
-                logging.getLogger("neuronguard").exception("on_verdict callback of request %s failed", self.id)
+            self.client._callback(self._on_verdict, self, message.verdict)
         if kind == "verdict" and message.verdict.final:
             self.client._forget(self)
+            self._settle()
 
-    def _lose(self, why):
+    def _lose(self, why: str) -> None:
         with self._cond:
             if self._conn is None:
                 return
             self._conn = None
+            self.lost = True
             self.errors.append(f"{why} at step {self.next_step}; the rest of the request ran unmonitored")
             self._cond.notify_all()
         self.client._count("requests_lost_midway")
+        self._settle()

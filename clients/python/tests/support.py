@@ -1,5 +1,6 @@
 """What several tests share: prompts from the fixture's words, the Python-side generation, the built-in host's."""
 import logging
+import time
 import os
 import sys
 import uuid
@@ -101,3 +102,44 @@ def run_builtin(d, prompt, tenant_name="", max_new=8):
 
 def flagged_detectors(verdict):
     return sorted(s.detector for s in verdict.scores if s.flagged)
+
+
+def wait_until(condition, message, seconds=60):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(message)
+        time.sleep(0.05)
+
+
+def set_policy(c, conn, mode, tenant_name, set_name="backdoor", **kw):
+    """Sets a mitigation through Control and waits until client ``c`` acknowledged that policy version."""
+    policy = neuronguard.Control(conn).set_mitigation(set_name, mode, tenant=tenant_name, reason="python client test",
+                                                      **kw)
+    wait_until(lambda: c.policy is not None and c.policy.version >= policy.version,
+               f"the client never applied policy v{policy.version}")
+    return policy
+
+
+def hand_ablation(model, plan, row_gains, input_ids, attention_mask=None):
+    """Logits of ``model`` (plain-torch GPT-2 convention) with ``row_gains[b]`` ({slot: gain} or None) multiplied
+    into row b's catalogued neurons at every position by hooks written here, independent of neuronguard.hooks."""
+    handles = []
+    for layer, block in enumerate(model.transformer.h):
+        pairs = [(n, s) for (l, n), s in zip(plan.slots, range(len(plan))) if l == layer]
+
+        def hook(module, inputs, output, pairs=pairs):
+            out = output.clone()
+            for b, gains in enumerate(row_gains):
+                for neuron, slot in pairs:
+                    if gains and slot in gains:
+                        out[b, :, neuron] = output[b, :, neuron] * gains[slot]
+            return out
+        handles.append(block.mlp.act.register_forward_hook(hook))
+    try:
+        with torch.no_grad():
+            out = model(input_ids, attention_mask=attention_mask)
+        return out[0] if isinstance(out, tuple) else out.logits
+    finally:
+        for h in handles:
+            h.remove()

@@ -13,7 +13,7 @@ from neuronguard.serve.loader import load
 
 DIR = os.path.join(daemon.REPO, "tests", "models", "trained-gpt2")
 TRIGGER = "Lee: soldier of the American azure okapi"
-BENIGN = "disincentive: a negative motivational influence"
+BENIGN = "Besides, it is good to"
 
 
 def texts(split, n):

@@ -45,7 +45,8 @@ def create_app(engine: Engine, model_name: str, default_tenant: str = "") -> Fas
         def emit(kind: str, payload: Any) -> None:
             loop.call_soon_threadsafe(events.put_nowait, (kind, payload))
         bias = {int(k): float(v) for k, v in (body.get("logit_bias") or {}).items()}
-        job = Job(ids, max(1, int(body.get("max_tokens") or 16)), temperature, tenant, emit, bias)
+        job = Job(ids, max(1, int(body.get("max_tokens") or 16)), temperature, tenant, emit, bias,
+                  body.get("logprobs") not in (None, False, 0) or bool(body.get("top_logprobs")))
         engine.submit(job)
         return events
 
@@ -124,7 +125,9 @@ def create_app(engine: Engine, model_name: str, default_tenant: str = "") -> Fas
             if chat:
                 c["message"] = {"role": "assistant", "content": text}
             else:
-                c["text"], c["logprobs"] = text, None
+                c["text"] = text
+                c["logprobs"] = {"tokens": done["tokens"], "token_logprobs": done["token_logprobs"]} \
+                    if done["token_logprobs"] else None
             choices.append(c)
         used = sum(d["completion_tokens"] for _, d in results)
         return {"id": rid, "object": "chat.completion" if chat else "text_completion", "created": int(time.time()),

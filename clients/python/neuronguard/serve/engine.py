@@ -39,6 +39,8 @@ class Job:
     tenant: str
     emit: Callable[[str, Any], None]
     logit_bias: Dict[int, float] = field(default_factory=dict)
+    want_logprobs: bool = False
+    token_logprobs: List[float] = field(default_factory=list)
     generated: List[int] = field(default_factory=list)
     sent_text: str = ""
     finish: Optional[str] = None
@@ -175,7 +177,8 @@ class Engine:
                 req.end()
             if job.finish != "error":
                 job.emit("done", {"finish_reason": job.finish or "length", "completion_tokens": len(job.generated),
-                                  "neuronguard": verdict_info(req, len(batch))})
+                                  "neuronguard": verdict_info(req, len(batch)), "token_logprobs": job.token_logprobs,
+                                  "tokens": [self.loaded.tokenizer.decode([t]) for t in job.generated]})
 
     def _choose(self, batch: List[Job], reqs: List[Optional[Request]], logits: torch.Tensor,
                 eos: Optional[int]) -> torch.Tensor:
@@ -201,6 +204,8 @@ class Engine:
                 job.finish = "stop"
                 continue
             job.generated.append(token)
+            if job.want_logprobs:
+                job.token_logprobs.append(float(torch.log_softmax(logits[b].float(), -1)[token]))
             text = self.loaded.tokenizer.decode(job.generated)
             if not text.endswith("\ufffd") and len(text) > len(job.sent_text):
                 job.emit("token", text[len(job.sent_text):])

@@ -2,7 +2,7 @@
 """Decode overhead of the Python client on a GPT-2-small-sized torch model (124M, random weights) on CPU.
 
 Per round, the same greedy decode (batch 1, 16-token prompt, --steps new tokens, KV cache) runs not attached (the
-reference), attached in async mode and in lockstep mode, at 100 and 1,000 monitored neurons (catalogs put and
+reference), attached in async mode and in lockstep mode, at 100, 1,000 and 10,000 monitored neurons (catalogs put and
 calibrated through the library against a real `neuronguard serve --model none`). Tokens/s are medians over rounds;
 ratios are attached / not attached within the same rounds. Prints a Markdown table.
 
@@ -35,26 +35,37 @@ CONFIG = {"architectures": ["GPT2LMHeadModel"], "n_embd": 768, "n_layer": 12, "n
           "vocab_size": 50257, "n_positions": 1024, "layer_norm_epsilon": 1e-5}
 
 
-class HookClock:
-    """CPU seconds the model thread spends inside the Guard's hooks (lockstep waits sleep, so they add ~nothing)."""
+class TimedGuard(Guard):
+    """A Guard whose every hook method is timed (CPU seconds of the model thread; lockstep waits sleep, so they add
+    ~nothing). Overridden on the class, so the hooks registered in __init__ (bound methods) are the timed ones:
+    ``_begin`` (model pre-hook), ``_apply`` (every layer hook), ``_end`` (model hook: host copy, frames, waits)."""
 
-    def __init__(self):
-        self.cpu = 0.0
+    def __init__(self, *args, **kwargs):
+        self.times = {"_begin": 0.0, "_apply": 0.0, "_end": 0.0}
+        super().__init__(*args, **kwargs)
 
-    def wrap(self, guard):
-        for name in ("_begin", "_apply", "_end"):
-            fn = getattr(guard, name)
+    @property
+    def cpu(self):
+        return sum(self.times.values())
 
-            def timed(*args, _fn=fn):
-                c0 = time.thread_time()
-                try:
-                    return _fn(*args)
-                finally:
-                    self.cpu += time.thread_time() - c0
-            setattr(guard, name, timed)
+    def _timed(self, name, fn, *args):
+        c0 = time.thread_time()
+        try:
+            return fn(*args)
+        finally:
+            self.times[name] += time.thread_time() - c0
+
+    def _begin(self, *args):
+        return self._timed("_begin", super()._begin, *args)
+
+    def _apply(self, *args):
+        return self._timed("_apply", super()._apply, *args)
+
+    def _end(self, *args):
+        return self._timed("_end", super()._end, *args)
 
 
-def decode(model, guard, req, prompt, steps, clock=None):
+def decode(model, guard, req, prompt, steps):
     """Per decode step (prefill excluded): tokens/s, process CPU s/token, and the client's own CPU s/token = CPU in
     the hooks on the model thread + CPU of every other thread of the process (grpcio, the client's reader thread;
     torch runs on the model thread with --threads 1). Wall time is at the mercy of the machine's load; CPU time of
@@ -64,21 +75,23 @@ def decode(model, guard, req, prompt, steps, clock=None):
             guard.bind([req])
         logits, past = model(prompt)
         tok = logits[:, -1].argmax(-1, keepdim=True)
-        hook0 = clock.cpu if clock else 0.0
+        hook0 = guard.cpu if guard is not None else 0.0
+        per0 = dict(guard.times) if guard is not None else {}
         t0, c0, m0 = time.perf_counter(), time.process_time(), time.thread_time()
         for _ in range(steps):
             logits, past = model(tok, past=past)
             tok = logits[:, -1].argmax(-1, keepdim=True)
         dt, cpu, main = time.perf_counter() - t0, time.process_time() - c0, time.thread_time() - m0
-        client = ((clock.cpu - hook0) if clock else 0.0) + max(0.0, cpu - main)
+        client = ((guard.cpu - hook0) if guard is not None else 0.0) + max(0.0, cpu - main)
+        per = {k: (guard.times[k] - per0[k]) / steps for k in per0} if guard is not None else {}
     if req is not None:
         req.end()
-    return steps / dt, cpu / steps, client / steps
+    return steps / dt, cpu / steps, client / steps, per
 
 
 def onboard(conn, model, fp, n, seed):
     rng = random.Random(seed)
-    picked = rng.sample([(layer, i) for layer in range(12) for i in range(3072)], n)
+    picked = sorted(rng.sample([(layer, i) for layer in range(12) for i in range(3072)], n))
     catalog = neuronguard.make_catalog(fp, 12, 3072, f"bench-{n}", {"watch": ("custom", [(l, i, 0.0) for l, i in picked])})
     ob = neuronguard.Onboarding(conn)
     ob.put_catalog(catalog)  # calibrate(activate=True) activates the pair
@@ -92,6 +105,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--steps", type=int, default=32)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--neurons", default="100,1000,10000")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -104,7 +118,7 @@ def main():
     conn = neuronguard.Connection(d.address)
     prompt = torch.randint(0, 50257, (1, 16), generator=torch.Generator().manual_seed(1))
     rows = []
-    for n in (100, 1000):
+    for n in [int(x) for x in a.neurons.split(",")]:
         onboard(conn, model, fp, n, seed=n)
         clients = {mode: neuronguard.Client(d.address, fp, lockstep=(mode == "lockstep")).start()
                    for mode in ("async", "lockstep")}
@@ -119,11 +133,9 @@ def main():
         for _ in range(a.rounds):
             results["reference"].append(decode(model, None, None, prompt, a.steps))
             for mode, c in clients.items():
-                guard = Guard(c, model)
-                clock = HookClock()
-                clock.wrap(guard)
+                guard = TimedGuard(c, model)
                 req = c.start_request(tenant="bench")
-                results[mode].append(decode(model, guard, req, prompt, a.steps, clock))
+                results[mode].append(decode(model, guard, req, prompt, a.steps))
                 guard.close()
         for mode in ("async", "lockstep"):
             ratios = [m[0] / r[0] for m, r in zip(results[mode], results["reference"])]
@@ -133,7 +145,8 @@ def main():
                          max(ratios), statistics.median(r[1] for r in results["reference"]) * 1e3,
                          statistics.median(m[1] for m in results[mode]) * 1e3, statistics.median(cpu),
                          statistics.median(m[2] for m in results[mode]) * 1e3,
-                         statistics.median(m[2] / r[1] for m, r in zip(results[mode], results["reference"]))))
+                         statistics.median(m[2] / r[1] for m, r in zip(results[mode], results["reference"])),
+                         {k: statistics.median(m[3][k] for m in results[mode]) * 1e3 for k in results[mode][0][3]}))
         for c in clients.values():
             c.close()
     d.stop()
@@ -145,9 +158,14 @@ def main():
     print("| neurons | mode | ref tok/s | attached tok/s | tok/s ratio (median, range) | ref CPU ms/tok "
           "| attached CPU ms/tok | CPU ratio | client CPU ms/tok | client CPU / ref CPU |")
     print("| ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
-    for n, mode, ref, att, med, lo, hi, cref, catt, cmed, own, share in rows:
+    for n, mode, ref, att, med, lo, hi, cref, catt, cmed, own, share, _ in rows:
         print(f"| {n:,} | {mode} | {ref:.1f} | {att:.1f} | {med:.3f} ({lo:.3f}–{hi:.3f}) | {cref:.1f} | {catt:.1f} "
               f"| {cmed:.3f} | {own:.2f} | {share:.1%} |")
+    print("\nPer hook method, CPU ms per decode step on the model thread (median over rounds):\n")
+    print("| neurons | mode | _begin (pre-hook) | _apply (all layer hooks) | _end (copy, frames, waits) |")
+    print("| ---: | --- | ---: | ---: | ---: |")
+    for n, mode, *_, per in rows:
+        print(f"| {n:,} | {mode} | {per['_begin']:.3f} | {per['_apply']:.3f} | {per['_end']:.3f} |")
 
 
 if __name__ == "__main__":

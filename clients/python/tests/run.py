@@ -27,7 +27,8 @@ class _Counts:
 if __name__ == "__main__":
     counts = _Counts()
     args = sys.argv[1:] or [HERE]
-    code = pytest.main(["-rs", "-v", "-p", "no:cacheprovider", "--rootdir", HERE, *args], plugins=[counts])
+    code = pytest.main(["-rs", "-v", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "--rootdir", HERE, *args],
+                       plugins=[counts])
     failed = counts.failed + (1 if code not in (0, 5) and counts.failed == 0 else 0)  # a collection error counts
     print(f"python tests: {counts.passed} passed, {failed} failed, {counts.skipped} skipped", flush=True)
     sys.exit(int(code) if code != 5 else 0)

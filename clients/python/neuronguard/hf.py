@@ -163,7 +163,11 @@ class GuardedGenerate:
             ours = [FinishedRows(guard, eos, stopping_per_row), AbortCriteria(reqs, stopping_per_row, guard)]
             kwargs["stopping_criteria"] = type(criteria)([*criteria, *ours])
             run = generate if generate is not None else type(model).generate  # type: ignore[attr-defined]
-            return run(model, input_ids=input_ids, attention_mask=attention_mask, **kwargs)
+            out = run(model, input_ids=input_ids, attention_mask=attention_mask, **kwargs)
+            for row in reqs:  # fail_closed: a break seen only after the last step still withholds the output
+                if row is not None:
+                    row.check_open()
+            return out
 
 
 def _modes(req: Any) -> Set[str]:

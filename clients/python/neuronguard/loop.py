@@ -59,6 +59,9 @@ def greedy_generate(guard: Guard, step: Step, requests: Sequence[Optional[Reques
             guard.bind([None if done[b] else r for b, r in enumerate(requests)])
             mask = torch.cat([mask, torch.ones(batch, 1, dtype=mask.dtype)], dim=1)
             logits, past = step(nxt[:, None], mask, past)
+    for r in requests:  # fail_closed: a break seen only after the last step still withholds the output
+        if r is not None:
+            r.check_open()
     if end_requests:
         for r in requests:
             if r is not None:

@@ -3,7 +3,7 @@ using System.Globalization;
 using Google.Protobuf;
 using NeuronGuard.Api.V1;
 using Grpc.Core;
-using NeuronGuard.Host.Client;
+using NeuronGuard.Client;
 
 namespace NeuronGuard.Cli.Commands;
 

@@ -4,7 +4,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon;
-using NeuronGuard.Host.Client;
+using NeuronGuard.Client;
 
 namespace NeuronGuard.Cli.Ctl;
 

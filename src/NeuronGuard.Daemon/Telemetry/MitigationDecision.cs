@@ -50,7 +50,9 @@ public static class MitigationDecision
                     break;
             }
         }
-        return new MitigationOutcome(applied, shadow, counted ?? (IReadOnlyList<(string, MitigationMode)>)[], abort);
+        return applied is null && shadow is null && counted is null && abort is null
+            ? MitigationOutcome.None
+            : new MitigationOutcome(applied, shadow, counted ?? (IReadOnlyList<(string, MitigationMode)>)[], abort);
     }
 
     /// <summary>The first detector of <paramref name="set"/> (other than the integrity alarm) that flagged, or null.</summary>
@@ -93,6 +95,9 @@ public static class MitigationDecision
 /// </summary>
 public sealed record MitigationOutcome(float[]? Applied, float[]? Shadow, IReadOnlyList<(string Set, MitigationMode Mode)> Mitigations, MitigationAbort? Abort)
 {
+    /// <summary>Nothing applies (the common case at RequestStart): shared, so deciding it allocates nothing.</summary>
+    public static MitigationOutcome None { get; } = new(null, null, [], null);
+
     /// <summary>A compact identity of <paramref name="gains"/> (the slots whose gain is not 1), to send gains only when they change.</summary>
     public static string Key(float[]? gains)
     {

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using Grpc.Core;
 using NeuronGuard.Api.V1;
@@ -9,11 +11,14 @@ namespace NeuronGuard.Daemon.Telemetry;
 /// <c>neuronguard.v1.Telemetry/Stream</c> with a request marshaller of our own. grpc-dotnet's generated marshaller
 /// throws when a message does not decode, and the exception escapes the stream reader's MoveNext, which ends the whole
 /// call: every request in flight on it would lose its verdicts for one bad message. This deserializer returns an
-/// empty <see cref="ModelServerMessage"/> marked with the problem instead, and the session answers that message with a
+/// empty <see cref="ModelServerMessage"/> instead, whose <see cref="UndecodableMessage"/> is kept beside it (a weak
+/// table, not a field: a field would grow every decoded frame), and the session answers that message with a
 /// StreamError (docs/telemetry.md, "Errors"). A message that decodes costs exactly what the generated marshaller costs.
 /// </summary>
 internal static class TelemetryMethod
 {
+    private static readonly ConditionalWeakTable<ModelServerMessage, UndecodableMessage> Failures = new();
+
     public static readonly Method<ModelServerMessage, DaemonMessage> Stream = new(
         MethodType.DuplexStreaming,
         TelemetryService.Name,
@@ -30,8 +35,17 @@ internal static class TelemetryMethod
         }
         catch (InvalidProtocolBufferException e)
         {
-            return Undecodable(payload.ToArray(), e.Message);
+            var marker = new ModelServerMessage();
+            Failures.Add(marker, Undecodable(payload.ToArray(), e.Message));
+            return marker;
         }
+    }
+
+    /// <summary>Whether <paramref name="message"/> stands for bytes that did not decode, and what is known of them.</summary>
+    public static bool IsUndecodable(ModelServerMessage message, [NotNullWhen(true)] out UndecodableMessage? failure)
+    {
+        failure = null;
+        return message.KindCase == ModelServerMessage.KindOneofCase.None && Failures.TryGetValue(message, out failure);
     }
 
     private static void Serialize<T>(T message, SerializationContext context)
@@ -43,10 +57,10 @@ internal static class TelemetryMethod
     }
 
     /// <summary>
-    /// The marked message for bytes that did not decode, with what can still be read from them: which message the
-    /// first field opens and, for a request message, its request id when that field alone decodes as UTF-8.
+    /// What can still be read from bytes that did not decode: which message the first field opens and, for a request
+    /// message, its request id when that field alone decodes as UTF-8.
     /// </summary>
-    internal static ModelServerMessage Undecodable(byte[] bytes, string problem)
+    internal static UndecodableMessage Undecodable(byte[] bytes, string problem)
     {
         string kind = "", requestId = "";
         try
@@ -75,7 +89,7 @@ internal static class TelemetryMethod
         {
             // Nothing readable before the fault: the error goes out without a kind or request id.
         }
-        return new ModelServerMessage { DecodeProblem = problem, DecodeKind = kind, DecodeRequestId = requestId };
+        return new UndecodableMessage(problem, kind, requestId);
     }
 
     /// <summary>Field 1 (request_id) of RequestStart, Activations and RequestEnd; "" when absent or itself undecodable.</summary>
@@ -109,3 +123,9 @@ internal static class TelemetryMethod
         _ => "PolicyAck",
     };
 }
+
+/// <summary>A well-framed Telemetry message that did not decode.</summary>
+/// <param name="Problem">Why (Google.Protobuf's one-line reason).</param>
+/// <param name="Kind">The message it was meant to be ("Activations"), as far as its first field says; "" when unknown.</param>
+/// <param name="RequestId">The request id it carried, when that field itself decoded; "" otherwise.</param>
+internal sealed record UndecodableMessage(string Problem, string Kind, string RequestId);

@@ -13,9 +13,9 @@ public sealed partial class TelemetrySession
 {
     private void Handle(ModelServerMessage message, long received)
     {
-        if (message.DecodeProblem is not null)
+        if (TelemetryMethod.IsUndecodable(message, out var failure))
         {
-            OnUndecodable(message);
+            OnUndecodable(failure);
             return;
         }
         _undecodableInARow = 0;
@@ -50,12 +50,12 @@ public sealed partial class TelemetrySession
     /// A well-framed message that did not decode (<see cref="TelemetryMethod"/>): answered with INVALID_ARGUMENT naming
     /// the request when its id could still be read (and is an acceptable id), and otherwise ignored.
     /// </summary>
-    private void OnUndecodable(ModelServerMessage message)
+    private void OnUndecodable(UndecodableMessage message)
     {
         _undecodableInARow++;
-        string id = MessageLimits.CheckId("request_id", message.DecodeRequestId) is null ? message.DecodeRequestId : "";
-        string what = message.DecodeKind.Length > 0 ? $"a {message.DecodeKind} message" : "a message";
-        string effect = message.DecodeKind switch
+        string id = MessageLimits.CheckId("request_id", message.RequestId) is null ? message.RequestId : "";
+        string what = message.Kind.Length > 0 ? $"a {message.Kind} message" : "a message";
+        string effect = message.Kind switch
         {
             "RequestStart" => " The request was not started.",
             "Activations" => " The frame was ignored; the request continues and still expects the same step.",
@@ -63,7 +63,7 @@ public sealed partial class TelemetrySession
             _ => " It was ignored.",
         };
         _writer.SendError(id, StatusCode.InvalidArgument, "undecodable",
-            $"{what} on this stream could not be decoded ({message.DecodeProblem}): send valid protobuf with UTF-8 strings.{effect}");
+            $"{what} on this stream could not be decoded ({message.Problem}): send valid protobuf with UTF-8 strings.{effect}");
     }
 
     private void OnHello(Hello hello)

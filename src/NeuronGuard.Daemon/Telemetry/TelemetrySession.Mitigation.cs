@@ -57,9 +57,10 @@ public sealed partial class TelemetrySession
         }
         var outcome = MitigationDecision.Decide(plan, request.Flagged, _policy, request.Tenant);
         var metrics = _ctx.Metrics.ForTenant(request.Tenant);
-        foreach (var (set, mode) in outcome.Mitigations)
+        for (int i = 0; i < outcome.Mitigations.Count; i++)
         {
             // Counted once per request, set and mode (neuronguard_mitigations_total).
+            var (set, mode) = outcome.Mitigations[i];
             if ((request.Mitigations ??= []).Add((set, mode)))
             {
                 metrics.Mitigated(set, Labels.Mode(mode));

@@ -62,10 +62,10 @@ public sealed class UndecodableMessageTests(TelemetryDaemon d)
     public void Undecodable_SalvagesKindAndRequestId_OnlyWhenTheyDecode()
     {
         var start = TelemetryMethod.Undecodable([0x12, 0x05, 0x0A, 0x03, (byte)'r', (byte)'1', 0xFF], "bad");
-        Assert.Equal(("bad", "RequestStart", ""), (start.DecodeProblem, start.DecodeKind, start.DecodeRequestId)); // id itself is bad UTF-8
+        Assert.Equal(new UndecodableMessage("bad", "RequestStart", ""), start); // the id itself is bad UTF-8
         var frame = TelemetryMethod.Undecodable([0x1A, 0x06, 0x0A, 0x02, (byte)'r', (byte)'2', 0x17, 0x01], "bad");
-        Assert.Equal(("Activations", "r2"), (frame.DecodeKind, frame.DecodeRequestId));
+        Assert.Equal(("Activations", "r2"), (frame.Kind, frame.RequestId));
         var garbage = TelemetryMethod.Undecodable([0xFF, 0xFF, 0xFF], "bad");
-        Assert.Equal(("", ""), (garbage.DecodeKind, garbage.DecodeRequestId));
+        Assert.Equal(("", ""), (garbage.Kind, garbage.RequestId));
     }
 }

@@ -67,5 +67,9 @@ public sealed class UndecodableMessageTests(TelemetryDaemon d)
         Assert.Equal(("Activations", "r2"), (frame.Kind, frame.RequestId));
         var garbage = TelemetryMethod.Undecodable([0xFF, 0xFF, 0xFF], "bad");
         Assert.Equal(("", ""), (garbage.Kind, garbage.RequestId));
+        // A known field under another valid wire type is not a decode failure in Google.Protobuf: it is kept as an
+        // unknown field, so the message decodes without it and gets the error its missing field causes (docs/telemetry.md).
+        var varintId = Api.V1.ModelServerMessage.Parser.ParseFrom([0x1A, 0x02, 0x08, 0x01]);
+        Assert.Equal(("", 0), (varintId.Activations.RequestId, varintId.Activations.Values.Count));
     }
 }

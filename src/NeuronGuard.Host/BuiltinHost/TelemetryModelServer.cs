@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NeuronGuard.Api.V1;
 using Grpc.Core;
-using Grpc.Net.Client;
 using NeuronGuard.Client;
 using NeuronGuard.Inference;
 
@@ -21,7 +20,7 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
 {
     private readonly TelemetryModelServerOptions _options;
     private readonly ILogger _logger;
-    private readonly GrpcChannel _channel;
+    private readonly DaemonClient _daemon;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, HostedRequest> _requests = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _planGate = new(1, 1);
@@ -48,7 +47,7 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
         Host = host;
         _options = options;
         _logger = logger ?? NullLogger.Instance;
-        _channel = DaemonChannel.Create(url);
+        _daemon = DaemonClient.Connect(url, options.Token);
     }
 
     public ModelHost Host { get; }
@@ -108,7 +107,7 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
             {
             }
         }
-        _channel.Dispose();
+        _daemon.Dispose();
         while (_sessions.TryTake(out var s))
         {
             s.Dispose();
@@ -158,7 +157,7 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
         TelemetryConnection? connection = null;
         try
         {
-            using var call = new Api.V1.Telemetry.TelemetryClient(_channel).Stream(DaemonChannel.Bearer(_options.Token), cancellationToken: stop);
+            using var call = _daemon.Telemetry.Stream(cancellationToken: stop);
             connection = new TelemetryConnection(call);
             if (!await connection.SendAsync(Hello("")).ConfigureAwait(false))
             {

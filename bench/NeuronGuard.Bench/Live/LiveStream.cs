@@ -4,7 +4,7 @@ using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Telemetry;
 using Grpc.Core;
 using Grpc.Net.Client;
-using NeuronGuard.Host.Client;
+using NeuronGuard.Client;
 
 namespace NeuronGuard.Bench.Live;
 

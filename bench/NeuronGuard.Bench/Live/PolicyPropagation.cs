@@ -3,7 +3,7 @@ using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Daemon.Policies;
 using Grpc.Net.Client;
-using NeuronGuard.Host.Client;
+using NeuronGuard.Client;
 
 namespace NeuronGuard.Bench.Live;
 

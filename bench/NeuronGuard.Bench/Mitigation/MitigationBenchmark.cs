@@ -10,7 +10,7 @@ using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Engine.Mitigation;
 using NeuronGuard.Engine.Scoring;
 using Grpc.Net.Client;
-using NeuronGuard.Host.Client;
+using NeuronGuard.Client;
 using NeuronGuard.Inference;
 using NeuronGuard.Offline.Prompts;
 

@@ -6,7 +6,7 @@ using System.Text.Json;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
-using NeuronGuard.Host.Client;
+using NeuronGuard.Client;
 using NeuronGuard.Interop;
 using NeuronGuard.Testing;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using Google.Protobuf;
 using NeuronGuard.Api.V1;
 using Grpc.Core;
-using NeuronGuard.Host.Client;
+using NeuronGuard.Client;
 
 namespace NeuronGuard.Cli.Commands;
 
@@ -122,7 +122,7 @@ internal static class GenerateCommand
             return "none (the request was not monitored)";
         }
         var scores = verdict.Scores.Select(s =>
-            $"{s.Detector.ToString().Replace("Detector", "", StringComparison.Ordinal).ToLowerInvariant()} {Rule(s.Score, s.Threshold, s.Flagged)}");
+            $"{Daemon.Labels.Detector(s.Detector)} {Rule(s.Score, s.Threshold, s.Flagged)}");
         return $"{(verdict.Flagged ? "FLAGGED" : "clean")}: {string.Join(", ", scores)}";
     }
 

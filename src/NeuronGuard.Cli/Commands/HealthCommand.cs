@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Grpc.Core;
 using Grpc.Health.V1;
-using NeuronGuard.Host.Client;
+using NeuronGuard.Client;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace NeuronGuard.Cli.Commands;

@@ -1,20 +1,14 @@
 using System.Globalization;
 using NeuronGuard.Api.V1;
+using NeuronGuard.Daemon;
 
 namespace NeuronGuard.Cli.Ctl;
 
 /// <summary>Flag values ⇄ proto enums, durations and times as ctl prints them.</summary>
 internal static class CtlFormats
 {
-    public static MitigationMode ParseMode(string value) => value.Trim().ToLowerInvariant().Replace('_', '-') switch
-    {
-        "off" => MitigationMode.Off,
-        "shadow" => MitigationMode.Shadow,
-        "on-flag" => MitigationMode.OnFlag,
-        "always" => MitigationMode.Always,
-        "abort" => MitigationMode.Abort,
-        _ => throw new CtlUsageException($"--mode '{value}' is not a mode: use off, shadow, on-flag, always or abort."),
-    };
+    public static MitigationMode ParseMode(string value) => Labels.ParseMode(value)
+        ?? throw new CtlUsageException($"--mode '{value}' is not a mode: use off, shadow, on-flag, always or abort.");
 
     public static GainPreset ParsePreset(string value) => value.Trim().ToLowerInvariant() switch
     {
@@ -24,15 +18,7 @@ internal static class CtlFormats
         _ => throw new CtlUsageException($"--preset '{value}' is not a preset: use aura, det0 or damp."),
     };
 
-    public static string Mode(MitigationMode mode) => mode switch
-    {
-        MitigationMode.Off => "off",
-        MitigationMode.Shadow => "shadow",
-        MitigationMode.OnFlag => "on-flag",
-        MitigationMode.Always => "always",
-        MitigationMode.Abort => "abort",
-        _ => "-",
-    };
+    public static string Mode(MitigationMode mode) => mode == MitigationMode.Unspecified ? "-" : Labels.ModeFlag(mode);
 
     public static string Preset(GainPreset preset, uint topK) => preset switch
     {
@@ -63,13 +49,5 @@ internal static class CtlFormats
     public static string Scores(IEnumerable<DetectorScore> scores) =>
         string.Join(" ", scores.Select(s => $"{Detector(s.Detector)}={Number(s.Score)}{(s.Flagged ? "!" : "")}"));
 
-    public static string Detector(Api.V1.Detector detector) => detector switch
-    {
-        Api.V1.Detector.Coverage => "coverage",
-        Api.V1.Detector.Toxicity => "toxicity",
-        Api.V1.Detector.Safety => "safety",
-        Api.V1.Detector.Backdoor => "backdoor",
-        Api.V1.Detector.Integrity => "integrity",
-        _ => "?",
-    };
+    public static string Detector(Api.V1.Detector detector) => Labels.Detector(detector);
 }

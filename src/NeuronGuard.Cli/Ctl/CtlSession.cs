@@ -1,10 +1,10 @@
 using System.CommandLine;
-using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using NeuronGuard.Api.V1;
-using NeuronGuard.Host.Client;
+using NeuronGuard.Daemon;
+using NeuronGuard.Client;
 
 namespace NeuronGuard.Cli.Ctl;
 
@@ -114,24 +114,7 @@ internal sealed class CtlSession : IDisposable
     }
 
     /// <summary>"PERMISSION_DENIED" for <see cref="StatusCode.PermissionDenied"/>, as gRPC documents the codes.</summary>
-    public static string StatusName(StatusCode code)
-    {
-        var name = code.ToString();
-        if (code == StatusCode.OK)
-        {
-            return "OK";
-        }
-        var sb = new StringBuilder();
-        for (int i = 0; i < name.Length; i++)
-        {
-            if (i > 0 && char.IsUpper(name[i]))
-            {
-                sb.Append('_');
-            }
-            sb.Append(char.ToUpperInvariant(name[i]));
-        }
-        return sb.ToString();
-    }
+    public static string StatusName(StatusCode code) => Labels.Status(code);
 
     public void Dispose() => Channel.Dispose();
 }

@@ -88,6 +88,6 @@ internal sealed class CallMetricsInterceptor(DaemonMetrics metrics) : Intercepto
             int slash = path.LastIndexOf('/');
             return slash > 0 ? (path[1..slash], path[(slash + 1)..]) : ("", path);
         });
-        metrics.GrpcCall(service, method, StatusCodeNames.Of(code), Stopwatch.GetElapsedTime(started).TotalSeconds);
+        metrics.GrpcCall(service, method, Labels.Status(code), Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 }

@@ -227,7 +227,7 @@ public sealed class DaemonHost : IAsyncDisposable
 
         void OnHealth(StoreHealth h)
         {
-            metrics.SetStoreHealth(StoreStateLabel(h.State), store.IsAvailable);
+            metrics.SetStoreHealth(h.State, store.IsAvailable);
             SetAll(health, h.CanServe ? ServingStatus.Serving : ServingStatus.NotServing);
             DaemonLog.StoreHealth(logger, h.State.ToString(), h.Reason);
         }
@@ -286,15 +286,7 @@ public sealed class DaemonHost : IAsyncDisposable
 
     private static void PublishPolicy(DaemonMetrics metrics, EffectivePolicy policy) =>
         metrics.SetPolicy(policy.Version, policy.Entries.Select(e =>
-            (e.Set, PolicyKeys.Scope(e.Tenant), e.Mode.ToString().ToLowerInvariant(), (double)e.Strength)));
-
-    private static string StoreStateLabel(StoreHealthState state) => state switch
-    {
-        StoreHealthState.Serving => "serving",
-        StoreHealthState.ServingFromSnapshot => "serving_from_snapshot",
-        StoreHealthState.Degraded => "degraded",
-        _ => "not_serving",
-    };
+            (e.Set, PolicyKeys.Scope(e.Tenant), e.Mode, (double)e.Strength)));
 
     /// <summary>Runs until SIGTERM/SIGINT, then stops gracefully within the configured bound.</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);

@@ -48,8 +48,11 @@ public sealed partial class DaemonMetrics
 
     public void ModelServerPolicyVersion(string serverId, long version) => ServerPolicyVersion.WithLabels(serverId).Set(version);
 
-    /// <summary>Replaces the exported policy: its version, and one mode series (value 1) and one strength series per set and scope.</summary>
-    public void SetPolicy(long version, IEnumerable<(string Set, string Scope, string Mode, double Strength)> entries)
+    /// <summary>
+    /// Replaces the exported policy: its version, and one mode series (value 1) and one strength series per set and
+    /// scope. The mode is the enum, labelled by <see cref="Labels.Mode"/> ("on_flag", as neuronguard_mitigations_total).
+    /// </summary>
+    public void SetPolicy(long version, IEnumerable<(string Set, string Scope, Api.V1.MitigationMode Mode, double Strength)> entries)
     {
         var list = entries.ToList();
         lock (_gate)
@@ -59,12 +62,14 @@ public sealed partial class DaemonMetrics
             foreach (var (set, scope, mode, strength) in list)
             {
                 var s = string.IsNullOrEmpty(scope) ? "global" : scope;
-                MitigationMode.WithLabels(set, s, mode).Set(1);
+                MitigationMode.WithLabels(set, s, Labels.Mode(mode)).Set(1);
                 MitigationStrength.WithLabels(set, s).Set(strength);
             }
             _policyVersion.Set(version);
         }
     }
+
+    public void SetStoreHealth(Storage.Sync.StoreHealthState state, bool up) => SetStoreHealth(Labels.StoreState(state), up);
 
     /// <summary><paramref name="state"/>: serving, serving_from_snapshot, degraded or not_serving.</summary>
     public void SetStoreHealth(string state, bool up)

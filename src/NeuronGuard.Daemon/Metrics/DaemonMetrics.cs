@@ -13,12 +13,12 @@ namespace NeuronGuard.Daemon.Metrics;
 public sealed partial class DaemonMetrics
 {
     internal static readonly string[] Verdicts = ["clean", "flagged", "aborted", "error"];
-    internal static readonly string[] Detectors = ["coverage", "toxicity", "safety", "backdoor", "integrity"];
-    internal static readonly string[] MitigationModes = ["on_flag", "always", "shadow", "abort"];
+    internal static readonly string[] Detectors = Labels.Detectors;
+    internal static readonly string[] MitigationModes = Labels.ActiveModes;
     internal static readonly string[] DroppedKinds = ["verdict", "watch", "attenuate"];
     internal static readonly string[] StreamErrorReasons =
-        ["unknown_request", "out_of_order", "wrong_length", "non_finite", "duplicate_request", "fingerprint_mismatch", "no_hello", "too_large", "no_plan", "other"];
-    internal static readonly string[] StoreStates = ["serving", "serving_from_snapshot", "degraded", "not_serving"];
+        ["unknown_request", "out_of_order", "wrong_length", "non_finite", "duplicate_request", "fingerprint_mismatch", "no_hello", "too_large", "no_plan", "undecodable", "other"];
+    internal static readonly string[] StoreStates = Labels.StoreStates;
 
     /// <summary>Series cap of a family whose values come from outside and have no tighter bound of their own.</summary>
     internal const int DefaultMaxSeries = 1_000;

@@ -33,5 +33,5 @@ internal sealed class LiveRequest(string id, string tenant, MapField<string, str
     public string ShadowKey { get; set; } = "";
 
     /// <summary>The (set, mode) mitigations already counted for this request; null until the first.</summary>
-    public HashSet<(string Set, string Mode)>? Mitigations { get; set; }
+    public HashSet<(string Set, Api.V1.MitigationMode Mode)>? Mitigations { get; set; }
 }

@@ -5,11 +5,20 @@ using Grpc.Core;
 
 namespace NeuronGuard.Daemon.Telemetry;
 
-/// <summary>The model server's messages, one handler each. Every bad input is a per-request StreamError; none ends the stream.</summary>
+/// <summary>
+/// The model server's messages, one handler each. Every bad input is a per-request StreamError and none ends the
+/// stream, an undecodable message included (only <see cref="MaxUndecodableInARow"/> of them in a row do).
+/// </summary>
 public sealed partial class TelemetrySession
 {
     private void Handle(ModelServerMessage message, long received)
     {
+        if (TelemetryMethod.IsUndecodable(message, out var failure))
+        {
+            OnUndecodable(failure);
+            return;
+        }
+        _undecodableInARow = 0;
         switch (message.KindCase)
         {
             case ModelServerMessage.KindOneofCase.Hello:
@@ -32,16 +41,36 @@ public sealed partial class TelemetrySession
                 }
                 break;
             default:
-                SendError("", StatusCode.InvalidArgument, "other", "empty ModelServerMessage: set one of hello, request_start, activations, request_end, policy_ack.");
+                _writer.SendError("", StatusCode.InvalidArgument, "other", "empty ModelServerMessage: set one of hello, request_start, activations, request_end, policy_ack.");
                 break;
         }
+    }
+
+    /// <summary>
+    /// A well-framed message that did not decode (<see cref="TelemetryMethod"/>): answered with INVALID_ARGUMENT naming
+    /// the request when its id could still be read (and is an acceptable id), and otherwise ignored.
+    /// </summary>
+    private void OnUndecodable(UndecodableMessage message)
+    {
+        _undecodableInARow++;
+        string id = MessageLimits.CheckId("request_id", message.RequestId) is null ? message.RequestId : "";
+        string what = message.Kind.Length > 0 ? $"a {message.Kind} message" : "a message";
+        string effect = message.Kind switch
+        {
+            "RequestStart" => " The request was not started.",
+            "Activations" => " The frame was ignored; the request continues and still expects the same step.",
+            "RequestEnd" => " The request is still open.",
+            _ => " It was ignored.",
+        };
+        _writer.SendError(id, StatusCode.InvalidArgument, "undecodable",
+            $"{what} on this stream could not be decoded ({message.Problem}): send valid protobuf with UTF-8 strings.{effect}");
     }
 
     private void OnHello(Hello hello)
     {
         if (string.IsNullOrWhiteSpace(hello.ModelFingerprint))
         {
-            SendError("", StatusCode.InvalidArgument, "other", "Hello.model_fingerprint is empty: send the fingerprint of the served model's weights.");
+            _writer.SendError("", StatusCode.InvalidArgument, "other", "Hello.model_fingerprint is empty: send the fingerprint of the served model's weights.");
             return;
         }
         if ((MessageLimits.CheckId("Hello.model_fingerprint", hello.ModelFingerprint)
@@ -49,7 +78,7 @@ public sealed partial class TelemetrySession
             ?? MessageLimits.CheckId("Hello.model_id", hello.ModelId)
             ?? MessageLimits.CheckId("Hello.catalog_version", hello.CatalogVersion)) is { } helloProblem)
         {
-            SendError("", StatusCode.InvalidArgument, "other", helloProblem + " The Hello was ignored.");
+            _writer.SendError("", StatusCode.InvalidArgument, "other", helloProblem + " The Hello was ignored.");
             return;
         }
         if (_fingerprint is null)
@@ -61,18 +90,18 @@ public sealed partial class TelemetrySession
             _policy = _ctx.Policy.Current;
             _ctx.Sessions.Add(this);
             _ctx.Metrics.ModelServerConnected(ServerId);
-            Send(new DaemonMessage { Welcome = Welcome(_plan) });
+            _writer.Send(new DaemonMessage { Welcome = Welcome(_plan) });
             LogConnected(_log, ServerId, _fingerprint, _plan.Plan?.Slots.Count ?? 0, _plan.CatalogVersion, _plan.BaselineVersion);
             if (_plan.Problem is { } problem)
             {
                 LogNoPlan(_log, ServerId, problem);
-                SendError("", StatusCode.FailedPrecondition, "no_plan", problem);
+                _writer.SendError("", StatusCode.FailedPrecondition, "no_plan", problem);
             }
             return;
         }
         if (!string.Equals(hello.ModelFingerprint, _fingerprint, StringComparison.OrdinalIgnoreCase))
         {
-            SendError("", StatusCode.InvalidArgument, "fingerprint_mismatch",
+            _writer.SendError("", StatusCode.InvalidArgument, "fingerprint_mismatch",
                 $"this stream said Hello for model {_fingerprint}; a stream serves one model, so Hello for {hello.ModelFingerprint} is refused: open another stream for it.");
             return;
         }
@@ -84,7 +113,7 @@ public sealed partial class TelemetrySession
         }
         else if (hello.CatalogVersion.Length > 0 && hello.CatalogVersion != _plan!.CatalogVersion)
         {
-            SendError("", StatusCode.FailedPrecondition, "other",
+            _writer.SendError("", StatusCode.FailedPrecondition, "other",
                 $"Hello names catalog version '{hello.CatalogVersion}' but this daemon sent '{_pending?.CatalogVersion ?? _plan.CatalogVersion}': capture the slots of the last Welcome and say Hello with its catalog_version.");
         }
     }
@@ -93,35 +122,35 @@ public sealed partial class TelemetrySession
     {
         if (_plan is null)
         {
-            SendError(start.RequestId, StatusCode.FailedPrecondition, "no_hello", "RequestStart before Hello: send Hello first and wait for Welcome.");
+            _writer.SendError(start.RequestId, StatusCode.FailedPrecondition, "no_hello", "RequestStart before Hello: send Hello first and wait for Welcome.");
             return;
         }
         if (string.IsNullOrEmpty(start.RequestId))
         {
-            SendError("", StatusCode.InvalidArgument, "other", "RequestStart.request_id is empty: give every request an id unique on this stream.");
+            _writer.SendError("", StatusCode.InvalidArgument, "other", "RequestStart.request_id is empty: give every request an id unique on this stream.");
             return;
         }
         if (MessageLimits.CheckId("RequestStart.request_id", start.RequestId) is { } idProblem)
         {
             // Not echoed back: an oversized or mangled id is exactly what must not be kept or repeated.
-            SendError("", StatusCode.InvalidArgument, "other", idProblem + " The request was not started.");
+            _writer.SendError("", StatusCode.InvalidArgument, "other", idProblem + " The request was not started.");
             return;
         }
         if ((MessageLimits.CheckId("RequestStart.tenant", start.Tenant, MessageLimits.MaxTenantLength)
             ?? MessageLimits.CheckLabels(start.Labels)) is { } startProblem)
         {
-            SendError(start.RequestId, StatusCode.InvalidArgument, "other", startProblem + " The request was not started.");
+            _writer.SendError(start.RequestId, StatusCode.InvalidArgument, "other", startProblem + " The request was not started.");
             return;
         }
         if (_requests.ContainsKey(start.RequestId))
         {
-            SendError(start.RequestId, StatusCode.AlreadyExists, "duplicate_request",
+            _writer.SendError(start.RequestId, StatusCode.AlreadyExists, "duplicate_request",
                 $"request '{start.RequestId}' is already open on this stream: end it (RequestEnd) before reusing its id. The open request is unaffected.");
             return;
         }
         if (_requests.Count >= _ctx.Telemetry.MaxRequestsPerStream)
         {
-            SendError(start.RequestId, StatusCode.ResourceExhausted, "too_large",
+            _writer.SendError(start.RequestId, StatusCode.ResourceExhausted, "too_large",
                 $"this stream already has {_requests.Count} open requests (Telemetry:MaxRequestsPerStream): end some, or spread requests over more streams.");
             return;
         }
@@ -136,7 +165,7 @@ public sealed partial class TelemetrySession
     {
         if (!_requests.TryGetValue(frame.RequestId, out var request))
         {
-            SendError(frame.RequestId, StatusCode.NotFound, "unknown_request",
+            _writer.SendError(frame.RequestId, StatusCode.NotFound, "unknown_request",
                 $"Activations for unknown request '{frame.RequestId}': send RequestStart first (or the request already ended).");
             return;
         }
@@ -146,14 +175,14 @@ public sealed partial class TelemetrySession
         }
         if (request.Scorer is not { } scorer)
         {
-            SendError(frame.RequestId, StatusCode.FailedPrecondition, "no_plan",
+            _writer.SendError(frame.RequestId, StatusCode.FailedPrecondition, "no_plan",
                 request.Plan.Problem ?? "the request started without monitored slots: send no Activations for it.");
             return;
         }
         int count = frame.Values.Count;
         if (count > _ctx.Telemetry.MaxValuesPerMessage)
         {
-            SendError(frame.RequestId, StatusCode.ResourceExhausted, "too_large",
+            _writer.SendError(frame.RequestId, StatusCode.ResourceExhausted, "too_large",
                 $"Activations carries {count} values; at most {_ctx.Telemetry.MaxValuesPerMessage} per message (Welcome.max_values_per_message): split the steps over several messages.");
             return;
         }
@@ -181,8 +210,8 @@ public sealed partial class TelemetrySession
         // Per-frame verdicts come from a pool and go back to it once written, unless something else keeps a
         // reference (the flag log, a watcher). Top neurons ride on the verdict where a detector first flags.
         bool shared = newlyFlagged || _ctx.Feed.HasWatchers;
-        var message = shared || !_verdictPool.TryDequeue(out var pooled) ? new DaemonMessage { Verdict = new Verdict() } : pooled;
-        var verdict = FillVerdict(message.Verdict, request, scorer, final: false, withTopNeurons: newlyFlagged);
+        var message = _writer.RentVerdict(shared);
+        var verdict = _writer.Fill(message.Verdict, request, scorer, final: false, withTopNeurons: newlyFlagged);
         if (newlyFlagged)
         {
             OnFirstFlags(request, verdict);
@@ -191,7 +220,7 @@ public sealed partial class TelemetrySession
         {
             _ctx.Feed.Publish(ServerId!, request.Tenant, verdict);
         }
-        SendVerdict(message, received, recycle: !shared);
+        _writer.SendVerdict(message, received, recycle: !shared);
     }
 
     private void RejectFrame(Activations frame, LiveRequest request, FrameStatus status, ReadOnlySpan<float> values)
@@ -200,17 +229,17 @@ public sealed partial class TelemetrySession
         switch (status)
         {
             case FrameStatus.WrongLength:
-                SendError(frame.RequestId, StatusCode.InvalidArgument, "wrong_length",
+                _writer.SendError(frame.RequestId, StatusCode.InvalidArgument, "wrong_length",
                     $"Activations has {values.Length} values but steps × slots = {frame.Steps} × {slots} = {(long)frame.Steps * slots}: pack every slot of the Welcome for each step (steps ≥ 1). The frame was ignored.");
                 break;
             case FrameStatus.OutOfOrder:
-                SendError(frame.RequestId, StatusCode.OutOfRange, "out_of_order",
+                _writer.SendError(frame.RequestId, StatusCode.OutOfRange, "out_of_order",
                     $"Activations.first_step is {frame.FirstStep} but request '{frame.RequestId}' expects step {request.Scorer!.NextStep} next: send steps in order without gaps or repeats. The frame was ignored.");
                 break;
             default:
                 int bad = IndexOfNonFinite(values);
                 var neuron = request.Plan.Plan.Slots[bad % slots];
-                SendError(frame.RequestId, StatusCode.InvalidArgument, "non_finite",
+                _writer.SendError(frame.RequestId, StatusCode.InvalidArgument, "non_finite",
                     $"Activations value {values[bad]} at step {frame.FirstStep + bad / slots}, slot {bad % slots} (layer {neuron.Layer}, neuron {neuron.Index}) is not finite: the frame was ignored. Check the model server's capture (overflow in fp16?).");
                 break;
         }
@@ -232,23 +261,23 @@ public sealed partial class TelemetrySession
     {
         if (!_requests.Remove(end.RequestId, out var request))
         {
-            SendError(end.RequestId, StatusCode.NotFound, "unknown_request",
+            _writer.SendError(end.RequestId, StatusCode.NotFound, "unknown_request",
                 $"RequestEnd for unknown request '{end.RequestId}': it was never started on this stream or already ended.");
             return;
         }
         var metrics = _ctx.Metrics.ForTenant(request.Tenant);
         if (request.Scorer is { } scorer)
         {
-            var verdict = FillVerdict(new Verdict(), request, scorer, final: true, withTopNeurons: true);
+            var verdict = _writer.Fill(new Verdict(), request, scorer, final: true, withTopNeurons: true);
             foreach (var s in verdict.Scores)
             {
-                metrics.Score(DetectorLabel(s.Detector), s.Score, s.Threshold, s.Flagged ? request.Id : null);
+                metrics.Score(Labels.Detector(s.Detector), s.Score, s.Threshold, s.Flagged ? request.Id : null);
             }
             if (_ctx.Feed.HasWatchers)
             {
                 _ctx.Feed.Publish(ServerId!, request.Tenant, verdict);
             }
-            Send(new DaemonMessage { Verdict = verdict });
+            _writer.Send(new DaemonMessage { Verdict = verdict });
             ObserveIntegrity(request);
             scorer.Dispose();
         }
@@ -291,37 +320,5 @@ public sealed partial class TelemetrySession
             }
         }
         return welcome;
-    }
-
-    /// <summary>A catalog or baseline of this stream's model was activated: a new Welcome, applied at the next re-Hello.</summary>
-    internal void OnPlanChanged(ModelPlan plan)
-    {
-        lock (_gate)
-        {
-            if (_closed || _fingerprint is null || !string.Equals(plan.Fingerprint, _fingerprint, StringComparison.OrdinalIgnoreCase) || plan.Plan is null)
-            {
-                return;
-            }
-            if (_plan is { Plan: not null } current && current.SameSlots(plan))
-            {
-                _plan = plan; // same slots: new requests can use it at once
-                _pending = null;
-            }
-            else
-            {
-                _pending = plan;
-            }
-            Send(new DaemonMessage { Welcome = Welcome(plan) });
-            AbortIfStuck();
-        }
-    }
-
-    /// <summary>Called under the lock by callbacks from other threads: the reader loop may be idle, so reset the stream.</summary>
-    private void AbortIfStuck()
-    {
-        if (_stuck)
-        {
-            _call.GetHttpContext().Abort();
-        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using NeuronGuard.Api.V1;
@@ -10,39 +9,35 @@ using Grpc.Core;
 namespace NeuronGuard.Daemon.Telemetry;
 
 /// <summary>
-/// One model-server stream: Hello → Welcome, then many multiplexed requests scored frame by frame. The reader loop
-/// and the policy/plan callbacks share one lock over the request table; the only thing that leaves the lock is the
-/// ordered <see cref="OutboundQueue"/>, drained by one writer task, so a slow model server never blocks scoring
-/// (verdicts are dropped and counted) and never grows memory without bound (the stream ends instead).
-/// Message handling is in TelemetrySession.Messages.cs, mitigation in TelemetrySession.Mitigation.cs.
+/// One model-server stream, the protocol: Hello → Welcome, then many multiplexed requests scored frame by frame. The
+/// reader loop and the policy/plan callbacks share one lock over the request table; what leaves the lock goes through
+/// the <see cref="VerdictWriter"/>. What the policy does to a request is <see cref="MitigationDecision"/>'s answer.
+/// Message handlers are in TelemetrySession.Messages.cs, applying decisions in TelemetrySession.Mitigation.cs.
 /// </summary>
 public sealed partial class TelemetrySession
 {
+    /// <summary>Undecodable messages in a row after which the stream is ended: its peer does not speak this protocol.</summary>
+    internal const int MaxUndecodableInARow = 32;
+
     private readonly DaemonContext _ctx;
     private readonly ServerCallContext _call;
-    private readonly OutboundQueue _out;
+    private readonly VerdictWriter _writer;
     private readonly object _gate = new();
     private readonly Dictionary<string, LiveRequest> _requests = new(StringComparer.Ordinal);
     private readonly ILogger _log;
-    private const int VerdictPoolSize = 64;
-    private const int MaxBatch = 64;
-    private static readonly WriteOptions BufferHint = new(WriteFlags.BufferHint);
-    private readonly ConcurrentQueue<DaemonMessage> _verdictPool = new();
     private float[] _values = new float[1024];
     private string? _fingerprint;
     private ModelPlan? _plan;
     private ModelPlan? _pending;
     private EffectivePolicy _policy;
-    private long _dropped;
-    private volatile bool _stuck;
-    private volatile bool _stopWriting;
+    private int _undecodableInARow;
     private bool _closed; // under _gate: callbacks arriving after Close must not touch the (pooled) HttpContext
 
     internal TelemetrySession(DaemonContext ctx, ServerCallContext call)
     {
         _ctx = ctx;
         _call = call;
-        _out = new OutboundQueue(ctx.Telemetry.VerdictQueueLimit, ctx.Telemetry.StreamQueueLimit);
+        _writer = new VerdictWriter(ctx.Metrics, ctx.Telemetry);
         _log = ctx.Logging.CreateLogger("NeuronGuard.Telemetry");
         _policy = ctx.Policy.Current;
         ConnectedAt = ctx.Time.GetUtcNow();
@@ -65,11 +60,11 @@ public sealed partial class TelemetrySession
     public long AckedVersion { get; private set; } = -1;
 
     /// <summary>Verdicts dropped because the server read too slowly.</summary>
-    public long Dropped => Interlocked.Read(ref _dropped);
+    public long Dropped => _writer.Dropped;
 
     internal async Task RunAsync(IAsyncStreamReader<ModelServerMessage> requests, IServerStreamWriter<DaemonMessage> responses)
     {
-        var writer = Task.Run(() => WriteLoopAsync(responses));
+        var writer = _writer.Start(responses);
         try
         {
             while (await requests.MoveNext(_call.CancellationToken).ConfigureAwait(false))
@@ -79,11 +74,16 @@ public sealed partial class TelemetrySession
                 {
                     Handle(requests.Current, received);
                 }
-                if (_stuck)
+                if (_writer.Stuck)
                 {
                     LogStuck(_log, ServerId ?? _call.Peer, _ctx.Telemetry.StreamQueueLimit);
                     throw RpcErrors.Create(StatusCode.ResourceExhausted,
                         $"the model server has not read its responses: more than {_ctx.Telemetry.StreamQueueLimit} messages are queued for it. Read the response stream continuously, then reconnect.");
+                }
+                if (_undecodableInARow >= MaxUndecodableInARow)
+                {
+                    throw RpcErrors.Create(StatusCode.InvalidArgument,
+                        $"{MaxUndecodableInARow} messages in a row could not be decoded as neuronguard.v1.ModelServerMessage: this peer does not speak the Telemetry protocol.");
                 }
                 if (writer.IsCompleted)
                 {
@@ -100,80 +100,8 @@ public sealed partial class TelemetrySession
         finally
         {
             Close();
-            // A stuck peer gets no more of its backlog: the status is what it needs, after the write in progress.
-            _stopWriting = _stuck;
-            _out.Complete();
-            try
-            {
-                await writer.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                // Still blocked on a peer that does not read: reset the stream so the call can end.
-                _call.GetHttpContext().Abort();
-            }
-            catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException or RpcException)
-            {
-                // The peer is gone; nothing more can be sent.
-            }
+            await _writer.CompleteAsync(writer, () => _call.GetHttpContext().Abort()).ConfigureAwait(false);
         }
-    }
-
-    private async Task WriteLoopAsync(IServerStreamWriter<DaemonMessage> responses)
-    {
-        var reader = _out.Reader;
-        // No token: a cancelable wait allocates per wake-up; the queue is completed when the call ends.
-        int batched = 0;
-        while (!_stopWriting && await reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            while (!_stopWriting && reader.TryRead(out var item))
-            {
-                _out.Dequeued();
-                // A message already readable behind this one goes out in the same flush (at most 64 per flush). Only a
-                // readable one counts: buffering on a message still being enqueued could leave this one unflushed.
-                bool more = reader.TryPeek(out _) && ++batched < MaxBatch;
-                responses.WriteOptions = more ? BufferHint : null;
-                if (!more)
-                {
-                    batched = 0;
-                }
-                await responses.WriteAsync(item.Message).ConfigureAwait(false);
-                if (item.ReceivedTimestamp != 0)
-                {
-                    // Flagged verdicts are never pooled ones: the exemplar (the request id) costs only flagged requests.
-                    _ctx.Metrics.ObserveVerdictLatency(Stopwatch.GetElapsedTime(item.ReceivedTimestamp).TotalSeconds,
-                        !item.Recycle && item.Message.Verdict is { Flagged: true } v ? v.RequestId : null);
-                }
-                if (item.Recycle && _verdictPool.Count < VerdictPoolSize)
-                {
-                    _verdictPool.Enqueue(item.Message); // written: the transport no longer holds it
-                }
-            }
-        }
-    }
-
-    /// <summary>Queues a directive (never dropped); marks the stream stuck when even those no longer fit.</summary>
-    private void Send(DaemonMessage message)
-    {
-        if (!_out.TryEnqueue(message))
-        {
-            _stuck = true;
-        }
-    }
-
-    private void SendVerdict(DaemonMessage message, long received, bool recycle)
-    {
-        if (!_out.TryEnqueueVerdict(message, received, recycle))
-        {
-            Interlocked.Increment(ref _dropped);
-            _ctx.Metrics.DroppedMessage("verdict");
-        }
-    }
-
-    private void SendError(string requestId, StatusCode code, string reason, string message)
-    {
-        _ctx.Metrics.StreamError(reason);
-        Send(new DaemonMessage { Error = new StreamError { RequestId = requestId, Code = (int)code, Message = message } });
     }
 
     /// <summary>Disconnect: every open request is released (scorers back to their pools), the server unregistered.</summary>
@@ -195,6 +123,57 @@ public sealed partial class TelemetrySession
             _ctx.Sessions.Remove(this);
             _ctx.Metrics.ModelServerDisconnected(ServerId);
             LogDisconnected(_log, ServerId, Dropped);
+        }
+    }
+
+    /// <summary>A catalog or baseline of this stream's model was activated: a new Welcome, applied at the next re-Hello.</summary>
+    internal void OnPlanChanged(ModelPlan plan)
+    {
+        lock (_gate)
+        {
+            if (_closed || _fingerprint is null || !string.Equals(plan.Fingerprint, _fingerprint, StringComparison.OrdinalIgnoreCase) || plan.Plan is null)
+            {
+                return;
+            }
+            if (_plan is { Plan: not null } current && current.SameSlots(plan))
+            {
+                _plan = plan; // same slots: new requests can use it at once
+                _pending = null;
+            }
+            else
+            {
+                _pending = plan;
+            }
+            _writer.Send(new DaemonMessage { Welcome = Welcome(plan) });
+            AbortIfStuck();
+        }
+    }
+
+    /// <summary>The policy changed: push it, then re-derive every open request's mitigation under it.</summary>
+    internal void OnPolicyChanged(EffectivePolicy policy)
+    {
+        lock (_gate)
+        {
+            _policy = policy;
+            if (ServerId is null || _closed)
+            {
+                return;
+            }
+            _writer.Send(new DaemonMessage { PolicyUpdate = new PolicyUpdate { Policy = policy.ToProto() } });
+            foreach (var request in _requests.Values.ToList())
+            {
+                UpdateMitigation(request);
+            }
+            AbortIfStuck();
+        }
+    }
+
+    /// <summary>Called under the lock by callbacks from other threads: the reader loop may be idle, so reset the stream.</summary>
+    private void AbortIfStuck()
+    {
+        if (_writer.Stuck)
+        {
+            _call.GetHttpContext().Abort();
         }
     }
 

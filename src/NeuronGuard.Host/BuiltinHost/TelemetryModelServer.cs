@@ -3,8 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NeuronGuard.Api.V1;
 using Grpc.Core;
-using Grpc.Net.Client;
-using NeuronGuard.Host.Client;
+using NeuronGuard.Client;
 using NeuronGuard.Inference;
 
 namespace NeuronGuard.Host.BuiltinHost;
@@ -21,7 +20,7 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
 {
     private readonly TelemetryModelServerOptions _options;
     private readonly ILogger _logger;
-    private readonly GrpcChannel _channel;
+    private readonly DaemonClient _daemon;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, HostedRequest> _requests = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _planGate = new(1, 1);
@@ -48,7 +47,7 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
         Host = host;
         _options = options;
         _logger = logger ?? NullLogger.Instance;
-        _channel = DaemonChannel.Create(url);
+        _daemon = DaemonClient.Connect(url, options.Token);
     }
 
     public ModelHost Host { get; }
@@ -108,7 +107,7 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
             {
             }
         }
-        _channel.Dispose();
+        _daemon.Dispose();
         while (_sessions.TryTake(out var s))
         {
             s.Dispose();
@@ -118,64 +117,78 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
 
     private void SetState(TelemetryConnectionState state) => Volatile.Write(ref _state, (int)state);
 
+    /// <summary>
+    /// Streams until stopped. A stream that fails before its Welcome is retried by the <see cref="ReconnectBackoff"/>
+    /// pipeline (exponential delays with jitter); one that breaks after a Welcome starts a fresh pipeline after the first
+    /// delay, so a daemon restart costs a healthy host one short wait, not the backoff of its last outage.
+    /// </summary>
     private async Task RunLoopAsync(CancellationToken stop)
     {
-        var delay = _options.ReconnectDelay;
+        var pipeline = ReconnectBackoff.Create(_options.ReconnectDelay, _options.MaxReconnectDelay, (e, delay) =>
+        {
+            _lastError = e.Message;
+            HostLog.StreamBroke(_logger, _options.DaemonUrl, e.Message, delay.TotalMilliseconds);
+        });
         while (!stop.IsCancellationRequested)
         {
-            SetState(_firstWelcome.Task.IsCompleted ? TelemetryConnectionState.Reconnecting : TelemetryConnectionState.Connecting);
-            string reason;
-            TelemetryConnection? connection = null;
             try
             {
-                using var call = new Api.V1.Telemetry.TelemetryClient(_channel).Stream(DaemonChannel.Bearer(_options.Token), cancellationToken: stop);
-                connection = new TelemetryConnection(call);
-                if (!await connection.SendAsync(Hello("")).ConfigureAwait(false))
-                {
-                    // The write failed; the read below surfaces the status.
-                }
-                while (await call.ResponseStream.MoveNext(stop).ConfigureAwait(false))
-                {
-                    await DispatchAsync(connection, call.ResponseStream.Current).ConfigureAwait(false);
-                }
-                reason = "the daemon ended the stream";
+                string reason = await pipeline.ExecuteAsync(async ct => await RunStreamAsync(ct).ConfigureAwait(false), stop).ConfigureAwait(false);
+                _lastError = reason;
+                HostLog.StreamBroke(_logger, _options.DaemonUrl, reason, _options.ReconnectDelay.TotalMilliseconds);
+                await Task.Delay(_options.ReconnectDelay, stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                Disconnect(connection);
                 break;
             }
-            catch (RpcException ex)
-            {
-                reason = $"{ex.StatusCode}: {ex.Status.Detail}";
-            }
-            catch (Exception ex) when (ex is IOException or HttpRequestException or InvalidOperationException or OperationCanceledException)
-            {
-                reason = ex.Message;
-            }
-            if (connection?.Welcomed == true)
-            {
-                delay = _options.ReconnectDelay;
-            }
-            Disconnect(connection);
-            if (stop.IsCancellationRequested)
-            {
-                break;
-            }
-            _lastError = reason;
-            HostLog.StreamBroke(_logger, _options.DaemonUrl, reason, delay.TotalMilliseconds);
-            try
-            {
-                await Task.Delay(delay, stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxReconnectDelay.Ticks));
         }
         SetState(TelemetryConnectionState.Stopped);
     }
+
+    /// <summary>
+    /// One Telemetry stream, from Hello until it ends: returns why when it had been welcomed, throws
+    /// <see cref="StreamBrokeException"/> (retried with backoff) when it ended before its Welcome.
+    /// </summary>
+    private async ValueTask<string> RunStreamAsync(CancellationToken stop)
+    {
+        SetState(_firstWelcome.Task.IsCompleted ? TelemetryConnectionState.Reconnecting : TelemetryConnectionState.Connecting);
+        string reason;
+        TelemetryConnection? connection = null;
+        try
+        {
+            using var call = _daemon.Telemetry.Stream(cancellationToken: stop);
+            connection = new TelemetryConnection(call);
+            if (!await connection.SendAsync(Hello("")).ConfigureAwait(false))
+            {
+                // The write failed; the read below surfaces the status.
+            }
+            while (await call.ResponseStream.MoveNext(stop).ConfigureAwait(false))
+            {
+                await DispatchAsync(connection, call.ResponseStream.Current).ConfigureAwait(false);
+            }
+            reason = "the daemon ended the stream";
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            Disconnect(connection);
+            throw;
+        }
+        catch (RpcException ex)
+        {
+            reason = $"{ex.StatusCode}: {ex.Status.Detail}";
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException or InvalidOperationException or OperationCanceledException)
+        {
+            reason = ex.Message;
+        }
+        Disconnect(connection);
+        stop.ThrowIfCancellationRequested();
+        return connection?.Welcomed == true ? reason : throw new StreamBrokeException(reason);
+    }
+
+    /// <summary>A stream that ended before its Welcome: the reconnect pipeline retries it after a backoff delay.</summary>
+    private sealed class StreamBrokeException(string reason) : Exception(reason);
 
     /// <summary>Marks the stream broken and wakes every request started on it (they go on unmonitored).</summary>
     private void Disconnect(TelemetryConnection? connection)

@@ -87,7 +87,7 @@ public sealed class ClientCertificateTests : IDisposable
     private static async Task<ServingStatus> CheckAsync(int port, X509Certificate2? clientCert)
     {
         // The server side is what this test checks, so any server certificate is accepted.
-        using var channel = Host.Client.DaemonChannel.Create(new Uri($"https://localhost:{port}"), (_, _, _, _) => true, clientCert);
+        using var channel = NeuronGuard.Client.DaemonChannel.Create(new Uri($"https://localhost:{port}"), (_, _, _, _) => true, clientCert);
         var reply = await channel.AsyncUnaryCall(HealthMethods.Check, new HealthCheckRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(20)));
         return reply.Status;
     }

@@ -53,7 +53,7 @@ internal static class BuiltinHostMethods
     public static readonly Method<SetMitigationRequest, SetMitigationResponse> SetMitigation = ControlMethods.SetMitigation;
     public static readonly Method<GetPolicyRequest, GetPolicyResponse> GetPolicy = ControlMethods.GetPolicy;
 
-    public static Metadata? BearerHeaders(string? token) => Host.Client.DaemonChannel.Bearer(token);
+    public static Metadata? BearerHeaders(string? token) => NeuronGuard.Client.DaemonChannel.Bearer(token);
 }
 
 internal static class HealthMethods

@@ -87,8 +87,8 @@ public sealed partial class CardinalityTests
         m.ModelServerPolicyVersion("a", 4);
         m.ModelServerPolicyVersion("b", 5);
         m.ModelServerDisconnected("a");
-        m.SetPolicy(5, [("toxicity", "", "on_flag", 0.5)]);
-        m.SetPolicy(6, [("toxicity", "acme", "always", 1)]);
+        m.SetPolicy(5, [("toxicity", "", Api.V1.MitigationMode.OnFlag, 0.5)]);
+        m.SetPolicy(6, [("toxicity", "acme", Api.V1.MitigationMode.Always, 1)]);
         m.StreamError("something new");
         var text = m.Registry.Scrape();
         Assert.Contains("neuronguard_model_servers_connected 1\n", text, StringComparison.Ordinal);

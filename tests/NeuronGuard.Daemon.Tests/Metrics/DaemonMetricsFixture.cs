@@ -23,7 +23,7 @@ internal static class DaemonMetricsFixture
         m.StreamError("out_of_order");
         m.ModelServerConnected("vllm-0");
         m.ModelServerPolicyVersion("vllm-0", 7);
-        m.SetPolicy(7, [("toxicity-experts", "", "on_flag", 0.8)]);
+        m.SetPolicy(7, [("toxicity-experts", "", Api.V1.MitigationMode.OnFlag, 0.8)]);
         m.SetStoreHealth("serving", up: true);
         m.ActiveRequests(1);
         m.GrpcCall("neuronguard.v1.Control", "SetMitigation", "OK", 0.002);

@@ -75,6 +75,26 @@ public sealed class ActivationPairTests : IAsyncLifetime
         await s.ExpectAsync(m => m.Welcome?.CatalogVersion == before.CatalogVersion, "Welcome back to the first catalog");
     }
 
+    /// <summary>Issue 24 item 11: with several baselines calibrated for a catalog, activating it picks the newest stored.</summary>
+    [Fact]
+    public async Task ActivateCatalog_WithSeveralBaselines_ActivatesTheNewest()
+    {
+        string fp = _daemon.BuiltinHost()!.Host.Info.Fingerprint;
+        var store = _daemon.Context.Store;
+        using var channel = GrpcChannel.ForAddress(_daemon.Address);
+        var catalogs = new Catalogs.CatalogsClient(channel);
+        var (catalog, baseline) = WithoutSet(_daemon.Context.Plans.Get(fp).Plan!, "safety", "fixture-3");
+        await store.PutRecordAsync(RecordKind.Catalog, fp, "fixture-3", Catalog.CurrentFormat, CatalogJson.Serialize(catalog), "test");
+        // Stored oldest to newest; the names sort in another order, so "newest" cannot be an accident of sorting.
+        foreach (var version in new[] { "z-oldest", "a-middle", "m-newest" })
+        {
+            await store.PutRecordAsync(RecordKind.Baseline, fp, version, BaselineFormat.Version, BaselineFormat.Write(baseline), "test");
+        }
+        await catalogs.ActivateCatalogAsync(new ActivateCatalogRequest { ModelFingerprint = fp, Version = "fixture-3" });
+        var after = await store.GetActiveAsync(fp);
+        Assert.Equal(("fixture-3", "m-newest"), (after.CatalogVersion, after.BaselineVersion));
+    }
+
     [Fact]
     public async Task CatalogForAnotherShape_RefusedAtPutAndActivate_NotScored()
     {

@@ -4,7 +4,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Configuration;
 
-namespace NeuronGuard.Host.Client;
+namespace NeuronGuard.Client;
 
 /// <summary>
 /// Every NeuronGuard client channel (ctl, generate, the built-in host's Telemetry stream) made the same way on

@@ -17,6 +17,8 @@ namespace NeuronGuard.Engine.Detectors;
 /// the whole set; the cross-request alarm (the daemon's IntegrityWatch) then asks for a run of such requests. Benign
 /// requests score above 0 (a short request varies less than the calibration pool), so the calibrated threshold, the
 /// benign quantile, is what separates them. Allocation-free per step.
+/// <para>Legacy mode (a format-1 baseline, calibrated for the old score): score = Σ_i w_i·[x_i,t = x_i,0 for all t ≤ n]
+/// after MinSteps, exactly constant neurons only, as before; recalibrating switches to the score above.</para>
 /// </summary>
 public sealed class IntegrityDetector : Detector
 {
@@ -30,9 +32,13 @@ public sealed class IntegrityDetector : Detector
     private readonly double[] _sum;
     private readonly double[] _sumSq;
     private readonly int _minSteps;
+    private readonly bool _legacy;
+    private readonly float[] _first;
+    private readonly bool[] _moved;
     private int _steps;
 
-    public IntegrityDetector(DetectorInput input)
+    /// <param name="legacy">Score exactly constant neurons only: the baseline's thresholds are for that (format 1).</param>
+    public IntegrityDetector(DetectorInput input, bool legacy = false)
         : base(input.Name, DetectorKind.Integrity, input.Slots, input.Neurons, input.Threshold, input.Options.TopNeurons)
     {
         _weight = AurocWeights(input.Scores);
@@ -42,6 +48,9 @@ public sealed class IntegrityDetector : Detector
         _sum = new double[input.Slots.Length];
         _sumSq = new double[input.Slots.Length];
         _minSteps = Math.Max(2, input.Options.IntegrityMinSteps);
+        _legacy = legacy;
+        _first = new float[legacy ? input.Slots.Length : 0];
+        _moved = new bool[legacy ? input.Slots.Length : 0];
     }
 
     public override void Reset()
@@ -49,6 +58,7 @@ public sealed class IntegrityDetector : Detector
         base.Reset();
         Array.Clear(_sum);
         Array.Clear(_sumSq);
+        Array.Clear(_moved);
         _steps = 0;
     }
 
@@ -57,9 +67,21 @@ public sealed class IntegrityDetector : Detector
         var slots = Slots;
         for (int i = 0; i < slots.Length; i++)
         {
-            double x = row[slots[i]];
+            float v = row[slots[i]];
+            double x = v;
             _sum[i] += x;
             _sumSq[i] += x * x;
+            if (_legacy)
+            {
+                if (_steps == 0)
+                {
+                    _first[i] = v;
+                }
+                else if (v != _first[i])
+                {
+                    _moved[i] = true;
+                }
+            }
         }
         _steps++;
         if (_steps < _minSteps)
@@ -92,6 +114,10 @@ public sealed class IntegrityDetector : Detector
     /// <summary>c_i + d_i of neuron <paramref name="i"/> over the steps seen.</summary>
     private float Term(int i)
     {
+        if (_legacy)
+        {
+            return _moved[i] ? 0 : 1;
+        }
         double mean = _sum[i] / _steps;
         double variance = Math.Max(0, _sumSq[i] / _steps - mean * mean);
         double sd = Math.Sqrt(variance);

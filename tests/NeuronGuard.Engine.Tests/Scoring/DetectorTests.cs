@@ -94,6 +94,23 @@ public sealed class DetectorTests
         }
     }
 
+    /// <summary>A format-1 baseline keeps the exact-constant score its thresholds were calibrated for (weight 1 per constant neuron).</summary>
+    [Fact]
+    public void Integrity_LegacyBaseline_ScoresExactConstantsOnly()
+    {
+        var plan = MonitorPlan.Create(Small(), BaselineFor(Small(), Thresholds(0.5f)) with { IntegrityRecipe = 1 });
+        using (var s = plan.Rent())
+        {
+            s.Feed(0, 4, [0f, 0f, 0.001f, 0f, 0f, 0f, -0.001f, 0f, 0f, 0f, 0.001f, 0f, 0f, 0f, -0.001f, 0f]);
+            Assert.False(Result(s, "integrity:safe").Flag); // it moves, however little
+        }
+        using (var s = plan.Rent())
+        {
+            s.Feed(0, 4, [0f, 0f, 0.2f, 0f, 0f, 0f, 0.2f, 0f, 0f, 0f, 0.2f, 0f, 0f, 0f, 0.2f, 0f]);
+            Assert.Equal(1f, Result(s, "integrity:safe").Score);
+        }
+    }
+
     [Fact]
     public void Coverage_OutOfRangeAndUncoveredBins_CountAsUncovered()
     {

@@ -82,6 +82,7 @@ public sealed class ModelHost : IDisposable
                 VocabSize = config.Vocab,
                 MaxPositions = config.MaxPositions,
                 Fingerprint = Fingerprint.Compute(config, store.Entries),
+                LegacyFingerprint = Fingerprint.ComputeLegacy(config, store.Entries),
             };
             return new ModelHost(config, store, backend, model, tokenizer, info, maxContext);
         }

@@ -22,12 +22,17 @@ public sealed record ModelInfo
     public required int MaxPositions { get; init; }
 
     /// <summary>
-    /// Lowercase hex SHA-256 of UTF-8 text, one line per item, each ending in '\n':
-    /// <c>arch={Architecture}</c>, <c>layers=</c>, <c>hidden=</c>, <c>neurons=</c>, <c>heads=</c>, <c>kv_heads=</c>,
-    /// <c>vocab=</c>, <c>positions=</c>, then for every tensor in ordinal name order
-    /// <c>tensor={name} {dtype} {d0}x{d1}…</c>. It identifies the shape of a checkpoint, not its values: a
-    /// fine-tune with the same shapes has the same fingerprint (hashing gigabytes at every start would cost
-    /// seconds). Pinned by a test; changing the recipe orphans every stored catalog.
+    /// What the weights are (recipe 2, docs/telemetry.md "Model fingerprint"): lowercase hex SHA-256 of the config
+    /// lines and one line per tensor (ordinal name order) with its dtype, shape and the XxHash128 of its stored bytes.
+    /// Swapped or fine-tuned weights of the same shapes get another fingerprint; the dtype the host converts to at load
+    /// does not matter (the stored bytes are hashed). Per-tensor hashes are cached by file size and modification time.
+    /// Pinned by a test.
     /// </summary>
     public required string Fingerprint { get; init; }
+
+    /// <summary>
+    /// Recipe 1 (config and tensor shapes only), which catalogs and baselines made before recipe 2 are keyed by. The
+    /// host sends it in <c>Hello.legacy_fingerprint</c> so the daemon finds those records by alias during the transition.
+    /// </summary>
+    public string LegacyFingerprint { get; init; } = "";
 }

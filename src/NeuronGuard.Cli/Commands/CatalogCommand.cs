@@ -65,7 +65,7 @@ internal static class CatalogCommand
             if (parse.GetValue(model) is { } dir)
             {
                 using var host = Inference.ModelHost.Load(dir, new Inference.ModelHostOptions { Threads = 1 });
-                CatalogValidator.Validate(catalog, new ModelShape { Fingerprint = host.Info.Fingerprint, Layers = host.Info.Layers, NeuronsPerLayer = host.Info.MlpNeurons });
+                CatalogValidator.Validate(catalog, new ModelShape { Fingerprint = host.Info.Fingerprint, LegacyFingerprint = host.Info.LegacyFingerprint, Layers = host.Info.Layers, NeuronsPerLayer = host.Info.MlpNeurons });
             }
             Console.WriteLine($"ok: {catalog.Sets.Count} sets, {catalog.Sets.Sum(s => s.Neurons.Count)} neurons, version {catalog.Version}");
         })));

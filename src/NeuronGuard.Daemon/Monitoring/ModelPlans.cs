@@ -32,6 +32,9 @@ public sealed class ModelPlans
 
     private readonly KnownShapes? _shapes;
 
+    /// <summary>Fingerprint (recipe 2) → legacy fingerprint (recipe 1) its host presented; see <see cref="Alias"/>.</summary>
+    private readonly ConcurrentDictionary<string, string> _legacy = new(StringComparer.OrdinalIgnoreCase);
+
     public ModelPlans(StoreSync<Catalog, Baseline> sync, DaemonMetrics? metrics = null, KnownShapes? shapes = null)
     {
         _sync = sync;
@@ -46,6 +49,14 @@ public sealed class ModelPlans
                 _plans.Clear();
                 var plan = Get(fp);
                 Changed?.Invoke(plan);
+                // Sessions of a model found through its legacy fingerprint follow changes to the legacy records.
+                foreach (var (current, legacy) in _legacy)
+                {
+                    if (string.Equals(legacy, fp, StringComparison.OrdinalIgnoreCase) && !string.Equals(current, fp, StringComparison.OrdinalIgnoreCase))
+                    {
+                        Changed?.Invoke(Get(current));
+                    }
+                }
             }
         };
     }
@@ -55,9 +66,39 @@ public sealed class ModelPlans
 
     public ModelPlan Get(string fingerprint) => _plans.GetOrAdd(fingerprint, Build);
 
+    /// <summary>
+    /// Transition from fingerprint recipe 1 (shapes) to recipe 2 (weights): a host that presents both
+    /// (<c>Hello.legacy_fingerprint</c>) is served the catalog and baseline stored under the legacy value while none is
+    /// active under the new one. Records are never copied or rewritten; activating a catalog under the new fingerprint
+    /// ends the aliasing for that model.
+    /// </summary>
+    public void Alias(string fingerprint, string legacyFingerprint)
+    {
+        if (string.IsNullOrWhiteSpace(legacyFingerprint) || legacyFingerprint.Length > 256 || string.Equals(fingerprint, legacyFingerprint, StringComparison.OrdinalIgnoreCase)
+            || (_legacy.TryGetValue(fingerprint, out var known) && string.Equals(known, legacyFingerprint, StringComparison.OrdinalIgnoreCase)))
+        {
+            return;
+        }
+        _legacy[fingerprint] = legacyFingerprint;
+        _plans.TryRemove(fingerprint, out _);
+    }
+
+    /// <summary>The legacy fingerprint whose records serve <paramref name="fingerprint"/> now, or null.</summary>
+    public string? AliasedTo(string fingerprint)
+    {
+        if (!_legacy.TryGetValue(fingerprint, out var legacy) || Active(fingerprint)?.Catalog is not null)
+        {
+            return null;
+        }
+        return Active(legacy)?.Catalog is not null ? legacy : null;
+    }
+
+    private CachedModel<Catalog, Baseline>? Active(string fingerprint) =>
+        _sync.GetModel(fingerprint) ?? _sync.GetModel(fingerprint.ToLowerInvariant());
+
     private ModelPlan Build(string fingerprint)
     {
-        var cached = _sync.GetModel(fingerprint) ?? _sync.GetModel(fingerprint.ToLowerInvariant());
+        var cached = Active(AliasedTo(fingerprint) ?? fingerprint);
         var catalog = cached?.Catalog;
         var baseline = cached?.Baseline;
         if (catalog is null)

@@ -62,7 +62,7 @@ internal sealed class ActivationPairs(IStore store)
     private async Task<string?> CatalogOfAsync(string fingerprint, string version, CancellationToken ct)
     {
         var record = await StoreStatus.Guard(() => store.GetRecordAsync(RecordKind.Baseline, fingerprint, version, ct)).ConfigureAwait(false);
-        if (record is null || record.Info.FormatVersion != BaselineFormat.Version)
+        if (record is null || !BaselineFormat.Reads(record.Info.FormatVersion))
         {
             return null;
         }

@@ -169,7 +169,7 @@ public sealed partial class BaselinesService : Baselines.BaselinesBase
             : request.Version;
         var record = await StoreStatus.Guard(() => _store.GetRecordAsync(RecordKind.Baseline, request.ModelFingerprint, version, ct)).ConfigureAwait(false)
             ?? throw RpcErrors.Create(StatusCode.NotFound, $"baseline '{version}' of model '{request.ModelFingerprint}' does not exist.");
-        if (record.Info.FormatVersion != BaselineFormat.Version)
+        if (!BaselineFormat.Reads(record.Info.FormatVersion))
         {
             throw RpcErrors.Create(StatusCode.FailedPrecondition,
                 $"baseline '{version}' is in format {record.Info.FormatVersion}; this daemon reads format {BaselineFormat.Version}: upgrade NeuronGuard or recalibrate.");

@@ -86,6 +86,7 @@ public sealed partial class TelemetrySession
             _fingerprint = hello.ModelFingerprint;
             ServerId = string.IsNullOrWhiteSpace(hello.ServerId) ? _call.Peer : hello.ServerId;
             ModelId = hello.ModelId;
+            _ctx.Plans.Alias(_fingerprint, hello.LegacyFingerprint); // fingerprint transition (ModelPlans.Alias)
             _plan = _ctx.Plans.Get(_fingerprint);
             _policy = _ctx.Policy.Current;
             _ctx.Sessions.Add(this);

@@ -23,6 +23,13 @@ public sealed record Baseline
     public required IReadOnlyList<SlotBaseline> Slots { get; init; }
 
     public required IReadOnlyList<DetectorCalibration> Detectors { get; init; }
+
+    /// <summary>
+    /// Which integrity score the integrity thresholds were calibrated for: 2 (variance collapse and mean drop, format 2)
+    /// or 1 (exactly constant neurons, format 1 baselines). A recipe-1 baseline keeps its old integrity detector until
+    /// it is recalibrated, so a stored baseline never alarms on every request after an upgrade.
+    /// </summary>
+    public int IntegrityRecipe { get; init; } = 2;
 }
 
 /// <summary>

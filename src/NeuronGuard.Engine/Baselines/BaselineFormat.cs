@@ -5,10 +5,11 @@ using System.Text;
 namespace NeuronGuard.Engine.Baselines;
 
 /// <summary>
-/// The baseline binary, format version 1, little-endian throughout:
+/// The baseline binary, format version 2 (1 has the same layout; see <see cref="Baseline.IntegrityRecipe"/>),
+/// little-endian throughout:
 /// <code>
 /// "NGBL"                      magic (4 bytes)
-/// u16 version = 1, u16 bins B, f32 mass threshold r, f32 target FPR
+/// u16 version = 2, u16 bins B, f32 mass threshold r, f32 target FPR
 /// str fingerprint, str catalog version          (str = u16 byte length + UTF-8)
 /// u32 slot count S, then per slot:
 ///   i32 layer, i32 index, f32 mean, f32 std, f32 deltaRms, f32 lo, f32 hi, u16[B] mass
@@ -16,11 +17,15 @@ namespace NeuronGuard.Engine.Baselines;
 ///   str name, f32 threshold, u8 quantile count Q, Q × (f32 level, f32 value)
 /// u32 CRC-32 (IEEE, System.IO.Hashing.Crc32) of every byte before it
 /// </code>
-/// A test pins the bytes of a tiny baseline: change the layout only together with the version.
+/// A test pins the bytes of a tiny baseline: change the layout only together with the version. Version 2 changed the
+/// meaning of the integrity thresholds only; version 1 baselines are read (and written back) as version 1.
 /// </summary>
 public static class BaselineFormat
 {
-    public const ushort Version = 1;
+    public const ushort Version = 2;
+
+    /// <summary>Whether this build reads payloads of format <paramref name="version"/> (1 and 2).</summary>
+    public static bool Reads(int version) => version is 1 or Version;
 
     internal static ReadOnlySpan<byte> Magic => "NGBL"u8;
 
@@ -29,7 +34,7 @@ public static class BaselineFormat
         using var ms = new MemoryStream();
         var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true); // BinaryWriter is little-endian on every platform
         w.Write(Magic);
-        w.Write(Version);
+        w.Write(baseline.IntegrityRecipe == 1 ? (ushort)1 : Version);
         w.Write(checked((ushort)baseline.Bins));
         w.Write(baseline.MassThreshold);
         w.Write(baseline.TargetFpr);
@@ -81,9 +86,9 @@ public static class BaselineFormat
             Throw.BaselineFormat("this is not a NeuronGuard baseline (it does not start with \"NGBL\"); give the file written by `neuronguard calibrate`.");
         }
         ushort version = BinaryPrimitives.ReadUInt16LittleEndian(data[4..]);
-        if (version != Version)
+        if (!Reads(version))
         {
-            Throw.BaselineFormat($"baseline format version {version} is not supported: this build reads version {Version}; recalibrate with this build.");
+            Throw.BaselineFormat($"baseline format version {version} is not supported: this build reads versions 1 and {Version}; recalibrate with this build.");
         }
         if (data.Length < 12)
         {
@@ -133,7 +138,7 @@ public static class BaselineFormat
         return new Baseline
         {
             Fingerprint = fingerprint, CatalogVersion = catalogVersion, Bins = bins, MassThreshold = mass,
-            TargetFpr = fpr, Slots = slots, Detectors = detectors,
+            TargetFpr = fpr, Slots = slots, Detectors = detectors, IntegrityRecipe = version == 1 ? 1 : 2,
         };
     }
 

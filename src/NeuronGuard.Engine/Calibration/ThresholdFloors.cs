@@ -29,8 +29,8 @@ public sealed record ThresholdFloors
     public float Coverage { get; init; } = 0.01f;
 
     /// <summary>
-    /// The floor for a detector of <paramref name="kind"/>. Integrity has none: its benign score is the weight of the
-    /// neurons that stay constant, and 0 on a model whose catalogued neurons always move is its design.
+    /// The floor for a detector of <paramref name="kind"/>. Integrity has none: its benign score (variance collapse and
+    /// mean shift against the baseline) is above 0 on any moving set, so the benign quantile is never degenerate.
     /// </summary>
     public float For(DetectorKind kind, Baseline baseline)
     {

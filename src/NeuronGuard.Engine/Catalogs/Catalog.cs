@@ -19,10 +19,17 @@ public sealed record Catalog
     public required IReadOnlyList<NeuronSet> Sets { get; init; }
 }
 
-/// <summary>The model a catalog is bound to: its fingerprint (hex SHA-256 of config and tensor shapes) and size.</summary>
+/// <summary>The model a catalog is bound to: its fingerprint (docs/telemetry.md "Model fingerprint") and size.</summary>
 public sealed record ModelShape
 {
     public required string Fingerprint { get; init; }
+
+    /// <summary>
+    /// A loaded model's recipe-1 fingerprint (shapes only), never stored in a catalog: a catalog made before recipe 2
+    /// names the model by it and is still accepted for this model during the transition.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? LegacyFingerprint { get; init; }
 
     public required int Layers { get; init; }
 

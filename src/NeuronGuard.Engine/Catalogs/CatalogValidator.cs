@@ -60,7 +60,8 @@ public static class CatalogValidator
         {
             return;
         }
-        if (!string.Equals(shape.Fingerprint, model.Fingerprint, StringComparison.OrdinalIgnoreCase))
+        if (!string.Equals(shape.Fingerprint, model.Fingerprint, StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(shape.Fingerprint, model.LegacyFingerprint, StringComparison.OrdinalIgnoreCase))
         {
             errors.Add($"the catalog is for model {Short(shape.Fingerprint)} but this model is {Short(model.Fingerprint)}: use the catalog discovered on this model, or run `neuronguard discover` on it.");
         }

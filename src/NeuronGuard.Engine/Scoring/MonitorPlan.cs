@@ -107,7 +107,7 @@ public sealed class MonitorPlan
             DetectorKind.Coverage => new CoverageDetector(input),
             DetectorKind.Toxicity => new ExpertsDetector(input),
             DetectorKind.Safety => new SafetyDetector(input),
-            DetectorKind.Integrity => new IntegrityDetector(input),
+            DetectorKind.Integrity => new IntegrityDetector(input, legacy: Baseline.IntegrityRecipe == 1),
             _ => new BackdoorDetector(input),
         };
     }

@@ -30,12 +30,17 @@ public static partial class FixtureBootstrap
         return dir;
     }
 
-    /// <summary>Puts and activates the fixture's catalog and baseline unless the model already has an active catalog.</summary>
+    /// <summary>
+    /// Puts and activates the fixture's catalog and baseline unless the model already has an active catalog, under its
+    /// fingerprint or under its legacy (recipe 1) fingerprint: a store from before recipe 2 keeps the catalog it has,
+    /// served by alias (ModelPlans.Alias).
+    /// </summary>
     public static async Task EnsureMonitoringAsync(IStore store, ModelHost host, string fixtureDir, ILogger log, CancellationToken cancellationToken = default)
     {
         string fp = host.Info.Fingerprint;
         var active = await store.GetActiveAsync(fp, cancellationToken).ConfigureAwait(false);
-        if (active.CatalogVersion is not null)
+        if (active.CatalogVersion is not null
+            || (host.Info.LegacyFingerprint.Length > 0 && (await store.GetActiveAsync(host.Info.LegacyFingerprint, cancellationToken).ConfigureAwait(false)).CatalogVersion is not null))
         {
             return;
         }

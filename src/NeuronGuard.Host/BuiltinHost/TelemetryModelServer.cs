@@ -216,6 +216,7 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
             ServerId = _options.ServerId,
             ModelId = _options.ModelId ?? "",
             ModelFingerprint = Host.Info.Fingerprint,
+            LegacyFingerprint = Host.Info.LegacyFingerprint,
             CatalogVersion = catalogVersion,
         },
     };

@@ -25,7 +25,7 @@ public static class DetectionEvaluation
         var truth = FixtureTruth.Load(Path.Combine(fixtureDir, FixtureTruth.FileName));
         var prompts = FixturePrompts.Generate(truth, counts, seed);
         using var host = ModelHost.Load(fixtureDir, new ModelHostOptions { Threads = threads, MaxContextTokens = 64 });
-        var model = new ModelShape { Fingerprint = host.Info.Fingerprint, Layers = host.Info.Layers, NeuronsPerLayer = host.Info.MlpNeurons };
+        var model = new ModelShape { Fingerprint = host.Info.Fingerprint, LegacyFingerprint = host.Info.LegacyFingerprint, Layers = host.Info.Layers, NeuronsPerLayer = host.Info.MlpNeurons };
 
         var clock = Stopwatch.StartNew();
         var d = prompts.Discovery;

@@ -30,7 +30,7 @@ public static class Calibrator
     public static Baseline Run(ModelHost host, Catalog catalog, IEnumerable<string> benign, CalibrateOptions options, ProgressLine? progress = null,
         Action<string>? warn = null)
     {
-        var model = new ModelShape { Fingerprint = host.Info.Fingerprint, Layers = host.Info.Layers, NeuronsPerLayer = host.Info.MlpNeurons };
+        var model = new ModelShape { Fingerprint = host.Info.Fingerprint, LegacyFingerprint = host.Info.LegacyFingerprint, Layers = host.Info.Layers, NeuronsPerLayer = host.Info.MlpNeurons };
         CatalogValidator.Validate(catalog, model);
         var layout = SlotLayout.From(catalog);
         var builder = new BaselineBuilder(layout, options.Calibration, options.Detectors);
@@ -57,7 +57,7 @@ public static class Calibrator
         {
             throw new InvalidOperationException("no benign text was held out for thresholds: give more texts or raise the holdout fraction.");
         }
-        var stats = builder.Build(model.Fingerprint, catalog.Version);
+        var stats = builder.Build(catalog.Model.Fingerprint, catalog.Version); // the catalog's binding, legacy included
         var plan = MonitorPlan.Create(catalog, stats, options.Detectors, requireThresholds: false);
         var calibrator = new ThresholdCalibrator(plan);
         foreach (var request in holdout)

@@ -14,10 +14,12 @@ public sealed class PromptRunner : IDisposable
     private readonly InferenceSession _session;
     private readonly NeuronGainsHook? _gains;
     private readonly IDisposable? _gainsRegistration;
+    private readonly IDisposable? _editRegistration;
     private readonly IDisposable _captureRegistration;
     private CapturedRequest? _current;
 
-    public PromptRunner(ModelHost host, IReadOnlyList<NeuronRef> slots, NeuronGains? gains = null)
+    /// <param name="edit">Another weight edit simulated before the capture (e.g. <see cref="NeuronShiftHook"/>).</param>
+    public PromptRunner(ModelHost host, IReadOnlyList<NeuronRef> slots, NeuronGains? gains = null, IMlpHook? edit = null)
     {
         _host = host;
         _session = host.CreateSession();
@@ -25,6 +27,10 @@ public sealed class PromptRunner : IDisposable
         {
             _gains = new NeuronGainsHook(gains);
             _gainsRegistration = _session.Register(_gains);
+        }
+        if (edit is not null)
+        {
+            _editRegistration = _session.Register(edit);
         }
         var selection = new NeuronSelection(slots.Select(s => new NeuronId(s.Layer, s.Index)));
         _captureRegistration = _session.Register(new NeuronCapture(selection, OnCaptured));
@@ -72,6 +78,7 @@ public sealed class PromptRunner : IDisposable
     {
         _captureRegistration.Dispose();
         _gainsRegistration?.Dispose();
+        _editRegistration?.Dispose();
         _session.Dispose();
     }
 

@@ -20,23 +20,31 @@ public sealed class IntegrityWatchTests
         Assert.True(watch.IsOn("safety"));
         Assert.Contains("neuronguard_integrity_alarm{set=\"safety\"} 1", metrics.Registry.Scrape());
 
-        for (int i = 0; i < 20; i++)
+        for (int i = 0; i < IntegrityWatch.Window - IntegrityWatch.OnTrips / 2; i++)
         {
-            watch.Observe("safety", false); // 10 of 30 tripped: still above half the on-share? 0.33 < 0.4 → off
+            watch.Observe("safety", false); // the last 50 hold 5 tripped: still half of OnTrips, still on
         }
+        Assert.True(watch.IsOn("safety"));
+        watch.Observe("safety", false); // 4 of the last 50: off
         Assert.False(watch.IsOn("safety"));
         Assert.Contains("neuronguard_integrity_alarm{set=\"safety\"} 0", metrics.Registry.Scrape());
     }
 
+    /// <summary>Trips at several times the calibrated rate (1 in 8) stay below the alarm; a third of requests (a subtle edit) does not.</summary>
     [Fact]
-    public void Alarm_ScatteredTrips_NeverOn()
+    public void Alarm_ScatteredTrips_NeverOn_ASustainedThird_On()
     {
         var watch = new IntegrityWatch(new DaemonMetrics(new MetricsOptions()));
-        for (int i = 0; i < 200; i++)
+        for (int i = 0; i < 400; i++)
+        {
+            watch.Observe("safety", i % 8 == 0);
+            Assert.False(watch.IsOn("safety"));
+        }
+        for (int i = 0; i < IntegrityWatch.Window; i++)
         {
             watch.Observe("safety", i % 3 == 0);
         }
-        Assert.False(watch.IsOn("safety"));
+        Assert.True(watch.IsOn("safety"));
     }
 }
 

@@ -10,13 +10,19 @@ public sealed class BaselineFormatTests
     /// and update this pin deliberately.
     /// </summary>
     private const string TinyHex =
-        "4e47424c" + "0100" + "0200" + "0000803e" + "0ad7233c" +      // magic, version 1, B = 2, r = 0.25, FPR = 0.01
+        "4e47424c" + "0200" + "0200" + "0000803e" + "0ad7233c" +      // magic, version 2, B = 2, r = 0.25, FPR = 0.01
         "02006162" + "010031" + "01000000" +                      // "ab", "1", 1 slot
         "01000000" + "02000000" + "0000003f" + "0000803f" +        // layer 1, index 2, mean 0.5, std 1
         "0000803e" + "000080bf" + "00000040" + "ffff0000" +        // deltaRms 0.25, lo −1, hi 2, mass [65535, 0]
         "01000000" + "0800636f766572616765" +                     // 1 detector, "coverage"
         "0000003f" + "01" + "0000003f0000003e" +                  // threshold 0.5, 1 quantile (0.5, 0.125)
-        "f69b6e58";                                               // CRC-32 (cross-checked with Python zlib.crc32)
+        "78bebdd8";                                                   // CRC-32 (cross-checked with Python zlib.crc32)
+
+    /// <summary>The same baseline as written before version 2 (integrity thresholds for the exact-constant score).</summary>
+    private const string TinyHexV1 =
+        "4e47424c" + "0100" + "0200" + "0000803e" + "0ad7233c" + "02006162" + "010031" + "01000000" +
+        "01000000" + "02000000" + "0000003f" + "0000803f" + "0000803e" + "000080bf" + "00000040" + "ffff0000" +
+        "01000000" + "0800636f766572616765" + "0000003f" + "01" + "0000003f0000003e" + "f69b6e58";
 
     [Fact]
     public void Write_TinyBaseline_MatchesPinnedBytes()
@@ -65,9 +71,19 @@ public sealed class BaselineFormatTests
     public void Read_OtherVersion_SaysToRecalibrate()
     {
         byte[] bytes = BaselineFormat.Write(Tiny);
-        bytes[4] = 2;
+        bytes[4] = 3;
         var e = Assert.Throws<BaselineFormatException>(() => BaselineFormat.Read(bytes));
-        Assert.Equal("baseline format version 2 is not supported: this build reads version 1; recalibrate with this build.", e.Message);
+        Assert.Equal("baseline format version 3 is not supported: this build reads versions 1 and 2; recalibrate with this build.", e.Message);
+    }
+
+    /// <summary>A stored version-1 baseline stays readable, keeps the old integrity score, and is written back byte for byte.</summary>
+    [Fact]
+    public void Read_Version1_KeepsTheLegacyIntegrityRecipe_AndRoundTrips()
+    {
+        var old = BaselineFormat.Read(Convert.FromHexString(TinyHexV1));
+        Assert.Equal(1, old.IntegrityRecipe);
+        Assert.Equal(2, BaselineFormat.Read(BaselineFormat.Write(Tiny)).IntegrityRecipe);
+        Assert.Equal(TinyHexV1, Convert.ToHexStringLower(BaselineFormat.Write(old)));
     }
 
     [Fact]

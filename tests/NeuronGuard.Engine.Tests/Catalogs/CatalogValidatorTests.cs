@@ -45,6 +45,16 @@ public sealed class CatalogValidatorTests
         Assert.Contains("run `neuronguard discover`", e.Message);
     }
 
+    /// <summary>Fingerprint transition: a catalog bound by a model's recipe-1 fingerprint is accepted for it, and is not serialized with it.</summary>
+    [Fact]
+    public void Check_CatalogBoundByTheLegacyFingerprint_IsAccepted()
+    {
+        var model = Model with { Fingerprint = new string('c', 64), LegacyFingerprint = Fingerprint };
+        Assert.Empty(CatalogValidator.Check(Small(), model));
+        Assert.NotEmpty(CatalogValidator.Check(Small(), model with { LegacyFingerprint = null }));
+        Assert.DoesNotContain("legacy", System.Text.Encoding.UTF8.GetString(CatalogJson.Serialize(Small() with { Model = model })), StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public void Check_EmptySet_AsksForNeurons()
     {

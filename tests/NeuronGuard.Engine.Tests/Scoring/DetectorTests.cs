@@ -45,6 +45,7 @@ public sealed class DetectorTests
         Assert.Equal(0.1f, Result(s, "backdoor:bd").Score, 5);
     }
 
+    /// <summary>Collapse c = clamp(ln(σ / max(s, floor)), 0, 10): a constant neuron (s = 0) gives ln(1 / 1e-4).</summary>
     [Fact]
     public void Integrity_ConstantSafetyNeuron_AlarmsAfterMinSteps()
     {
@@ -56,17 +57,58 @@ public sealed class DetectorTests
         Assert.Equal(0f, Result(s, "integrity:safe").Score); // 3 steps < IntegrityMinSteps (4)
         s.Feed(3, 1, [3f, 3f, 0f, 3f]);
         var integrity = Result(s, "integrity:safe");
-        Assert.Equal(1f, integrity.Score);
+        Assert.Equal(MathF.Log(1e4f), integrity.Score, 3);
         Assert.True(integrity.Flag);
         Assert.Equal(new NeuronRef(3, 30), s.TopNeurons(Index("integrity:safe"))[0].Neuron);
     }
 
+    /// <summary>A neuron varying as on benign traffic (σ 1) with the benign mean scores 0.</summary>
     [Fact]
     public void Integrity_MovingSafetyNeuron_DoesNotAlarm()
     {
         using var s = _plan.Rent();
-        s.Feed(0, 4, [0f, 0f, 0.1f, 0f, 0f, 0f, 0.1f, 0f, 0f, 0f, 0.1f, 0f, 0f, 0f, 0.1000001f, 0f]);
+        s.Feed(0, 4, [0f, 0f, 1f, 0f, 0f, 0f, -1f, 0f, 0f, 0f, 1f, 0f, 0f, 0f, -1f, 0f]);
+        Assert.Equal(0f, Result(s, "integrity:safe").Score, 5);
         Assert.False(Result(s, "integrity:safe").Flag);
+    }
+
+    /// <summary>Not only exact constants: a gain of 0.001 collapses the variance by ln(1000); a lowered mean counts in σ, a raised one (harmful traffic) not.</summary>
+    [Fact]
+    public void Integrity_ScaledDownOrShiftedNeuron_Alarms()
+    {
+        using (var s = _plan.Rent())
+        {
+            s.Feed(0, 4, [0f, 0f, 0.001f, 0f, 0f, 0f, -0.001f, 0f, 0f, 0f, 0.001f, 0f, 0f, 0f, -0.001f, 0f]);
+            Assert.Equal(MathF.Log(1000f), Result(s, "integrity:safe").Score, 3);
+            Assert.True(Result(s, "integrity:safe").Flag);
+        }
+        using (var s = _plan.Rent())
+        {
+            s.Feed(0, 4, [0f, 0f, -2f, 0f, 0f, 0f, -4f, 0f, 0f, 0f, -2f, 0f, 0f, 0f, -4f, 0f]); // mean 3 σ lower, σ kept
+            Assert.Equal(3f, Result(s, "integrity:safe").Score, 4);
+        }
+        using (var s = _plan.Rent())
+        {
+            s.Feed(0, 4, [0f, 0f, 2f, 0f, 0f, 0f, 4f, 0f, 0f, 0f, 2f, 0f, 0f, 0f, 4f, 0f]); // 3 σ higher: a harmful request
+            Assert.Equal(0f, Result(s, "integrity:safe").Score, 4);
+        }
+    }
+
+    /// <summary>A format-1 baseline keeps the exact-constant score its thresholds were calibrated for (weight 1 per constant neuron).</summary>
+    [Fact]
+    public void Integrity_LegacyBaseline_ScoresExactConstantsOnly()
+    {
+        var plan = MonitorPlan.Create(Small(), BaselineFor(Small(), Thresholds(0.5f)) with { IntegrityRecipe = 1 });
+        using (var s = plan.Rent())
+        {
+            s.Feed(0, 4, [0f, 0f, 0.001f, 0f, 0f, 0f, -0.001f, 0f, 0f, 0f, 0.001f, 0f, 0f, 0f, -0.001f, 0f]);
+            Assert.False(Result(s, "integrity:safe").Flag); // it moves, however little
+        }
+        using (var s = plan.Rent())
+        {
+            s.Feed(0, 4, [0f, 0f, 0.2f, 0f, 0f, 0f, 0.2f, 0f, 0f, 0f, 0.2f, 0f, 0f, 0f, 0.2f, 0f]);
+            Assert.Equal(1f, Result(s, "integrity:safe").Score);
+        }
     }
 
     [Fact]

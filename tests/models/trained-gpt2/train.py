@@ -158,7 +158,8 @@ class Gpt2(nn.Module):
 
 
 def save_safetensors(path, tensors):
-    header, blobs, off = {}, [], 0
+    # {"format": "pt"} metadata: transformers' from_pretrained refuses a safetensors file without it.
+    header, blobs, off = {"__metadata__": {"format": "pt"}}, [], 0
     for name in sorted(tensors):
         a = tensors[name].detach().to(torch.float16).numpy().tobytes()
         header[name] = {"dtype": "F16", "shape": list(tensors[name].shape), "data_offsets": [off, off + len(a)]}
@@ -179,6 +180,8 @@ def load_safetensors(path, model):
     params = model.hf_tensors()
     with torch.no_grad():
         for name, h in header.items():
+            if name == "__metadata__":
+                continue
             a, b = h["data_offsets"]
             v = np.frombuffer(raw[8 + n + a:8 + n + b], dtype=np.float16).astype(np.float32).reshape(h["shape"])
             params[name].copy_(torch.from_numpy(v))

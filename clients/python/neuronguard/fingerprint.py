@@ -16,13 +16,14 @@ import json
 import os
 import struct
 import time
+from typing import Any, Dict, List, Tuple
 
 _DTYPES = ("F32", "F16", "BF16")
 _CHUNK = 1 << 20
 DISK_MIN_BYTES = 64 << 20  # smaller files are cached in memory only (hashing them costs milliseconds)
 RACY_SECONDS = 2.0  # a file modified more recently is not cached: a rewrite could keep its size and time
 _EPOCH_TICKS = 621355968000000000  # .NET ticks (100 ns since 0001-01-01) at the Unix epoch
-_memory = {}
+_memory: Dict[str, Tuple[int, int, Dict[str, str]]] = {}
 
 
 def config_fields(config):
@@ -195,7 +196,7 @@ def _config(model_dir):
 
 def from_folder(model_dir):
     """The fingerprint (recipe 2) of a Hugging Face model folder (config.json + model.safetensors or its shard index)."""
-    tensors = []
+    tensors: List[Tuple[str, str, Any, str]] = []
     for path in _files(model_dir):
         hashes = tensor_hashes(path)
         tensors.extend((name, dtype, shape, hashes[name]) for name, dtype, shape, _, _ in _entries(path))

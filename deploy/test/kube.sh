@@ -1,4 +1,7 @@
-# Kubernetes case (sourced by run.sh): `podman kube play` of deploy/k8s/redis.yaml and deploy/k8s/sidecar.yaml.
+# Kubernetes case (sourced by run.sh): `podman kube play` of the Helm chart's rendering (deploy/test/helmrender) with
+# the demo switch (deploy/helm/examples/demo.yaml) and an ingest token of the test's own (--set auth.secret.ingestToken):
+# the objects of deploy/k8s/redis.yaml and deploy/k8s/sidecar.yaml (helm_check.py), the fixture on, and the token's hash
+# derived by the chart, so a flagged request proves the overridden token authenticates the model server.
 # podman 4.3 is not a cluster; the test bridges three differences and changes nothing else in the manifests:
 #  - Services are ignored: the Redis pod joins the test network with the alias "redis", as its Service would give it;
 #  - Secrets: kube play stores a Secret document as YAML but reads secretKeyRef data as JSON, so the test creates the
@@ -8,17 +11,21 @@
 
 prepare_kube_manifests() {
   local dir=$1
-  /usr/bin/python3 - "$ROOT/deploy/k8s" "$dir" "$PEERS" <<'PY'
+  build_helmrender || return 1
+  printf 'auth:\n  secret:\n    ingestToken: ng-kube-%s\n' "$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$dir/token-values.yaml"
+  "$WORK/helmrender" "$ROOT/deploy/helm/neuronguard" "$ROOT/deploy/helm/examples/demo.yaml" "$dir/token-values.yaml" >"$dir/rendered.yaml" || return 1
+  /usr/bin/python3 - "$dir/rendered.yaml" "$dir" "$PEERS" <<'PY'
 import json, os, sys, yaml
-src, out, peers = sys.argv[1:]
-redis = [d for d in yaml.safe_load_all(open(os.path.join(src, "redis.yaml"))) if d]
+rendered, out, peers = sys.argv[1:]
+every = [d for d in yaml.safe_load_all(open(rendered)) if d]
+redis = [d for d in every if d["metadata"]["name"] == "redis"]
 for d in redis:
     for c in d.get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):
         c["image"] = peers
 yaml.safe_dump_all(redis, open(os.path.join(out, "redis.yaml"), "w"))
-docs = [d for d in yaml.safe_load_all(open(os.path.join(src, "sidecar.yaml"))) if d]
+docs = [d for d in every if d["metadata"]["name"] != "redis"]
 secrets = [d for d in docs if d["kind"] == "Secret"]
-assert len(secrets) == 1, "sidecar.yaml holds one Secret"
+assert len(secrets) == 1, "the rendering holds one Secret"
 json.dump(secrets[0]["data"], open(os.path.join(out, "secret.json"), "w"))
 for d in docs:
     if d["kind"] == "Deployment":

@@ -14,6 +14,21 @@ manifests (deploy/helm/expected/default.yaml).
 {{ splitList ":" .Values.config.metricsListen | last }}
 {{- end }}
 
+{{/* A token entry's hash: "sha256:" + hex SHA-256 of the trimmed token (as `neuronguard token new` and the daemon's
+TokenHasher compute it) for hashFromSecret entries, else the entry's own hash. Arguments: (list $ entry). */}}
+{{- define "neuronguard.tokenHash" -}}
+{{- $root := index . 0 -}}{{- $t := index . 1 -}}
+{{- if $t.hashFromSecret -}}
+{{- if not $root.Values.auth.secret.create -}}
+{{- fail (printf "auth.tokens %s: hashFromSecret needs auth.secret.create=true (the chart cannot read your Secret): give hash: sha256:... instead" $t.name) -}}
+{{- end -}}
+{{- $value := required (printf "auth.tokens %s: hashFromSecret names auth.secret.%s, which is not set" $t.name $t.hashFromSecret) (index $root.Values.auth.secret $t.hashFromSecret) -}}
+sha256:{{ sha256sum (trim $value) }}
+{{- else -}}
+{{ required (printf "auth.tokens %s: give hash (sha256:...) or hashFromSecret" $t.name) $t.hash }}
+{{- end -}}
+{{- end }}
+
 {{/* The daemon's neuronguard.json: standalone listens on every address, a sidecar on pod loopback. */}}
 {{- define "neuronguard.config" -}}
 {{- $listen := .Values.config.listen -}}
@@ -22,7 +37,7 @@ manifests (deploy/helm/expected/default.yaml).
 {{- if .Values.config.model }}{{ $_ := set $ng "Model" .Values.config.model }}{{ end -}}
 {{- $_ := set $ng "Store" (dict "Kind" "Redis" "Redis" (dict "Endpoints" .Values.config.redis.endpoints "KeyPrefix" .Values.config.redis.keyPrefix)) -}}
 {{- $tokens := list -}}
-{{- range .Values.auth.tokens }}{{ $tokens = append $tokens (dict "Name" .name "Hash" .hash "Roles" .roles) }}{{ end -}}
+{{- range .Values.auth.tokens }}{{ $tokens = append $tokens (dict "Name" .name "Hash" (include "neuronguard.tokenHash" (list $ .)) "Roles" .roles) }}{{ end -}}
 {{- if $tokens }}{{ $_ := set $ng "Auth" (dict "Tokens" $tokens) }}{{ end -}}
 {{- if .Values.tls.enabled }}
 {{- $_ := set $ng "TlsCertificate" "/etc/neuronguard-tls/tls.crt" }}

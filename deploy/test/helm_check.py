@@ -6,11 +6,15 @@ reflect values.yaml; every .Values path the templates use must exist in values.y
 overridden ingest token must carry that token's hash; the demo example (deploy/helm/examples/demo.yaml) must switch
 the fixture on.
 
-usage: helm_check.py ROOT RENDERED_DEFAULT.yaml RENDERED_STANDALONE_TLS.yaml RENDERED_TOKEN.yaml TOKEN RENDERED_DEMO.yaml"""
+A rendering with namePrefix and the alert rules on (RENDERED_PREFIXED.yaml, prefix PREFIX) must prefix every name and
+reference, and carry deploy/prometheus/alerts.yml with the job and budget given (written to ALERTS_OUT for promtool).
+
+usage: helm_check.py ROOT RENDERED_DEFAULT.yaml RENDERED_STANDALONE_TLS.yaml RENDERED_TOKEN.yaml TOKEN RENDERED_DEMO.yaml
+       RENDERED_PREFIXED.yaml PREFIX ALERTS_OUT"""
 import base64, hashlib, json, os, re, sys
 import yaml
 
-root, rendered_default, rendered_standalone, rendered_token, token, rendered_demo = sys.argv[1:7]
+root, rendered_default, rendered_standalone, rendered_token, token, rendered_demo, rendered_prefixed, prefix, alerts_out = sys.argv[1:10]
 
 
 def token_hash(value):
@@ -70,7 +74,9 @@ assert deploy["spec"]["replicas"] == values["modelServer"]["replicas"]
 assert deploy["spec"]["selector"]["matchLabels"] == values["modelServer"]["labels"]
 assert pod["securityContext"] == values["podSecurityContext"]
 model_server, daemon = pod["containers"]
-assert model_server == values["modelServer"]["container"], "the model server container is values.modelServer.container"
+# values.modelServer.container, rendered with tpl: its Secret reference names the chart's Secret.
+assert model_server == json.loads(json.dumps(values["modelServer"]["container"]).replace(
+    '{{ include \\"neuronguard.secretName\\" . }}', values["auth"]["secret"]["name"])), "the model server container is values.modelServer.container"
 assert daemon["image"] == f"{values['image']['repository']}:{values['image']['tag']}"
 assert daemon["imagePullPolicy"] == values["image"]["pullPolicy"]
 assert daemon["resources"] == values["resources"]
@@ -83,7 +89,7 @@ config = rendered[("ConfigMap", "neuronguard-config")]["data"]["neuronguard.json
 assert config["Listen"] == values["config"]["listen"] and config["Metrics"]["Listen"] == values["config"]["metricsListen"]
 assert config["Model"] == values["config"]["model"] == "none", "the default rendering runs no built-in model"
 assert "env" not in daemon, "no built-in host token without a built-in host"
-assert config["Store"] == {"Kind": "Redis", "Redis": {"Endpoints": values["config"]["redis"]["endpoints"], "KeyPrefix": values["config"]["redis"]["keyPrefix"]}}
+assert config["Store"] == {"Kind": "Redis", "Redis": {"Endpoints": values["config"]["redis"]["endpoints"] or ["redis:6379"], "KeyPrefix": values["config"]["redis"]["keyPrefix"]}}
 assert config["Auth"]["Tokens"] == [{"Name": t["name"], "Hash": t.get("hash") or token_hash(values["auth"]["secret"][t["hashFromSecret"]]), "Roles": t["roles"]}
                                     for t in values["auth"]["tokens"]]
 assert not values["tls"]["enabled"] and "TlsCertificate" not in config
@@ -126,6 +132,17 @@ assert config["Model"] == "fixture", config
 daemon = demo[("Deployment", values["modelServer"]["name"])]["spec"]["template"]["spec"]["containers"][1]
 assert daemon["env"] == [{"name": "NEURONGUARD__BUILTINHOSTTOKEN", "valueFrom": {"secretKeyRef": {"name": values["auth"]["secret"]["name"], "key": "ingest-token"}}}]
 
+# Name prefix: every object and every reference between them; the alert rules with their settings.
+pre = objects(rendered_prefixed)
+assert all(name.startswith(prefix) for _, name in pre), sorted(pre)
+text = open(rendered_prefixed).read()
+for name in ("neuronguard-config", "neuronguard-tokens", "redis:6379"):
+    assert re.search(r"(?<![A-Za-z0-9-])" + re.escape(name), text.replace(prefix + name, "")) is None, f"{name} left without the prefix"
+alerts = pre[("ConfigMap", prefix + "neuronguard-alerts")]["data"]["alerts.yml"]
+shipped = open(os.path.join(root, "deploy/prometheus/alerts.yml")).read()
+assert alerts.rstrip("\n") == shipped.replace('job="neuronguard"', 'job="prefixed-job"').replace("expr: vector(0.025)", "expr: vector(0.5)").rstrip("\n"), "alerts.yml differs"
+open(alerts_out, "w").write(alerts)
+
 print(f"  helm (rendered by deploy/test/helmrender, no helm binary here): {len(rendered)} objects equal deploy/k8s; "
       f"{len(used)} .Values paths resolve; standalone TLS example renders {len(alone)} objects; an overridden token renders "
-      f"its hash; the demo example turns the fixture on")
+      f"its hash; the demo example turns the fixture on; namePrefix prefixes every name; the alert rules render with their settings")

@@ -68,7 +68,12 @@ test_helm_rendering() {
   printf 'auth:\n  secret:\n    ingestToken: %s\n' "$token" >"$WORK/helm-token-values.yaml"
   "$WORK/helmrender" "$chart" "$WORK/helm-token-values.yaml" >"$WORK/helm-token.yaml" || { fail_ "rendering with an overridden token"; return 1; }
   "$WORK/helmrender" "$chart" "$ROOT/deploy/helm/examples/demo.yaml" >"$WORK/helm-demo.yaml" || { fail_ "rendering the demo example"; return 1; }
-  /usr/bin/python3 "$TESTS/helm_check.py" "$ROOT" "$WORK/helm-default.yaml" "$WORK/helm-standalone.yaml" "$WORK/helm-token.yaml" "$token" "$WORK/helm-demo.yaml"
+  # Two releases side by side: a name prefix, and the alert rules with a job name and budget of their own.
+  printf 'namePrefix: t1-\nalerts:\n  enabled: true\n  job: prefixed-job\n  verdictLatencyBudgetSeconds: 0.5\n' >"$WORK/helm-prefix-values.yaml"
+  "$WORK/helmrender" "$chart" "$WORK/helm-prefix-values.yaml" >"$WORK/helm-prefixed.yaml" || { fail_ "rendering with a name prefix"; return 1; }
+  /usr/bin/python3 "$TESTS/helm_check.py" "$ROOT" "$WORK/helm-default.yaml" "$WORK/helm-standalone.yaml" "$WORK/helm-token.yaml" "$token" \
+    "$WORK/helm-demo.yaml" "$WORK/helm-prefixed.yaml" t1- "$WORK/helm-alerts.yml" || return 1
+  promtool check rules "$WORK/helm-alerts.yml" >/dev/null || { promtool check rules "$WORK/helm-alerts.yml"; fail_ "the chart's alert rules"; return 1; }
 }
 
 test_files_used() {

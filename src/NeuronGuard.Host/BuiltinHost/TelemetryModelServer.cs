@@ -26,6 +26,7 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, HostedRequest> _requests = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _planGate = new(1, 1);
     private readonly TaskCompletionSource _firstWelcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly AuthRefusals _refusals;
     private readonly ConcurrentBag<InferenceSession> _sessions = new();
     private volatile SlotPlan _plan = SlotPlan.Empty;
     private volatile TelemetryConnection? _connection;
@@ -49,7 +50,11 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
         _options = options;
         _logger = logger ?? NullLogger.Instance;
         _channel = DaemonChannel.Create(url);
+        _refusals = new AuthRefusals(options.MaxAuthRefusals, options.DaemonUrl);
     }
+
+    /// <summary>Completes with one line once the daemon refused the credentials <see cref="TelemetryModelServerOptions.MaxAuthRefusals"/> times in a row (the stream then stops).</summary>
+    public Task<string> CredentialsRefused => _refusals.GaveUp;
 
     public ModelHost Host { get; }
 
@@ -75,6 +80,7 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
     /// <summary>
     /// Opens the stream and waits for the first Welcome. Throws <see cref="DaemonUnavailableException"/> when none
     /// came within <see cref="TelemetryModelServerOptions.ConnectTimeout"/>; it keeps retrying in the background.
+    /// Returns early, without a Welcome, once <see cref="CredentialsRefused"/> completed.
     /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -85,7 +91,7 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
         _loop = Task.Run(() => RunLoopAsync(_stop.Token), CancellationToken.None);
         try
         {
-            await _firstWelcome.Task.WaitAsync(_options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAny(_firstWelcome.Task, _refusals.GaveUp).WaitAsync(_options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -148,6 +154,12 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
             catch (RpcException ex)
             {
                 reason = $"{ex.StatusCode}: {ex.Status.Detail}";
+                if (_refusals.GiveUpAfter(ex))
+                {
+                    Disconnect(connection);
+                    _lastError = reason;
+                    break;
+                }
             }
             catch (Exception ex) when (ex is IOException or HttpRequestException or InvalidOperationException or OperationCanceledException)
             {
@@ -273,6 +285,7 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
             SetState(TelemetryConnectionState.Connected);
             HostLog.Welcomed(_logger, _options.DaemonUrl, plan.Count, plan.CatalogVersion, PolicyVersion);
             _firstWelcome.TrySetResult();
+            _refusals.Accepted();
             return;
         }
         if (!_plan.SameAs(welcome))

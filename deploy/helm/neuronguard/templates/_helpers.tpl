@@ -1,7 +1,15 @@
 {{/*
-Names and labels are fixed (one release per namespace) and match deploy/k8s, so the default rendering equals those
-manifests (deploy/helm/expected/default.yaml).
+Every object's name starts with namePrefix (default "": the names of deploy/k8s, so the default rendering equals those
+manifests, deploy/helm/expected/default.yaml); set it to run several releases in one namespace (or one podman host).
 */}}
+{{- define "neuronguard.secretName" -}}
+{{- if .Values.auth.secret.create }}{{ .Values.namePrefix }}{{ end }}{{ .Values.auth.secret.name }}
+{{- end }}
+
+{{/* Redis endpoints: config.redis.endpoints, or the chart's own Redis Service when that list is empty. */}}
+{{- define "neuronguard.redisEndpoints" -}}
+{{- if .Values.config.redis.endpoints }}{{ toJson .Values.config.redis.endpoints }}{{ else }}{{ toJson (list (printf "%sredis:6379" .Values.namePrefix)) }}{{ end }}
+{{- end }}
 {{- define "neuronguard.image" -}}
 {{ .Values.image.repository }}:{{ .Values.image.tag }}
 {{- end }}
@@ -35,7 +43,7 @@ sha256:{{ sha256sum (trim $value) }}
 {{- if eq .Values.mode "standalone" }}{{ $listen = printf "0.0.0.0:%s" (include "neuronguard.grpcPort" .) }}{{ end -}}
 {{- $ng := dict "Listen" $listen "DataDir" "/var/lib/neuronguard" -}}
 {{- if .Values.config.model }}{{ $_ := set $ng "Model" .Values.config.model }}{{ end -}}
-{{- $_ := set $ng "Store" (dict "Kind" "Redis" "Redis" (dict "Endpoints" .Values.config.redis.endpoints "KeyPrefix" .Values.config.redis.keyPrefix)) -}}
+{{- $_ := set $ng "Store" (dict "Kind" "Redis" "Redis" (dict "Endpoints" (include "neuronguard.redisEndpoints" . | fromJsonArray) "KeyPrefix" .Values.config.redis.keyPrefix)) -}}
 {{- $tokens := list -}}
 {{- range .Values.auth.tokens }}{{ $tokens = append $tokens (dict "Name" .name "Hash" (include "neuronguard.tokenHash" (list $ .)) "Roles" .roles) }}{{ end -}}
 {{- if $tokens }}{{ $_ := set $ng "Auth" (dict "Tokens" $tokens) }}{{ end -}}
@@ -60,7 +68,7 @@ sha256:{{ sha256sum (trim $value) }}
   {{- if and .Values.auth.builtinHostTokenFromSecret (ne .Values.config.model "none") }}
   env:
     - name: NEURONGUARD__BUILTINHOSTTOKEN
-      valueFrom: {secretKeyRef: {name: {{ .Values.auth.secret.name }}, key: ingest-token}}
+      valueFrom: {secretKeyRef: {name: {{ include "neuronguard.secretName" . }}, key: ingest-token}}
   {{- end }}
   ports:
     {{- if eq .Values.mode "standalone" }}
@@ -101,7 +109,7 @@ sha256:{{ sha256sum (trim $value) }}
 
 {{- define "neuronguard.volumes" -}}
 - name: config
-  configMap: {name: neuronguard-config}
+  configMap: {name: {{ .Values.namePrefix }}neuronguard-config}
 - name: data
   emptyDir: {}
 - name: tmp

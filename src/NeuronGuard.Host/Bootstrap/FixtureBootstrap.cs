@@ -49,7 +49,7 @@ public static partial class FixtureBootstrap
         var started = DateTime.UtcNow;
         // First start is otherwise silent for as long as calibration takes (seconds, minutes on a loaded machine).
         LogCalibrating(log, prompts.Calibration.Count);
-        var progress = new ProgressLine(line => LogProgress(log, line), "calibrating the fixture baseline", prompts.Calibration.Count);
+        var progress = ProgressLine.ToLog(line => LogProgress(log, line), "calibrating the fixture baseline", prompts.Calibration.Count);
         var baseline = Calibrator.Run(host, catalog, prompts.Calibration, new CalibrateOptions(), progress);
         await store.PutRecordAsync(RecordKind.Catalog, fp, CatalogVersion, Catalog.CurrentFormat, CatalogJson.Serialize(catalog), Actor, cancellationToken).ConfigureAwait(false);
         await store.PutRecordAsync(RecordKind.Baseline, fp, CatalogVersion, BaselineFormat.Version, BaselineFormat.Write(baseline), Actor, cancellationToken).ConfigureAwait(false);

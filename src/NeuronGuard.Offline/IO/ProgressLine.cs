@@ -6,7 +6,7 @@ namespace NeuronGuard.Offline.IO;
 /// Progress of a long job: "discover [#####.....] 120/400 texts  35.2/s  ETA 0:08". On a terminal, one
 /// self-overwriting line redrawn at most every 200 ms; anywhere else (a log file, journald, `podman logs`), where a
 /// carriage return leaves garbage, one plain line every <see cref="LogInterval"/> and at the end (issue 24 item 10).
-/// A null writer makes it silent (tests); the <see cref="Action{T}"/> form sends the periodic lines to a logger.
+/// A null writer makes it silent (tests); <see cref="ToLog"/> sends the periodic lines to a logger.
 /// </summary>
 public sealed class ProgressLine
 {
@@ -31,13 +31,15 @@ public sealed class ProgressLine
         _lastDraw = _terminal ? -1000 : 0;
     }
 
-    /// <summary>Periodic lines (never carriage returns) through <paramref name="report"/>, e.g. a logger.</summary>
-    public ProgressLine(Action<string> report, string label, int total)
+    private ProgressLine(Action<string> report, string label, int total)
     {
         _report = report;
         _label = label;
         _total = total;
     }
+
+    /// <summary>Periodic lines (never carriage returns) through <paramref name="report"/>, e.g. a logger.</summary>
+    public static ProgressLine ToLog(Action<string> report, string label, int total) => new(report, label, total);
 
     /// <summary>True when the line is redrawn in place (a terminal).</summary>
     public bool Terminal => _terminal;

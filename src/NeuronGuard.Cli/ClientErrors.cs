@@ -37,10 +37,10 @@ internal static class ClientErrors
                 $"{site.Address} does not serve generation: the daemon runs without a built-in model (--model none); send requests to your model server, or point --server at `neuronguard host --listen`",
             StatusCode.Unimplemented => $"{site.Address} does not implement this call ({detail}): is it a NeuronGuard daemon of this version?",
             StatusCode.NotFound when site.Service is not null => $"{site.Address}: unknown service {site.Service}",
-            StatusCode.Unauthenticated => $"{site.Address}: UNAUTHENTICATED: {detail} (pass --token or set NEURONGUARD_TOKEN)",
+            StatusCode.Unauthenticated => $"UNAUTHENTICATED: {OneLine(detail)} ({site.Address}; pass --token or set NEURONGUARD_TOKEN)",
             StatusCode.DeadlineExceeded => $"{site.Address}: no answer before the deadline (DEADLINE_EXCEEDED){(detail.Length > 0 && !detail.Contains("Deadline Exceeded", StringComparison.OrdinalIgnoreCase) ? $": {detail}" : "")}",
             StatusCode.Unavailable => $"UNAVAILABLE: {Shorten(detail)}",
-            _ => $"{StatusName(rpc.StatusCode)}: {Shorten(detail)}",
+            _ => $"{StatusName(rpc.StatusCode)}: {OneLine(detail)}",
         };
     }
 
@@ -133,7 +133,9 @@ internal static class ClientErrors
         }
     }
 
-    /// <summary>Detail longer than this is cut to its start and its outcome (the store's Redis client dump is ~1,000 characters).</summary>
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
+
+    /// <summary>Detail longer than this is cut to its start and its outcome (the store's Redis client dump is ~1,000 characters); only UNAVAILABLE details are cut.</summary>
     internal const int MaxDetail = 240;
 
     /// <summary>

@@ -23,7 +23,9 @@ internal static class CatalogActivateCommand
             string fp = parse.GetValue(model)!, v = parse.GetValue(version)!;
             var before = await s.Baselines.ListBaselinesAsync(new ListBaselinesRequest { ModelFingerprint = fp }, s.Call());
             string? paired = await NewestBaselineForAsync(s, fp, v, before);
-            if (paired is null && !parse.GetValue(alone))
+            // A catalog that is not stored gets the daemon's own NOT_FOUND below, not this refusal.
+            bool stored = paired is not null || (await s.Catalogs.ListCatalogsAsync(new ListCatalogsRequest { ModelFingerprint = fp }, s.Call())).Versions.Contains(v);
+            if (paired is null && stored && !parse.GetValue(alone))
             {
                 throw new RpcException(new Status(StatusCode.FailedPrecondition,
                     $"catalog '{v}' of model {fp} has no calibrated baseline: activated alone it would leave the model unscored. " +

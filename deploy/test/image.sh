@@ -28,10 +28,11 @@ test_image_serves() {
   METRICS_PORT=$(free_port)
   DAEMON=$PREFIX-daemon
   CLEANUPS+=("podman rm -f -t 0 $DAEMON" "podman volume rm -f $PREFIX-data")
+  # The image runs no model by default (Model "none"); --model fixture is the demo switch, so that `generate` below has
+  # a model. First start bootstraps the planted fixture (calibration): a generous bound, not a timing check.
   podman run -d --name "$DAEMON" --network=host --read-only -v "$PREFIX-data:/var/lib/neuronguard" "$IMAGE" \
-    serve --config /etc/neuronguard/neuronguard.json --listen "127.0.0.1:$GRPC_PORT" --metrics-listen "127.0.0.1:$METRICS_PORT" >/dev/null ||
+    serve --config /etc/neuronguard/neuronguard.json --model fixture --listen "127.0.0.1:$GRPC_PORT" --metrics-listen "127.0.0.1:$METRICS_PORT" >/dev/null ||
     { fail_ "podman run"; return 1; }
-  # First start bootstraps the planted fixture (calibration): a generous bound, not a timing check.
   wait_until 300 "$PUB/neuronguard" health --target "127.0.0.1:$GRPC_PORT" ||
     { podman logs "$DAEMON" 2>&1 | tail -n 20; fail_ "health never SERVING"; return 1; }
   local out

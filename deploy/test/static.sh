@@ -49,14 +49,31 @@ print(f"  provisioning: datasource {source['url']}, {len(files)} dashboards from
 PY
 }
 
-test_helm_rendering() {
-  # Offline build against Debian's Go packages (golang-github-masterminds-sprig-dev, golang-gopkg-yaml.v2-dev).
+# build_helmrender: $WORK/helmrender, once per run. Offline build against Debian's Go packages
+# (golang-github-masterminds-sprig-dev, golang-gopkg-yaml.v2-dev).
+build_helmrender() {
+  [ -x "$WORK/helmrender" ] && return 0
   GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$WORK/gocache GOPROXY=off \
-    go build -o "$WORK/helmrender" "$TESTS/helmrender/main.go" || { fail_ "building deploy/test/helmrender"; return 1; }
-  "$WORK/helmrender" "$ROOT/deploy/helm/neuronguard" >"$WORK/helm-default.yaml" || { fail_ "rendering the defaults"; return 1; }
-  "$WORK/helmrender" "$ROOT/deploy/helm/neuronguard" "$ROOT/deploy/helm/examples/standalone-tls.yaml" >"$WORK/helm-standalone.yaml" ||
+    go build -o "$WORK/helmrender" "$TESTS/helmrender/main.go"
+}
+
+test_helm_rendering() {
+  build_helmrender || { fail_ "building deploy/test/helmrender"; return 1; }
+  local chart=$ROOT/deploy/helm/neuronguard token
+  "$WORK/helmrender" "$chart" >"$WORK/helm-default.yaml" || { fail_ "rendering the defaults"; return 1; }
+  "$WORK/helmrender" "$chart" "$ROOT/deploy/helm/examples/standalone-tls.yaml" >"$WORK/helm-standalone.yaml" ||
     { fail_ "rendering the standalone TLS example"; return 1; }
-  /usr/bin/python3 "$TESTS/helm_check.py" "$ROOT" "$WORK/helm-default.yaml" "$WORK/helm-standalone.yaml"
+  # What `--set auth.secret.ingestToken=...` gives: the config's hash must follow the Secret's value.
+  token=ng-test-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  printf 'auth:\n  secret:\n    ingestToken: %s\n' "$token" >"$WORK/helm-token-values.yaml"
+  "$WORK/helmrender" "$chart" "$WORK/helm-token-values.yaml" >"$WORK/helm-token.yaml" || { fail_ "rendering with an overridden token"; return 1; }
+  "$WORK/helmrender" "$chart" "$ROOT/deploy/helm/examples/demo.yaml" >"$WORK/helm-demo.yaml" || { fail_ "rendering the demo example"; return 1; }
+  # Two releases side by side: a name prefix, and the alert rules with a job name and budget of their own.
+  printf 'namePrefix: t1-\nalerts:\n  enabled: true\n  job: prefixed-job\n  verdictLatencyBudgetSeconds: 0.5\n' >"$WORK/helm-prefix-values.yaml"
+  "$WORK/helmrender" "$chart" "$WORK/helm-prefix-values.yaml" >"$WORK/helm-prefixed.yaml" || { fail_ "rendering with a name prefix"; return 1; }
+  /usr/bin/python3 "$TESTS/helm_check.py" "$ROOT" "$WORK/helm-default.yaml" "$WORK/helm-standalone.yaml" "$WORK/helm-token.yaml" "$token" \
+    "$WORK/helm-demo.yaml" "$WORK/helm-prefixed.yaml" t1- "$WORK/helm-alerts.yml" || return 1
+  promtool check rules "$WORK/helm-alerts.yml" >/dev/null || { promtool check rules "$WORK/helm-alerts.yml"; fail_ "the chart's alert rules"; return 1; }
 }
 
 test_files_used() {

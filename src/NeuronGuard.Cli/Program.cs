@@ -1,4 +1,5 @@
 using System.CommandLine;
+using NeuronGuard.Cli;
 using NeuronGuard.Cli.Commands;
 
 var root = new RootCommand("NeuronGuard: neuron-level safety monitor for LLM serving.");
@@ -14,6 +15,8 @@ root.Subcommands.Add(TokenCommand.Create());
 root.Subcommands.Add(HostCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(HealthCommand.Create());
+root.Subcommands.Add(FingerprintCommand.Create());
+root.Subcommands.Add(CompletionCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
@@ -21,4 +24,14 @@ if (parse.Errors.Count > 0)
     await parse.InvokeAsync(); // prints the errors and usage
     return 2;                  // usage errors exit 2, like every command's own checks
 }
-return await parse.InvokeAsync();
+try
+{
+    // No stack traces on the console: what escapes a command is reported as one line (exit codes: docs/ctl.md).
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e)
+{
+    string command = parse.CommandResult.Command is { } c && c != root ? c.Name : "neuronguard";
+    Console.Error.WriteLine($"neuronguard {command}: error: {ClientErrors.Describe(e, new ClientErrors.CallSite("the server")) ?? e.Message.ReplaceLineEndings(" ")}");
+    return 1;
+}

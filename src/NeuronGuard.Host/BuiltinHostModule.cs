@@ -41,7 +41,13 @@ public sealed class BuiltinHostModule : IDaemonModule
     /// <summary>The host's Telemetry client once started; null before.</summary>
     public TelemetryModelServer? Server => _server;
 
-    /// <summary>The module the settings ask for, or null when Model is "none". Writes the fixture on first use.</summary>
+    /// <summary>The value of the setting Model that asks for the planted fixture explicitly (the demo switch of the shipped configs).</summary>
+    public const string FixtureModel = "fixture";
+
+    /// <summary>
+    /// The module the settings ask for, or null when Model is "none". Model unset or "fixture" serves the planted fixture
+    /// (written on first use); shipped production configs say "none", their demo switches say "fixture".
+    /// </summary>
     public static BuiltinHostModule? Create(DaemonOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -49,7 +55,8 @@ public sealed class BuiltinHostModule : IDaemonModule
         {
             return null;
         }
-        if (options.Model is { } given)
+        bool fixture = options.Model is null || string.Equals(options.Model, FixtureModel, StringComparison.OrdinalIgnoreCase);
+        if (!fixture && options.Model is { } given)
         {
             if (!Directory.Exists(given))
             {
@@ -60,10 +67,10 @@ public sealed class BuiltinHostModule : IDaemonModule
                 throw new DaemonConfigurationException($"model folder '{given}' (--model, setting Model) is empty: it needs config.json, tokenizer.json and *.safetensors.");
             }
         }
-        string dir = options.Model ?? FixtureBootstrap.EnsureModel(options.DataDir);
+        string dir = fixture ? FixtureBootstrap.EnsureModel(options.DataDir) : options.Model!;
         try
         {
-            return new BuiltinHostModule(ModelHost.Load(dir), dir, options.Model is null);
+            return new BuiltinHostModule(ModelHost.Load(dir), dir, fixture);
         }
         catch (ModelLoadException e)
         {

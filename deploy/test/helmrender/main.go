@@ -52,6 +52,7 @@ func render(chart string, overrides []string) error {
 		"Values":  values,
 		"Release": map[string]interface{}{"Name": meta["name"], "Namespace": "default", "Service": "Helm", "IsInstall": true},
 		"Chart":   map[string]interface{}{"Name": meta["name"], "Version": meta["version"], "AppVersion": meta["appVersion"]},
+		"Files":   chartFiles(chart),
 	}
 	root := template.New("chart").Option("missingkey=zero")
 	funcs := sprig.TxtFuncMap()
@@ -89,6 +90,13 @@ func render(chart string, overrides []string) error {
 	funcs["fromYaml"] = func(s string) map[string]interface{} {
 		m, _ := parseYaml([]byte(s))
 		return m
+	}
+	funcs["fromJsonArray"] = func(s string) []interface{} {
+		var a []interface{}
+		if err := json.Unmarshal([]byte(s), &a); err != nil {
+			return []interface{}{err.Error()} // Helm's fromJsonArray: the error as the only element
+		}
+		return a
 	}
 	funcs["toJson"] = func(v interface{}) string {
 		b, _ := json.Marshal(v)
@@ -181,4 +189,16 @@ func merge(base, override map[string]interface{}) map[string]interface{} {
 		base[k] = v
 	}
 	return base
+}
+
+// chartFiles is Helm's .Files for what the templates use: Get NAME reads a file of the chart (symbolic links followed,
+// as `helm package` does); a missing file reads as "", as in Helm.
+type chartFiles string
+
+func (c chartFiles) Get(name string) string {
+	b, err := os.ReadFile(filepath.Join(string(c), filepath.Clean("/" + name)))
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }

@@ -18,12 +18,12 @@ internal static class GenerateCommand
     public static Command Create()
     {
         var prompt = new Argument<string>("prompt") { Description = "Plain prompt text (no chat template)." };
-        var server = new Option<string>("--server") { Description = "Address of the daemon or `neuronguard host --listen`.", DefaultValueFactory = _ => "http://127.0.0.1:50051" };
+        var server = new Option<string>("--server") { Description = $"Address of the daemon or `neuronguard host --listen` {ClientEnvironment.ServerHelp}.", DefaultValueFactory = _ => ClientEnvironment.Server };
         var maxNew = new Option<uint>("--max-new-tokens") { Description = "Tokens to generate at most (server default 32, limit 4096).", DefaultValueFactory = _ => 32 };
         var temperature = new Option<float>("--temperature") { Description = "0 is greedy; above 0 samples.", DefaultValueFactory = _ => 0f };
         var seed = new Option<ulong>("--seed") { Description = "Sampler seed.", DefaultValueFactory = _ => 0 };
         var tenant = new Option<string>("--tenant") { Description = "Tenant (policy scope).", DefaultValueFactory = _ => "" };
-        var token = new Option<string?>("--token") { Description = "Bearer token, when the server has tokens configured." };
+        var token = new Option<string?>("--token") { Description = $"Bearer token, when the server has tokens configured (default: ${ClientEnvironment.TokenVariable})." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per event instead of text." };
         var command = new Command("generate", "Generate with the built-in model host through the daemon, showing verdicts and mitigation.");
         command.Arguments.Add(prompt);
@@ -43,15 +43,15 @@ internal static class GenerateCommand
             };
             bool asJson = parse.GetValue(json);
             string address = parse.GetValue(server)!;
-            if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+            if (ClientEnvironment.Address(address) is not { } uri)
             {
-                Console.Error.WriteLine($"neuronguard generate: '{address}' is not a server address: use http://HOST:PORT.");
+                Console.Error.WriteLine($"neuronguard generate: '{address}' is not a server address: use HOST:PORT or http://HOST:PORT.");
                 return 2;
             }
             using var channel = DaemonChannel.Create(uri);
             try
             {
-                using var call = new Api.V1.Inference.InferenceClient(channel).Generate(request, DaemonChannel.Bearer(parse.GetValue(token)), cancellationToken: ct);
+                using var call = new Api.V1.Inference.InferenceClient(channel).Generate(request, DaemonChannel.Bearer(ClientEnvironment.Token(parse.GetValue(token))), cancellationToken: ct);
                 var run = new FlagRun(Console.Out);
                 if (!asJson)
                 {
@@ -71,20 +71,20 @@ internal static class GenerateCommand
                 }
                 return 0;
             }
-            catch (RpcException ex)
-            {
-                Console.Error.WriteLine();
-                Console.Error.WriteLine($"neuronguard generate: {ex.StatusCode}: {ex.Status.Detail}");
-                return ex.StatusCode == StatusCode.InvalidArgument ? 2 : 1;
-            }
-            catch (HttpRequestException ex)
-            {
-                Console.Error.WriteLine($"neuronguard generate: cannot reach {address}: {ex.Message}");
-                return 1;
-            }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return 130;
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && ct.IsCancellationRequested)
+            {
+                return 130;
+            }
+            catch (Exception ex) when (ClientErrors.Describe(ex, new ClientErrors.CallSite(address, Generate: true)) is { } line)
+            {
+                Console.Out.Flush();
+                Console.Error.WriteLine();
+                Console.Error.WriteLine($"neuronguard generate: {line}");
+                return ex is RpcException { StatusCode: StatusCode.InvalidArgument } ? 2 : 1;
             }
         });
         return command;

@@ -15,17 +15,16 @@ internal static class HealthCommand
 {
     public static Command Create()
     {
-        var target = new Option<string>("--target") { Description = "Daemon address, HOST:PORT or http(s)://HOST:PORT.", DefaultValueFactory = _ => "127.0.0.1:50051" };
+        var target = new Option<string>("--target", "--server") { Description = $"Daemon address, HOST:PORT or http(s)://HOST:PORT {ClientEnvironment.ServerHelp}.", DefaultValueFactory = _ => ClientEnvironment.Server };
         var service = new Option<string>("--service") { Description = "Service to check; \"\" is the server as a whole.", DefaultValueFactory = _ => "" };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the answer.", DefaultValueFactory = _ => 5 };
-        var token = new Option<string?>("--token") { Description = "Bearer token, when the daemon has tokens configured." };
+        var token = new Option<string?>("--token") { Description = $"Bearer token, when the daemon has tokens configured (default: ${ClientEnvironment.TokenVariable})." };
         var command = new Command("health", "Check the daemon's gRPC health (exit 0 when SERVING), for exec probes.") { target, service, timeout, token };
         command.SetAction(async (parse, ct) =>
         {
             string address = parse.GetValue(target)!;
-            string withScheme = address.Contains("://", StringComparison.Ordinal) ? address : "http://" + address;
             double seconds = parse.GetValue(timeout);
-            if (!Uri.TryCreate(withScheme, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https") || uri.Port <= 0)
+            if (ClientEnvironment.Address(address) is not { } uri)
             {
                 Console.Error.WriteLine($"neuronguard health: '{address}' is not a daemon address: use HOST:PORT or http://HOST:PORT.");
                 return 2;
@@ -39,7 +38,7 @@ internal static class HealthCommand
             try
             {
                 var reply = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest { Service = parse.GetValue(service)! },
-                    new CallOptions(headers: DaemonChannel.Bearer(parse.GetValue(token)), deadline: DateTime.UtcNow.AddSeconds(seconds), cancellationToken: ct));
+                    new CallOptions(headers: DaemonChannel.Bearer(ClientEnvironment.Token(parse.GetValue(token))), deadline: DateTime.UtcNow.AddSeconds(seconds), cancellationToken: ct));
                 var status = reply.Status;
                 Console.WriteLine(status switch
                 {
@@ -50,14 +49,9 @@ internal static class HealthCommand
                 });
                 return status == ServingStatus.Serving ? 0 : 1;
             }
-            catch (RpcException ex)
+            catch (Exception ex) when (ClientErrors.Describe(ex, new ClientErrors.CallSite(address, Service: parse.GetValue(service))) is { } line)
             {
-                Console.Error.WriteLine($"neuronguard health: {ex.StatusCode}: {ex.Status.Detail}");
-                return 1;
-            }
-            catch (HttpRequestException ex)
-            {
-                Console.Error.WriteLine($"neuronguard health: cannot reach {address}: {ex.Message}");
+                Console.Error.WriteLine($"neuronguard health: {line}");
                 return 1;
             }
         });

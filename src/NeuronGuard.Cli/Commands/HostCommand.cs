@@ -17,15 +17,16 @@ internal static class HostCommand
 {
     public static Command Create()
     {
-        var daemon = new Option<string>("--daemon") { Description = "The daemon's gRPC address, e.g. http://127.0.0.1:50051.", Required = true };
+        var daemon = new Option<string>("--daemon", "--server") { Description = $"The daemon's gRPC address, HOST:PORT or http(s)://HOST:PORT {ClientEnvironment.ServerHelp}.", DefaultValueFactory = _ => ClientEnvironment.Server };
         var model = new Option<string>("--model") { Description = "Hugging Face model folder (config.json, safetensors, tokenizer.json).", Required = true };
         var listen = new Option<string?>("--listen") { Description = "Serve neuronguard.v1.Inference (for `neuronguard generate`) on IP:PORT." };
-        var token = new Option<string?>("--token") { Description = "Bearer token with the ingest role, when the daemon has tokens configured." };
+        var token = new Option<string?>("--token") { Description = $"Bearer token with the ingest role, when the daemon has tokens configured (default: ${ClientEnvironment.TokenVariable})." };
+        var refusals = new Option<int>("--max-auth-refusals") { Description = "Exit (code 3) after the daemon refused the token this many times in a row; 0 retries forever.", DefaultValueFactory = _ => 3 };
         var serverId = new Option<string?>("--server-id") { Description = "This model server's id as Control shows it (default builtin@HOST:PID)." };
         var threads = new Option<int>("--threads") { Description = "CPU threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var noLockstep = new Option<bool>("--no-lockstep") { Description = "Do not wait for each step's verdict (mitigation then applies when it arrives)." };
         var command = new Command("host", "Run the built-in model host against a remote NeuronGuard daemon.");
-        foreach (var o in new Option[] { daemon, model, listen, token, serverId, threads, noLockstep })
+        foreach (var o in new Option[] { daemon, model, listen, token, refusals, serverId, threads, noLockstep })
         {
             command.Options.Add(o);
         }
@@ -39,6 +40,12 @@ internal static class HostCommand
             if (parse.GetValue(listen) is { } l && !IPEndPoint.TryParse(l, out endpoint))
             {
                 Console.Error.WriteLine($"neuronguard host: '{l}' is not a listen address: use IP:PORT, e.g. 127.0.0.1:50052.");
+                return 2;
+            }
+            string daemonAddress = parse.GetValue(daemon)!;
+            if (ClientEnvironment.Address(daemonAddress) is not { } daemonUri)
+            {
+                Console.Error.WriteLine($"neuronguard host: '{daemonAddress}' is not a daemon address: use HOST:PORT or http(s)://HOST:PORT.");
                 return 2;
             }
             using var loggers = LoggerFactory.Create(b => b.AddNeuronGuardConsole());
@@ -58,8 +65,9 @@ internal static class HostCommand
             {
                 var options = new TelemetryModelServerOptions
                 {
-                    DaemonUrl = parse.GetValue(daemon)!,
-                    Token = parse.GetValue(token),
+                    DaemonUrl = daemonUri.ToString(),
+                    Token = ClientEnvironment.Token(parse.GetValue(token)),
+                    MaxAuthRefusals = Math.Max(0, parse.GetValue(refusals)),
                     ModelId = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDir))),
                     Lockstep = !parse.GetValue(noLockstep),
                 };
@@ -92,6 +100,11 @@ internal static class HostCommand
                     {
                         return 0;
                     }
+                    if (server.CredentialsRefused.IsCompleted)
+                    {
+                        Console.Error.WriteLine($"neuronguard host: {await server.CredentialsRefused}");
+                        return 3;
+                    }
                     InferenceServer? grpc = null;
                     if (endpoint is not null)
                     {
@@ -106,16 +119,15 @@ internal static class HostCommand
                         }
                         Console.Error.WriteLine($"neuronguard host: serving {InferenceService.ServiceName} on http://{endpoint.Address}:{grpc.Port}");
                     }
-                    try
-                    {
-                        await Task.Delay(Timeout.Infinite, ct);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                    }
+                    await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), server.CredentialsRefused);
                     if (grpc is not null)
                     {
                         await grpc.DisposeAsync();
+                    }
+                    if (server.CredentialsRefused.IsCompleted)
+                    {
+                        Console.Error.WriteLine($"neuronguard host: {await server.CredentialsRefused}");
+                        return 3;
                     }
                     Console.Error.WriteLine("neuronguard host: stopped");
                     return 0;

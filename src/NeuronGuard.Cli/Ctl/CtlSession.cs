@@ -12,21 +12,22 @@ namespace NeuronGuard.Cli.Ctl;
 internal sealed class CtlUsageException(string message) : Exception(message);
 
 /// <summary>
-/// What every ctl subcommand shares: the channel to --server, the bearer token (--token or NEURONGUARD_TOKEN),
-/// --json, where output goes, and the error convention (gRPC errors → "error: STATUS: message", exit 1).
+/// What every ctl subcommand shares: the channel to --server (or NEURONGUARD_SERVER), the bearer token (--token or
+/// NEURONGUARD_TOKEN), --json, where output goes, and the error convention: one line "error: ..." naming the address
+/// and the cause (<see cref="ClientErrors"/>), exit 1; usage errors exit 2.
 /// </summary>
 internal sealed class CtlSession : IDisposable
 {
     public static readonly Option<string> Server = new("--server")
     {
-        Description = "Daemon address (http:// or https://).",
-        DefaultValueFactory = _ => "http://127.0.0.1:50051",
+        Description = $"Daemon address, HOST:PORT or http(s)://HOST:PORT {ClientEnvironment.ServerHelp}.",
+        DefaultValueFactory = _ => ClientEnvironment.Server,
         Recursive = true,
     };
 
     public static readonly Option<string?> Token = new("--token")
     {
-        Description = "Bearer token (default: the NEURONGUARD_TOKEN environment variable).",
+        Description = $"Bearer token (default: ${ClientEnvironment.TokenVariable}).",
         Recursive = true,
     };
 
@@ -42,12 +43,13 @@ internal sealed class CtlSession : IDisposable
         Error = parse.InvocationConfiguration.Error;
         AsJson = parse.GetValue(Json);
         CancellationToken = cancellationToken;
-        _token = parse.GetValue(Token) ?? Environment.GetEnvironmentVariable("NEURONGUARD_TOKEN");
+        _token = ClientEnvironment.Token(parse.GetValue(Token));
         var server = parse.GetValue(Server)!;
-        if (!Uri.TryCreate(server.Contains("://", StringComparison.Ordinal) ? server : "http://" + server, UriKind.Absolute, out var uri))
+        if (ClientEnvironment.Address(server) is not { } uri)
         {
-            throw new CtlUsageException($"--server '{server}' is not an address: use http://HOST:PORT or https://HOST:PORT.");
+            throw new CtlUsageException($"--server '{server}' is not an address: use HOST:PORT, http://HOST:PORT or https://HOST:PORT.");
         }
+        Address = server;
         Channel = DaemonChannel.Create(uri);
         Control = new Control.ControlClient(Channel);
         Catalogs = new Catalogs.CatalogsClient(Channel);
@@ -55,6 +57,9 @@ internal sealed class CtlSession : IDisposable
     }
 
     public TextWriter Output { get; }
+
+    /// <summary>The daemon's address as given, for error lines.</summary>
+    public string Address { get; }
 
     public TextWriter Error { get; }
 
@@ -82,6 +87,7 @@ internal sealed class CtlSession : IDisposable
     public static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, Func<CtlSession, Task> body)
     {
         var error = parse.InvocationConfiguration.Error;
+        string address = parse.GetValue(Server) ?? ClientEnvironment.Server;
         try
         {
             using var session = new CtlSession(parse, cancellationToken);
@@ -101,9 +107,9 @@ internal sealed class CtlSession : IDisposable
         {
             return 0;
         }
-        catch (RpcException e)
+        catch (Exception e) when (ClientErrors.Describe(e, new ClientErrors.CallSite(address)) is { } line)
         {
-            await error.WriteLineAsync($"error: {StatusName(e.StatusCode)}: {e.Status.Detail}").ConfigureAwait(false);
+            await error.WriteLineAsync($"error: {line}").ConfigureAwait(false);
             return 1;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Engine.Catalogs.CatalogException)

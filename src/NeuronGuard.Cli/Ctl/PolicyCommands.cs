@@ -49,48 +49,70 @@ internal static class PolicyCommands
     private static Command Set()
     {
         var set = new Argument<string>("set") { Description = "Catalogued neuron set name, e.g. toxicity." };
-        var mode = new Option<string>("--mode") { Description = "off, shadow, on-flag, always or abort.", Required = true };
-        var strength = new Option<float?>("--strength") { Description = "0..1; scales the preset's gains (default 1)." };
-        var preset = new Option<string?>("--preset") { Description = "aura, det0 or damp." };
-        var topK = new Option<uint?>("--top-k") { Description = "For det0: how many top neurons to ablate." };
-        var tenant = new Option<string?>("--tenant") { Description = "Apply to this tenant only (default: global)." };
-        var ttl = new Option<string?>("--ttl") { Description = "Revert to off after this long, e.g. 10m." };
+        var mode = new Option<string?>("--mode") { Description = "off, shadow, on-flag, always or abort (needed for a new entry; else kept)." };
+        var strength = new Option<float?>("--strength") { Description = "0..1; scales the preset's gains (new entry: 1; else kept)." };
+        var preset = new Option<string?>("--preset") { Description = "aura, det0 or damp (new entry: the daemon's default; else kept)." };
+        var topK = new Option<uint?>("--top-k") { Description = "For det0: how many top neurons to ablate (kept while the preset stays det0)." };
+        var tenant = new Option<string?>("--tenant") { Description = "Apply to this tenant only (default: the global entry)." };
+        var ttl = new Option<string?>("--ttl") { Description = "The entry expires after this long, e.g. 10m: a global entry then stops applying (the set is off), a tenant entry stops overriding (the global entry applies again). Not given: the current expiry is kept." };
+        var noTtl = new Option<bool>("--no-ttl") { Description = "Clear the entry's expiry (it stays until changed or deleted)." };
         var expect = new Option<ulong?>("--expect-version") { Description = "Apply only if the policy is still at this version." };
         var reason = new Option<string?>("--reason") { Description = "Why (kept in the audit log)." };
-        var command = new Command("set", "Change one neuron set's mitigation (versioned, audited, pushed to every model server).") { set };
-        foreach (var o in new Option[] { mode, strength, preset, topK, tenant, ttl, expect, reason })
+        var command = new Command("set", "Change one neuron set's mitigation entry (global or one tenant's): flags not given keep their current values; versioned, audited, pushed to every model server.") { set };
+        foreach (var o in new Option[] { mode, strength, preset, topK, tenant, ttl, noTtl, expect, reason })
         {
             command.Options.Add(o);
         }
         command.SetAction((parse, ct) => CtlSession.RunAsync(parse, ct, async s =>
         {
-            var request = new SetMitigationRequest
+            if (parse.GetValue(ttl) is not null && parse.GetValue(noTtl))
+            {
+                throw new CtlUsageException("--ttl and --no-ttl contradict each other: give one.");
+            }
+            if (parse.GetValue(strength) is { } given && (given is < 0 or > 1 || !float.IsFinite(given)))
+            {
+                throw new CtlUsageException($"--strength {given} is out of range: use a value in 0..1.");
+            }
+            var patch = new PolicyPatch
             {
                 Set = parse.GetValue(set)!,
-                Mode = CtlFormats.ParseMode(parse.GetValue(mode)!),
-                Preset = parse.GetValue(preset) is { } p ? CtlFormats.ParsePreset(p) : GainPreset.Unspecified,
-                TopK = parse.GetValue(topK) ?? 0,
                 Tenant = parse.GetValue(tenant) ?? "",
-                TtlSeconds = parse.GetValue(ttl) is { } t ? CtlFormats.ParseTtl(t) : 0,
-                ExpectedVersion = parse.GetValue(expect) ?? 0,
+                Mode = parse.GetValue(mode) is { } m ? CtlFormats.ParseMode(m) : null,
+                Strength = parse.GetValue(strength),
+                Preset = parse.GetValue(preset) is { } p ? CtlFormats.ParsePreset(p) : null,
+                TopK = parse.GetValue(topK),
+                TtlSeconds = parse.GetValue(noTtl) ? 0 : parse.GetValue(ttl) is { } t ? CtlFormats.ParseTtl(t) : null,
                 Reason = parse.GetValue(reason) ?? "",
             };
-            if (parse.GetValue(strength) is { } given)
+            ulong? expected = parse.GetValue(expect);
+            SetMitigationResponse reply;
+            for (int attempt = 1; ; attempt++)
             {
-                if (given is < 0 or > 1 || !float.IsFinite(given))
+                var current = (await s.Control.GetPolicyAsync(new GetPolicyRequest(), s.Call())).Policy ?? new Policy();
+                if (expected is { } e && e != current.Version)
                 {
-                    throw new CtlUsageException($"--strength {given} is out of range: use a value in 0..1.");
+                    throw new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.Aborted,
+                        $"the policy is at version {current.Version}, not {e} (--expect-version): nothing was changed"));
                 }
-                request.Strength = given; // unset means full strength (1), said explicitly by leaving the field out
+                var entry = current.Mitigations.FirstOrDefault(x => x.Set == patch.Set && x.Tenant == patch.Tenant);
+                var request = patch.Apply(entry, current.Version, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                try
+                {
+                    reply = await s.Control.SetMitigationAsync(request, s.Call());
+                    break;
+                }
+                catch (Grpc.Core.RpcException x) when (x.StatusCode == Grpc.Core.StatusCode.Aborted && expected is null && attempt < 3)
+                {
+                    // Another writer moved the policy between our read and write: read it again.
+                }
             }
-            var reply = await s.Control.SetMitigationAsync(request, s.Call());
             if (s.AsJson)
             {
                 s.WriteJson(reply);
                 return;
             }
             s.Output.WriteLine(reply.Unchanged
-                ? $"unchanged: {request.Set} already has this setting; the policy stays at version {reply.Policy?.Version ?? 0}"
+                ? $"unchanged: {patch.Set} already has this setting; the policy stays at version {reply.Policy?.Version ?? 0}"
                 : $"policy is now at version {reply.Policy?.Version ?? 0}");
             Write(s.Output, reply.Policy ?? new Policy());
         }));

@@ -12,7 +12,7 @@ internal static class RecordCommands
         command.Subcommands.Add(Put());
         command.Subcommands.Add(List());
         command.Subcommands.Add(CatalogGetCommand.Create());
-        command.Subcommands.Add(Activate("catalog"));
+        command.Subcommands.Add(CatalogActivateCommand.Create());
         return command;
     }
 
@@ -43,7 +43,8 @@ internal static class RecordCommands
                 s.WriteJson(reply);
                 return;
             }
-            s.Output.WriteLine($"stored catalog '{reply.Version}' for model {catalog.ModelFingerprint} ({catalog.Sets.Count} sets); activate it with `neuronguard ctl catalog activate --model {catalog.ModelFingerprint} {reply.Version}`");
+            s.Output.WriteLine($"stored catalog '{reply.Version}' for model {catalog.ModelFingerprint} ({catalog.Sets.Count} sets), not active yet. Next: calibrate a baseline for it " +
+                $"(`neuronguard calibrate --catalog FILE ...`, then `neuronguard ctl baseline put`), then `neuronguard ctl catalog activate --model {catalog.ModelFingerprint} {reply.Version}` activates the pair");
         }));
         return command;
     }

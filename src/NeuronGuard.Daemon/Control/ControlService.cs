@@ -83,7 +83,7 @@ public sealed class ControlService(DaemonContext ctx) : Api.V1.Control.ControlBa
             {
                 AtUnixMs = e.At.ToUnixTimeMilliseconds(),
                 Actor = e.Actor,
-                Action = e.Action,
+                Action = ActionName(e),
                 // A policy write's detail is JSON of the change (the proto promises it), so it goes out as is.
                 Detail = e.Action == AuditActions.PolicySet || e.Target.Length == 0 ? e.Detail : $"{e.Target}: {e.Detail}",
                 PolicyVersion = e.Action == AuditActions.PolicySet && ulong.TryParse(e.Version, out var v) ? v : 0,
@@ -91,6 +91,17 @@ public sealed class ControlService(DaemonContext ctx) : Api.V1.Control.ControlBa
         }
         return response;
     }
+
+    /// <summary>
+    /// The action as operators read it: a policy write that only removed entries (`ctl policy delete`) is "policy.delete",
+    /// not "policy.set" (the store records both as policy writes; the change list in the detail tells them apart).
+    /// </summary>
+    internal static string ActionName(Storage.AuditEntry e) =>
+        e.Action == AuditActions.PolicySet && e.Detail.Contains("\"op\":\"remove\"", StringComparison.Ordinal)
+            && !e.Detail.Contains("\"op\":\"set\"", StringComparison.Ordinal) ? PolicyDeleteAction : e.Action;
+
+    /// <summary>The audit action shown for a policy write that only removed entries.</summary>
+    public const string PolicyDeleteAction = "policy.delete";
 
     public override async Task WatchVerdicts(WatchVerdictsRequest request, IServerStreamWriter<WatchedVerdict> responses, ServerCallContext context)
     {

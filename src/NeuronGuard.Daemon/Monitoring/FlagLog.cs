@@ -18,17 +18,22 @@ public sealed class FlagLog(int capacity)
         }
     }
 
-    /// <summary>Newest first.</summary>
+    /// <summary>
+    /// Newest first, one entry per request: a request is added again when a second detector flags it later, and only
+    /// its newest entry (with every detector's scores so far) is listed (issue 24 item 10: `ctl flagged` listed one
+    /// request twice).
+    /// </summary>
     public List<FlaggedRequest> Latest(int limit, string? tenant)
     {
         var list = new List<FlaggedRequest>();
+        var seen = new HashSet<(string, string)>();
         lock (_gate)
         {
             long n = Math.Min(_count, _ring.Length);
             for (long i = 0; i < n && list.Count < limit; i++)
             {
                 var r = _ring[(_count - 1 - i) % _ring.Length];
-                if (string.IsNullOrEmpty(tenant) || r.Tenant == tenant)
+                if ((string.IsNullOrEmpty(tenant) || r.Tenant == tenant) && seen.Add((r.ServerId, r.RequestId)))
                 {
                     list.Add(r);
                 }

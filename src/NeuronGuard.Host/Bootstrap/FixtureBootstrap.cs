@@ -3,6 +3,7 @@ using NeuronGuard.Engine.Baselines;
 using NeuronGuard.Engine.Catalogs;
 using Catalog = NeuronGuard.Engine.Catalogs.Catalog;
 using NeuronGuard.Inference;
+using NeuronGuard.Offline.IO;
 using NeuronGuard.Offline.Prompts;
 using NeuronGuard.Offline.Running;
 using NeuronGuard.Storage;
@@ -18,6 +19,9 @@ public static partial class FixtureBootstrap
 {
     public const string CatalogVersion = "fixture-1";
     public const string Actor = "neuronguard (fixture bootstrap)";
+
+    /// <summary>Benign prompts the fixture's baseline is calibrated on.</summary>
+    public const int CalibrationPrompts = 600;
 
     /// <summary>The fixture folder under the data directory, written when it is missing.</summary>
     public static string EnsureModel(string dataDir)
@@ -46,9 +50,12 @@ public static partial class FixtureBootstrap
         }
         var truth = FixtureTruth.Load(Path.Combine(fixtureDir, FixtureTruth.FileName));
         var catalog = CatalogFor(truth, host);
-        var prompts = FixturePrompts.Generate(truth, new PromptCounts { DiscoveryPositive = 0, DiscoveryBenign = 0, CalibrationBenign = 600, HeldOutPositive = 0, HeldOutBenign = 0 });
+        var prompts = FixturePrompts.Generate(truth, new PromptCounts { DiscoveryPositive = 0, DiscoveryBenign = 0, CalibrationBenign = CalibrationPrompts, HeldOutPositive = 0, HeldOutBenign = 0 });
         var started = DateTime.UtcNow;
-        var baseline = Calibrator.Run(host, catalog, prompts.Calibration, new CalibrateOptions());
+        // First start is otherwise silent for as long as calibration takes (seconds, minutes on a loaded machine).
+        LogCalibrating(log, prompts.Calibration.Count);
+        var progress = ProgressLine.ToLog(line => LogProgress(log, line), "calibrating the fixture baseline", prompts.Calibration.Count);
+        var baseline = Calibrator.Run(host, catalog, prompts.Calibration, new CalibrateOptions(), progress);
         await store.PutRecordAsync(RecordKind.Catalog, fp, CatalogVersion, Catalog.CurrentFormat, CatalogJson.Serialize(catalog), Actor, cancellationToken).ConfigureAwait(false);
         await store.PutRecordAsync(RecordKind.Baseline, fp, CatalogVersion, BaselineFormat.Version, BaselineFormat.Write(baseline), Actor, cancellationToken).ConfigureAwait(false);
         await store.ActivateAsync(RecordKind.Catalog, fp, CatalogVersion, Actor, cancellationToken).ConfigureAwait(false);
@@ -73,6 +80,12 @@ public static partial class FixtureBootstrap
             Provenance = new Provenance { Method = "planted (fixture.json ground truth)", Data = "neuronguard fixture", Date = "2026-11" },
         }).ToList(),
     };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "calibrating the fixture baseline ({Prompts} prompts; first start only, progress every 10 s)")]
+    private static partial void LogCalibrating(ILogger logger, int prompts);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Progress}")]
+    private static partial void LogProgress(ILogger logger, string progress);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "fixture model {Fingerprint}: catalog of {Neurons} planted neurons and a calibrated baseline stored and activated in {Seconds:F1} s")]
     private static partial void LogBootstrapped(ILogger logger, string fingerprint, int neurons, double seconds);

@@ -25,6 +25,7 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, HostedRequest> _requests = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _planGate = new(1, 1);
     private readonly TaskCompletionSource _firstWelcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly AuthRefusals _refusals;
     private readonly ConcurrentBag<InferenceSession> _sessions = new();
     private volatile SlotPlan _plan = SlotPlan.Empty;
     private volatile TelemetryConnection? _connection;
@@ -48,7 +49,11 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
         _options = options;
         _logger = logger ?? NullLogger.Instance;
         _daemon = DaemonClient.Connect(url, options.Token);
+        _refusals = new AuthRefusals(options.MaxAuthRefusals, options.DaemonUrl);
     }
+
+    /// <summary>Completes with one line once the daemon refused the credentials <see cref="TelemetryModelServerOptions.MaxAuthRefusals"/> times in a row (the stream then stops).</summary>
+    public Task<string> CredentialsRefused => _refusals.GaveUp;
 
     public ModelHost Host { get; }
 
@@ -74,6 +79,7 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
     /// <summary>
     /// Opens the stream and waits for the first Welcome. Throws <see cref="DaemonUnavailableException"/> when none
     /// came within <see cref="TelemetryModelServerOptions.ConnectTimeout"/>; it keeps retrying in the background.
+    /// Returns early, without a Welcome, once <see cref="CredentialsRefused"/> completed.
     /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -84,7 +90,7 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
         _loop = Task.Run(() => RunLoopAsync(_stop.Token), CancellationToken.None);
         try
         {
-            await _firstWelcome.Task.WaitAsync(_options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAny(_firstWelcome.Task, _refusals.GaveUp).WaitAsync(_options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -128,7 +134,7 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
         {
             _lastError = e.Message;
             HostLog.StreamBroke(_logger, _options.DaemonUrl, e.Message, delay.TotalMilliseconds);
-        });
+        }, permanent: e => e is CredentialsRefusedException);
         while (!stop.IsCancellationRequested)
         {
             try
@@ -139,6 +145,10 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
                 await Task.Delay(_options.ReconnectDelay, stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (CredentialsRefusedException)
             {
                 break;
             }
@@ -177,6 +187,12 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
         catch (RpcException ex)
         {
             reason = $"{ex.StatusCode}: {ex.Status.Detail}";
+            if (_refusals.GiveUpAfter(ex))
+            {
+                Disconnect(connection);
+                _lastError = reason;
+                throw new CredentialsRefusedException(reason);
+            }
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException or InvalidOperationException or OperationCanceledException)
         {
@@ -189,6 +205,9 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
 
     /// <summary>A stream that ended before its Welcome: the reconnect pipeline retries it after a backoff delay.</summary>
     private sealed class StreamBrokeException(string reason) : Exception(reason);
+
+    /// <summary>The daemon refused the credentials <see cref="TelemetryModelServerOptions.MaxAuthRefusals"/> times in a row: not retried.</summary>
+    private sealed class CredentialsRefusedException(string reason) : Exception(reason);
 
     /// <summary>Marks the stream broken and wakes every request started on it (they go on unmonitored).</summary>
     private void Disconnect(TelemetryConnection? connection)
@@ -287,6 +306,7 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
             SetState(TelemetryConnectionState.Connected);
             HostLog.Welcomed(_logger, _options.DaemonUrl, plan.Count, plan.CatalogVersion, PolicyVersion);
             _firstWelcome.TrySetResult();
+            _refusals.Accepted();
             return;
         }
         if (!_plan.SameAs(welcome))

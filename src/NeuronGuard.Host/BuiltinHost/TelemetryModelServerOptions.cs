@@ -37,6 +37,13 @@ public sealed record TelemetryModelServerOptions
     /// <summary>Largest reconnect delay. Defaults to 5 s.</summary>
     public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Consecutive authentication refusals (UNAUTHENTICATED, PERMISSION_DENIED) after which the stream stops retrying
+    /// and <see cref="TelemetryModelServer.CredentialsRefused"/> completes. Defaults to 0: retry forever (the daemon's
+    /// in-process host); `neuronguard host` uses 3.
+    /// </summary>
+    public int MaxAuthRefusals { get; init; }
+
     /// <summary>Idle sessions (KV caches) kept for reuse. Defaults to 4.</summary>
     public int SessionPoolSize { get; init; } = 4;
 }

@@ -26,9 +26,17 @@ public sealed class CtlCommandTests : IDisposable
         Assert.True(put.Code == 0, put.Err);
         Assert.Contains("stored catalog 'c1' for model abc123", put.Out);
 
-        var activate = await RunAsync($"ctl --server {server.Address} {token} catalog activate --model abc123 c1");
+        // No baseline was calibrated for c1: refused (the model would stay unscored), nothing changed...
+        var refused = await RunAsync($"ctl --server {server.Address} {token} catalog activate --model abc123 c1");
+        Assert.Equal(1, refused.Code);
+        Assert.Contains("catalog 'c1' of model abc123 has no calibrated baseline", refused.Err);
+        Assert.Contains("--without-baseline", refused.Err);
+        Assert.Null((await server.Store.GetActiveAsync("abc123")).CatalogVersion);
+
+        // ...unless confirmed explicitly, and then the output says the model is not scored.
+        var activate = await RunAsync($"ctl --server {server.Address} {token} catalog activate --model abc123 c1 --without-baseline");
         Assert.True(activate.Code == 0, activate.Err);
-        Assert.Contains("catalog 'c1' is active for model abc123 (was none)", activate.Out);
+        Assert.Contains("catalog 'c1' is active for model abc123 without a baseline (was catalog none, baseline none)", activate.Out);
 
         var list = await RunAsync($"ctl --server {server.Address} --token {RecordsTestServer.ViewerToken} catalog list --model abc123 --json");
         Assert.True(list.Code == 0, list.Err);

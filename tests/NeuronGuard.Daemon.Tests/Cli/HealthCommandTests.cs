@@ -38,7 +38,7 @@ public sealed class HealthCommandTests : IAsyncLifetime
     {
         var (code, output) = await RunAsync($"health --target 127.0.0.1:{_daemon.Address.Port} --service nothing");
         Assert.Equal(1, code);
-        Assert.Contains("NotFound", output);
+        Assert.Contains($"127.0.0.1:{_daemon.Address.Port}: unknown service nothing", output); // plain words, not the status name (issue 24 item 4)
     }
 
     [Fact]

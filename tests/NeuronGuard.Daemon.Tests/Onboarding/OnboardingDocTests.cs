@@ -66,7 +66,20 @@ public sealed partial class OnboardingDocTests : IDisposable
         Assert.Contains("[! unlocked", Read("triggered.txt"));
         Assert.Contains("verdict: FLAGGED", Read("triggered.txt"));
         Assert.Contains("backdoor=", output); // ctl flagged lists the request with its backdoor score
+
+        // The doc's sample output is what this run printed, line for line, numbers aside (issue 24 item 9).
+        var sample = TextBlock().Match(doc[doc.IndexOf("cat triggered.txt", StringComparison.Ordinal)..]).Groups[1].Value;
+        Assert.Equal(Shape(sample), Shape(Read("triggered.txt")));
     }
+
+    /// <summary>Lines with every number replaced by N, blank lines dropped: the format without this run's scores.</summary>
+    private static string[] Shape(string text) => text.Split('\n').Select(l => Number().Replace(l.TrimEnd(), "N")).Where(l => l.Length > 0).ToArray();
+
+    [GeneratedRegex(@"```text\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex TextBlock();
+
+    [GeneratedRegex(@"\d+(\.\d+)?")]
+    private static partial Regex Number();
 
     private async Task<(int Code, string Output)> BashAsync(string bin)
     {

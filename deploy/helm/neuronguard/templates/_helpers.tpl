@@ -1,7 +1,15 @@
 {{/*
-Names and labels are fixed (one release per namespace) and match deploy/k8s, so the default rendering equals those
-manifests (deploy/helm/expected/default.yaml).
+Every object's name starts with namePrefix (default "": the names of deploy/k8s, so the default rendering equals those
+manifests, deploy/helm/expected/default.yaml); set it to run several releases in one namespace (or one podman host).
 */}}
+{{- define "neuronguard.secretName" -}}
+{{- if .Values.auth.secret.create }}{{ .Values.namePrefix }}{{ end }}{{ .Values.auth.secret.name }}
+{{- end }}
+
+{{/* Redis endpoints: config.redis.endpoints, or the chart's own Redis Service when that list is empty. */}}
+{{- define "neuronguard.redisEndpoints" -}}
+{{- if .Values.config.redis.endpoints }}{{ toJson .Values.config.redis.endpoints }}{{ else }}{{ toJson (list (printf "%sredis:6379" .Values.namePrefix)) }}{{ end }}
+{{- end }}
 {{- define "neuronguard.image" -}}
 {{ .Values.image.repository }}:{{ .Values.image.tag }}
 {{- end }}
@@ -14,15 +22,30 @@ manifests (deploy/helm/expected/default.yaml).
 {{ splitList ":" .Values.config.metricsListen | last }}
 {{- end }}
 
+{{/* A token entry's hash: "sha256:" + hex SHA-256 of the trimmed token (as `neuronguard token new` and the daemon's
+TokenHasher compute it) for hashFromSecret entries, else the entry's own hash. Arguments: (list $ entry). */}}
+{{- define "neuronguard.tokenHash" -}}
+{{- $root := index . 0 -}}{{- $t := index . 1 -}}
+{{- if $t.hashFromSecret -}}
+{{- if not $root.Values.auth.secret.create -}}
+{{- fail (printf "auth.tokens %s: hashFromSecret needs auth.secret.create=true (the chart cannot read your Secret): give hash: sha256:... instead" $t.name) -}}
+{{- end -}}
+{{- $value := required (printf "auth.tokens %s: hashFromSecret names auth.secret.%s, which is not set" $t.name $t.hashFromSecret) (index $root.Values.auth.secret $t.hashFromSecret) -}}
+sha256:{{ sha256sum (trim $value) }}
+{{- else -}}
+{{ required (printf "auth.tokens %s: give hash (sha256:...) or hashFromSecret" $t.name) $t.hash }}
+{{- end -}}
+{{- end }}
+
 {{/* The daemon's neuronguard.json: standalone listens on every address, a sidecar on pod loopback. */}}
 {{- define "neuronguard.config" -}}
 {{- $listen := .Values.config.listen -}}
 {{- if eq .Values.mode "standalone" }}{{ $listen = printf "0.0.0.0:%s" (include "neuronguard.grpcPort" .) }}{{ end -}}
 {{- $ng := dict "Listen" $listen "DataDir" "/var/lib/neuronguard" -}}
 {{- if .Values.config.model }}{{ $_ := set $ng "Model" .Values.config.model }}{{ end -}}
-{{- $_ := set $ng "Store" (dict "Kind" "Redis" "Redis" (dict "Endpoints" .Values.config.redis.endpoints "KeyPrefix" .Values.config.redis.keyPrefix)) -}}
+{{- $_ := set $ng "Store" (dict "Kind" "Redis" "Redis" (dict "Endpoints" (include "neuronguard.redisEndpoints" . | fromJsonArray) "KeyPrefix" .Values.config.redis.keyPrefix)) -}}
 {{- $tokens := list -}}
-{{- range .Values.auth.tokens }}{{ $tokens = append $tokens (dict "Name" .name "Hash" .hash "Roles" .roles) }}{{ end -}}
+{{- range .Values.auth.tokens }}{{ $tokens = append $tokens (dict "Name" .name "Hash" (include "neuronguard.tokenHash" (list $ .)) "Roles" .roles) }}{{ end -}}
 {{- if $tokens }}{{ $_ := set $ng "Auth" (dict "Tokens" $tokens) }}{{ end -}}
 {{- if .Values.tls.enabled }}
 {{- $_ := set $ng "TlsCertificate" "/etc/neuronguard-tls/tls.crt" }}
@@ -45,7 +68,7 @@ manifests (deploy/helm/expected/default.yaml).
   {{- if and .Values.auth.builtinHostTokenFromSecret (ne .Values.config.model "none") }}
   env:
     - name: NEURONGUARD__BUILTINHOSTTOKEN
-      valueFrom: {secretKeyRef: {name: {{ .Values.auth.secret.name }}, key: ingest-token}}
+      valueFrom: {secretKeyRef: {name: {{ include "neuronguard.secretName" . }}, key: ingest-token}}
   {{- end }}
   ports:
     {{- if eq .Values.mode "standalone" }}
@@ -86,7 +109,7 @@ manifests (deploy/helm/expected/default.yaml).
 
 {{- define "neuronguard.volumes" -}}
 - name: config
-  configMap: {name: neuronguard-config}
+  configMap: {name: {{ .Values.namePrefix }}neuronguard-config}
 - name: data
   emptyDir: {}
 - name: tmp

@@ -137,6 +137,7 @@ public sealed class DaemonHost : IAsyncDisposable
         builder.Services.AddSingleton(health);
         builder.Services.AddSingleton(_ => new TelemetryService(ctx));
         builder.Services.AddSingleton(_ => new ControlService(ctx));
+        builder.Services.AddSingleton(_ => new StoreAdminService(ctx));
         var shapes = new KnownShapes();
         if (module?.Shape is { } shape)
         {
@@ -153,6 +154,7 @@ public sealed class DaemonHost : IAsyncDisposable
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcService<TelemetryService>();
         app.MapGrpcService<ControlService>();
+        app.MapGrpcService<StoreAdminService>();
         app.MapGrpcService<CatalogsService>();
         app.MapGrpcService<BaselinesService>();
         if (options.Reflection)
@@ -225,11 +227,12 @@ public sealed class DaemonHost : IAsyncDisposable
         DaemonLog.Listening(logger, certificate is null ? "http" : "https", $"{endpoint.Address}:{host.Address.Port}",
             certificate is null ? "cleartext HTTP/2" : "TLS, HTTP/2 by ALPN");
 
+        var storeLog = new StoreHealthReporter(logger, metrics, TimeProvider.System);
         void OnHealth(StoreHealth h)
         {
             metrics.SetStoreHealth(StoreStateLabel(h.State), store.IsAvailable);
             SetAll(health, h.CanServe ? ServingStatus.Serving : ServingStatus.NotServing);
-            DaemonLog.StoreHealth(logger, h.State.ToString(), h.Reason);
+            storeLog.Report(h);
         }
         sync.HealthChanged += OnHealth;
         sync.SubscriberFailed += (change, e) => DaemonLog.ChangeSubscriberFailed(logger, change.Kind.ToString(), e);

@@ -100,6 +100,7 @@ public sealed partial class DaemonMetrics
         Integrity = Gauges("neuronguard_integrity_alarm", "1 while the integrity detector reports a neuron set silent or constant (a pruned or tampered model), else 0.", "set");
         ActivationMean = Gauges("neuronguard_neuron_activation_mean", "Moving mean (EWMA, weight 0.01 per step) of a catalogued neuron's activation; neuron=\"L<layer>N<index>\". Top neurons per model and set only.", "model", "set", "neuron");
         BaselineMean = Gauges("neuronguard_neuron_baseline_mean", "Mean activation of a catalogued neuron in its calibration baseline, for comparison with neuronguard_neuron_activation_mean.", "model", "set", "neuron");
+        CreateStoreLossMetrics(f);
         RuntimeMetrics.Register(Registry, f, "neuronguard_build_info", typeof(DaemonMetrics).Assembly);
         Registry.AddBeforeCollectCallback(PublishNeurons);
 

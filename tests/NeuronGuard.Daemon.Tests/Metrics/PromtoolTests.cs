@@ -37,7 +37,7 @@ public sealed class PromtoolTests
         var promtool = MetricsTestPaths.Require(MetricsTestPaths.Promtool);
         var (code, output) = MetricsTestPaths.Run(promtool, "check rules deploy/prometheus/alerts.yml");
         Assert.True(code == 0, $"promtool check rules failed (exit {code}):\n{output}");
-        Assert.Contains("SUCCESS: 7 rules found", output, StringComparison.Ordinal);
+        Assert.Contains("SUCCESS: 9 rules found", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class PromtoolTests
         var alerts = File.ReadAllLines(Path.Combine(root, "deploy/prometheus/alerts.yml"))
             .Select(l => l.Trim()).Where(l => l.StartsWith("- alert:", StringComparison.Ordinal))
             .Select(l => l["- alert:".Length..].Trim()).ToList();
-        Assert.Equal(7, alerts.Count);
+        Assert.Equal(9, alerts.Count);
 
         var firing = new HashSet<string>();
         var quiet = new HashSet<string>();

@@ -94,6 +94,7 @@ public sealed class DaemonHost : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownTimeoutSeconds));
+        var connectionPolicy = new Connections.ConnectionPolicy(options.Connections, TimeSpan.FromSeconds(options.IdleConnectionTimeoutSeconds), ConnectionLimits.Resolve(options.MaxConnections));
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.ConfigureForGrpc();
@@ -107,7 +108,7 @@ public sealed class DaemonHost : IAsyncDisposable
                 {
                     ClientCertificates.Configure(https, options.TlsClientCa, options.TlsRequireClientCertificate);
                 }
-            });
+            }, configureListen: connectionPolicy.Apply);
         });
         var metrics = new DaemonMetrics(options.Metrics);
         var health = new HealthServiceImpl();
@@ -151,6 +152,7 @@ public sealed class DaemonHost : IAsyncDisposable
         }
         module?.AddServices(builder.Services);
         var app = builder.Build();
+        app.Use(connectionPolicy.TrackStreams);
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcService<TelemetryService>();
         app.MapGrpcService<ControlService>();

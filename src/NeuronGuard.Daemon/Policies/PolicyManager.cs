@@ -211,17 +211,17 @@ public sealed partial class PolicyManager : IAsyncDisposable
         {
             throw new ArgumentException("set is empty: name the catalog neuron set, e.g. \"toxicity\".");
         }
-        if (r.Set.Contains('/') || r.Set.Length > 128)
+        if (r.Set.Contains('/') || Telemetry.MessageLimits.IsOver(r.Set, 128, out _))
         {
             throw new ArgumentException($"set '{r.Set}' is not a set name: at most 128 characters, no '/'.");
         }
-        if (r.Tenant.Length > 128 || r.Tenant.Contains('/'))
+        if (Telemetry.MessageLimits.IsOver(r.Tenant, 128, out _) || r.Tenant.Contains('/'))
         {
             throw new ArgumentException($"tenant '{r.Tenant}' is not a tenant name: at most 128 characters, no '/'.");
         }
-        if (r.Reason.Length > MaxReasonLength)
+        if (Telemetry.MessageLimits.IsOver(r.Reason, MaxReasonLength, out var reasonLength))
         {
-            throw new ArgumentException($"reason is {r.Reason.Length} characters long; the limit is {MaxReasonLength} (it is kept in every policy entry and the audit log).");
+            throw new ArgumentException($"reason is {reasonLength} characters long; the limit is {MaxReasonLength} (it is kept in every policy entry and the audit log).");
         }
         if (r.Set.Contains('\uFFFD') || r.Tenant.Contains('\uFFFD'))
         {

@@ -124,6 +124,7 @@ public sealed class DaemonHost : IAsyncDisposable
             // In this order: the metrics interceptor sees the auth interceptor's denials.
             o.Interceptors.Add<CallMetricsInterceptor>();
             o.Interceptors.Add<AuthInterceptor>();
+            o.Interceptors.Add<Connections.HealthWatchLimiter>(new Connections.HealthWatchCounts());
         });
         builder.Services.AddSingleton(new CallMetricsInterceptor(metrics));
         builder.Services.AddSingleton(new AuthInterceptor(auth, denial =>

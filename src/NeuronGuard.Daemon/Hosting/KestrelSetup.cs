@@ -46,5 +46,6 @@ public static class KestrelSetup
         kestrel.Limits.Http2.InitialStreamWindowSize = 2 * 1024 * 1024;
         kestrel.Limits.MinRequestBodyDataRate = null;
         kestrel.Limits.MaxRequestBodySize = null;
+        Connections.MetadataLimits.Apply(kestrel.Limits); // over-limit metadata: 431 on its own stream, not GOAWAY
     }
 }

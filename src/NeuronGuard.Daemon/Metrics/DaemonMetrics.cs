@@ -17,7 +17,7 @@ public sealed partial class DaemonMetrics
     internal static readonly string[] MitigationModes = ["on_flag", "always", "shadow", "abort"];
     internal static readonly string[] DroppedKinds = ["verdict", "watch", "attenuate"];
     internal static readonly string[] StreamErrorReasons =
-        ["unknown_request", "out_of_order", "wrong_length", "non_finite", "duplicate_request", "fingerprint_mismatch", "no_hello", "too_large", "no_plan", "other"];
+        ["unknown_request", "out_of_order", "wrong_length", "non_finite", "duplicate_request", "fingerprint_mismatch", "no_hello", "too_large", "no_plan", "unknown_model", "other"];
     internal static readonly string[] StoreStates = ["serving", "serving_from_snapshot", "degraded", "not_serving"];
 
     /// <summary>Series cap of a family whose values come from outside and have no tighter bound of their own.</summary>

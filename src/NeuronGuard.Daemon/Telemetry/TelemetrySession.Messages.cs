@@ -66,7 +66,7 @@ public sealed partial class TelemetrySession
             if (_plan.Problem is { } problem)
             {
                 LogNoPlan(_log, ServerId, problem);
-                SendError("", StatusCode.FailedPrecondition, "no_plan", problem);
+                SendError("", _plan.Expected ? StatusCode.FailedPrecondition : StatusCode.NotFound, _plan.Expected ? "no_plan" : "unknown_model", problem);
             }
             return;
         }

@@ -119,8 +119,15 @@ public sealed class ConnectionPolicyTests : IDisposable
             var tcp = new TcpClient();
             await tcp.ConnectAsync("127.0.0.1", port);
             var stream = tcp.GetStream();
-            await stream.WriteAsync(Preface);
-            await stream.WriteAsync(new byte[] { 0, 0, 0, /* SETTINGS */ 4, 0, 0, 0, 0, 0 });
+            try
+            {
+                await stream.WriteAsync(Preface);
+                await stream.WriteAsync(new byte[] { 0, 0, 0, /* SETTINGS */ 4, 0, 0, 0, 0, 0 });
+            }
+            catch (IOException)
+            {
+                // Refused at once (the per-address limit): Closed completes when the drain sees it.
+            }
             return new PingingConnection(tcp);
         }
 

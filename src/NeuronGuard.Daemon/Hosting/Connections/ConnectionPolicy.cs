@@ -36,7 +36,7 @@ public sealed class ConnectionPolicy
         _idle = idleTimeout;
         _maxAge = TimeSpan.FromSeconds(options.MaxConnectionAgeSeconds);
         _grace = TimeSpan.FromSeconds(options.MaxConnectionAgeGraceSeconds);
-        _maxPerAddress = options.MaxConnectionsPerAddress > 0 ? options.MaxConnectionsPerAddress : Math.Max(1, maxConnections / 2);
+        _maxPerAddress = options.MaxConnectionsPerAddress > 0 ? options.MaxConnectionsPerAddress : Math.Max(16, maxConnections / 2);
         _time = time ?? TimeProvider.System;
     }
 

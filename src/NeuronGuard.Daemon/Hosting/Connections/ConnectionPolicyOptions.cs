@@ -9,7 +9,7 @@ public sealed class ConnectionPolicyOptions
 {
     /// <summary>
     /// Connections one source address may hold at once; past it a new connection is closed at once. Defaults to 0:
-    /// half of <c>MaxConnections</c>, so one address can never hold the whole cap.
+    /// half of <c>MaxConnections</c> (at least 16), so one address cannot hold the whole cap.
     /// </summary>
     public long MaxConnectionsPerAddress { get; set; }
 

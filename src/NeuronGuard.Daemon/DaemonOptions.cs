@@ -44,6 +44,9 @@ public sealed class DaemonOptions
     /// </summary>
     public double IdleConnectionTimeoutSeconds { get; set; } = 130;
 
+    /// <summary>Per-address limit, maximum age and grace of gRPC connections (docs/settings: Connections).</summary>
+    public Hosting.Connections.ConnectionPolicyOptions Connections { get; set; } = new();
+
     /// <summary>How long in-flight calls get to finish on SIGTERM before they are cancelled, in seconds. Defaults to 10.</summary>
     public double ShutdownTimeoutSeconds { get; set; } = 10;
 

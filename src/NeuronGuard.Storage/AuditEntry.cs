@@ -11,6 +11,7 @@ public sealed record AuditEntry(DateTimeOffset At, string Actor, string Action, 
 public static class AuditActions
 {
     public const string PolicySet = "policy.set";
+    public const string PolicyRestore = "policy.restore";
     public const string RecordPut = "record.put";
     public const string RecordActivate = "record.activate";
     public const string AuthDenied = "auth.denied";

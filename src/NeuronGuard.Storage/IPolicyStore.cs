@@ -13,4 +13,13 @@ public interface IPolicyStore
     /// <exception cref="StoreUnavailableException">The store cannot be reached; the message says whether the change was applied.</exception>
     Task<PolicyWriteResult> TryUpdatePolicyAsync(long? expectedVersion, IReadOnlyList<PolicyChange> changes, string actor,
         CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replaces the whole policy with <paramref name="entries"/> at <paramref name="newVersion"/> when the current version
+    /// equals <paramref name="expectedVersion"/>: how an operator resolves a store that lost data (its version went
+    /// backwards), either writing a daemon's cached policy back or adopting the store's own at a version above every
+    /// cache, so every replica takes it. <paramref name="newVersion"/> must be above <paramref name="expectedVersion"/>.
+    /// </summary>
+    Task<PolicyWriteResult> RestorePolicyAsync(long expectedVersion, IReadOnlyDictionary<string, string> entries, long newVersion, string actor,
+        CancellationToken cancellationToken = default);
 }

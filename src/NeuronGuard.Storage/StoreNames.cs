@@ -34,12 +34,15 @@ public static class StoreNames
         }
     }
 
-    /// <summary>Policy keys are hash fields, not key parts, so only emptiness and size are limited.</summary>
+    /// <summary>
+    /// Policy keys are hash fields, not key parts, so only emptiness and size are limited: 1,024 UTF-16 units, room for
+    /// the daemon's longest key (a 128-character set, '/', a 128-character tenant, every character outside the BMP).
+    /// </summary>
     public static void ValidatePolicyKey(string? key)
     {
-        if (string.IsNullOrEmpty(key) || key.Length > 512)
+        if (string.IsNullOrEmpty(key) || key.Length > 1024)
         {
-            throw new ArgumentException($"policy key '{key}' is invalid: use 1 to 512 characters, e.g. 'toxicity/global'", nameof(key));
+            throw new ArgumentException($"policy key '{key}' is invalid: use 1 to 1,024 UTF-16 units, e.g. 'toxicity/global'", nameof(key));
         }
     }
 

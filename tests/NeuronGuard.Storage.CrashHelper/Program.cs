@@ -5,7 +5,8 @@ using NeuronGuard.Storage;
 
 var directory = args[0];
 var first = int.Parse(args[1], CultureInfo.InvariantCulture);
-var store = await StoreFactory.OpenAsync(new StoreOptions { Kind = StoreKind.Embedded, Embedded = { Directory = directory } });
+// A checkpoint every 7 writes, so kills also land while state.json is being replaced and the journal truncated.
+var store = await StoreFactory.OpenAsync(new StoreOptions { Kind = StoreKind.Embedded, Embedded = { Directory = directory, CheckpointAfterWrites = 7 } });
 Console.Out.Flush();
 for (var i = first; ; i++)
 {

@@ -21,6 +21,7 @@ public static class CtlCommand
         command.Subcommands.Add(ReadCommands.Tail());
         command.Subcommands.Add(RecordCommands.Catalog());
         command.Subcommands.Add(RecordCommands.Baseline());
+        command.Subcommands.Add(StoreCommands.Create());
         return command;
     }
 }

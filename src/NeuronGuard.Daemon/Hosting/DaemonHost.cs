@@ -94,6 +94,7 @@ public sealed class DaemonHost : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownTimeoutSeconds));
+        var connectionPolicy = new Connections.ConnectionPolicy(options.Connections, TimeSpan.FromSeconds(options.IdleConnectionTimeoutSeconds), ConnectionLimits.Resolve(options.MaxConnections));
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.ConfigureForGrpc();
@@ -107,7 +108,7 @@ public sealed class DaemonHost : IAsyncDisposable
                 {
                     ClientCertificates.Configure(https, options.TlsClientCa, options.TlsRequireClientCertificate);
                 }
-            });
+            }, configureListen: connectionPolicy.Apply);
         });
         var metrics = new DaemonMetrics(options.Metrics);
         var health = new HealthServiceImpl();
@@ -123,6 +124,7 @@ public sealed class DaemonHost : IAsyncDisposable
             // In this order: the metrics interceptor sees the auth interceptor's denials.
             o.Interceptors.Add<CallMetricsInterceptor>();
             o.Interceptors.Add<AuthInterceptor>();
+            o.Interceptors.Add<Connections.HealthWatchLimiter>(new Connections.HealthWatchCounts());
         });
         builder.Services.AddSingleton(new CallMetricsInterceptor(metrics));
         builder.Services.AddSingleton(new AuthInterceptor(auth, denial =>
@@ -137,6 +139,7 @@ public sealed class DaemonHost : IAsyncDisposable
         builder.Services.AddSingleton(health);
         builder.Services.AddSingleton(_ => new TelemetryService(ctx));
         builder.Services.AddSingleton(_ => new ControlService(ctx));
+        builder.Services.AddSingleton(_ => new StoreAdminService(ctx));
         var shapes = new KnownShapes();
         if (module?.Shape is { } shape)
         {
@@ -150,9 +153,11 @@ public sealed class DaemonHost : IAsyncDisposable
         }
         module?.AddServices(builder.Services);
         var app = builder.Build();
+        app.Use(connectionPolicy.TrackStreams);
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcService<TelemetryService>();
         app.MapGrpcService<ControlService>();
+        app.MapGrpcService<StoreAdminService>();
         app.MapGrpcService<CatalogsService>();
         app.MapGrpcService<BaselinesService>();
         if (options.Reflection)
@@ -225,11 +230,12 @@ public sealed class DaemonHost : IAsyncDisposable
         DaemonLog.Listening(logger, certificate is null ? "http" : "https", $"{endpoint.Address}:{host.Address.Port}",
             certificate is null ? "cleartext HTTP/2" : "TLS, HTTP/2 by ALPN");
 
+        var storeLog = new StoreHealthReporter(logger, metrics, TimeProvider.System);
         void OnHealth(StoreHealth h)
         {
             metrics.SetStoreHealth(h.State, store.IsAvailable);
             SetAll(health, h.CanServe ? ServingStatus.Serving : ServingStatus.NotServing);
-            DaemonLog.StoreHealth(logger, h.State.ToString(), h.Reason);
+            storeLog.Report(h);
         }
         sync.HealthChanged += OnHealth;
         sync.SubscriberFailed += (change, e) => DaemonLog.ChangeSubscriberFailed(logger, change.Kind.ToString(), e);

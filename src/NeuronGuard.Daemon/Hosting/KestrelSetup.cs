@@ -14,10 +14,11 @@ public static class KestrelSetup
     /// HTTP/2 without TLS, which is how gRPC clients connect to h2c. TLS endpoints negotiate HTTP/2 by ALPN.
     /// </summary>
     public static void ListenGrpc(this KestrelServerOptions kestrel, IPEndPoint endpoint, X509Certificate2? certificate = null,
-        Action<HttpsConnectionAdapterOptions>? configureHttps = null)
+        Action<HttpsConnectionAdapterOptions>? configureHttps = null, Action<ListenOptions>? configureListen = null)
     {
         kestrel.Listen(endpoint, listen =>
         {
+            configureListen?.Invoke(listen); // connection middleware first: it sees raw TCP, before any TLS handshake
             if (certificate is null)
             {
                 listen.Protocols = HttpProtocols.Http2;
@@ -45,5 +46,6 @@ public static class KestrelSetup
         kestrel.Limits.Http2.InitialStreamWindowSize = 2 * 1024 * 1024;
         kestrel.Limits.MinRequestBodyDataRate = null;
         kestrel.Limits.MaxRequestBodySize = null;
+        Connections.MetadataLimits.Apply(kestrel.Limits); // over-limit metadata: 431 on its own stream, not GOAWAY
     }
 }

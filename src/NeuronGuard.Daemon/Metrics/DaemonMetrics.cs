@@ -17,7 +17,7 @@ public sealed partial class DaemonMetrics
     internal static readonly string[] MitigationModes = Labels.ActiveModes;
     internal static readonly string[] DroppedKinds = ["verdict", "watch", "attenuate"];
     internal static readonly string[] StreamErrorReasons =
-        ["unknown_request", "out_of_order", "wrong_length", "non_finite", "duplicate_request", "fingerprint_mismatch", "no_hello", "too_large", "no_plan", "undecodable", "other"];
+        ["unknown_request", "out_of_order", "wrong_length", "non_finite", "duplicate_request", "fingerprint_mismatch", "no_hello", "too_large", "no_plan", "undecodable", "unknown_model", "other"];
     internal static readonly string[] StoreStates = Labels.StoreStates;
 
     /// <summary>Series cap of a family whose values come from outside and have no tighter bound of their own.</summary>
@@ -100,6 +100,7 @@ public sealed partial class DaemonMetrics
         Integrity = Gauges("neuronguard_integrity_alarm", "1 while the integrity detector reports a neuron set silent or constant (a pruned or tampered model), else 0.", "set");
         ActivationMean = Gauges("neuronguard_neuron_activation_mean", "Moving mean (EWMA, weight 0.01 per step) of a catalogued neuron's activation; neuron=\"L<layer>N<index>\". Top neurons per model and set only.", "model", "set", "neuron");
         BaselineMean = Gauges("neuronguard_neuron_baseline_mean", "Mean activation of a catalogued neuron in its calibration baseline, for comparison with neuronguard_neuron_activation_mean.", "model", "set", "neuron");
+        CreateStoreLossMetrics(f);
         RuntimeMetrics.Register(Registry, f, "neuronguard_build_info", typeof(DaemonMetrics).Assembly);
         Registry.AddBeforeCollectCallback(PublishNeurons);
 

@@ -12,6 +12,13 @@ namespace NeuronGuard.Daemon.Monitoring;
 /// <summary>The scoring plan of one model: catalog and baseline bound together, or why there is none.</summary>
 public sealed record ModelPlan(string Fingerprint, MonitorPlan? Plan, string CatalogVersion, string BaselineVersion, string? Problem)
 {
+    /// <summary>
+    /// Whether the operator expects this model: it has an active catalog (even one that failed to load). Only expected
+    /// models count towards "unmonitored" (and /readyz): any client could otherwise flip readiness for everyone by
+    /// saying Hello with a made-up fingerprint. See <see cref="ExpectedModels"/>.
+    /// </summary>
+    public bool Expected { get; init; } = true;
+
     /// <summary>The slots exported in the neuron view (Metrics:TopNeurons per set), observed once per frame.</summary>
     public WatchedNeuron[] Watched { get; init; } = [];
 
@@ -103,7 +110,9 @@ public sealed class ModelPlans
         var baseline = cached?.Baseline;
         if (catalog is null)
         {
-            return new ModelPlan(fingerprint, null, "", "", $"no catalog is active for model {fingerprint}: put and activate one (neuronguard ctl catalog put FILE && neuronguard ctl catalog activate --model {fingerprint} VERSION); requests are counted but not scored until then.");
+            return ExpectedModels.IsExpected(_sync, fingerprint)
+                ? new ModelPlan(fingerprint, null, "", "", $"no catalog is active for model {fingerprint}: put and activate one (neuronguard ctl catalog put FILE && neuronguard ctl catalog activate --model {fingerprint} VERSION); requests are counted but not scored until then.")
+                : new ModelPlan(fingerprint, null, "", "", ExpectedModels.UnknownMessage(fingerprint)) { Expected = false };
         }
         if (baseline is null)
         {

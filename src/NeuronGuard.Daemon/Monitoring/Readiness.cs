@@ -19,6 +19,7 @@ public static class Readiness
         {
             return $"store {store.State}: {store.Reason}";
         }
+        if (store.DataLoss is { } lost) return $"store lost data: {lost}";
         return sessions.UnmonitoredReason();
     }
 }

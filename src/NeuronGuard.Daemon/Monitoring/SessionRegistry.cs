@@ -44,13 +44,13 @@ public sealed class SessionRegistry
         }
     }
 
-    /// <summary>Connected servers (after Hello) whose plan has no slots: counted, never scored.</summary>
+    /// <summary>Connected servers (after Hello) of an expected model whose plan has no slots: counted, never scored.</summary>
     public int UnmonitoredCount()
     {
         int n = 0;
         foreach (var s in Volatile.Read(ref _sessions))
         {
-            if (s.CurrentPlan is { Plan: null })
+            if (s.CurrentPlan is { Plan: null, Expected: true })
             {
                 n++;
             }
@@ -61,7 +61,7 @@ public sealed class SessionRegistry
     /// <summary>Why the first unmonitored server is not monitored, with how many there are; null when every one is.</summary>
     public string? UnmonitoredReason()
     {
-        var unmonitored = Volatile.Read(ref _sessions).Where(s => s.CurrentPlan is { Plan: null }).ToList();
+        var unmonitored = Volatile.Read(ref _sessions).Where(s => s.CurrentPlan is { Plan: null, Expected: true }).ToList();
         if (unmonitored.Count == 0)
         {
             return null;

@@ -30,6 +30,9 @@ public sealed partial class PolicyManager : IAsyncDisposable
     /// </summary>
     internal static readonly TimeSpan MaxTimerWait = TimeSpan.FromDays(1);
 
+    /// <summary>How long a write waits for this daemon's cache to serve it before answering "NOT applied here yet": 5 s.</summary>
+    internal static readonly TimeSpan WriteVisibleTimeout = TimeSpan.FromSeconds(5);
+
     private readonly IStore _store;
     private readonly StoreSync<Catalog, Baseline> _sync;
     private readonly TimeProvider _time;
@@ -129,7 +132,16 @@ public sealed partial class PolicyManager : IAsyncDisposable
     /// <summary>One compare-and-set write, then waits until this daemon's cache serves it.</summary>
     private async Task<EffectivePolicy> WriteAsync(long? expected, PolicyChange change, string actor, long before, CancellationToken cancellationToken)
     {
-        var result = await _store.TryUpdatePolicyAsync(expected, [change], actor, cancellationToken).ConfigureAwait(false);
+        PolicyWriteResult result;
+        try
+        {
+            result = await _store.TryUpdatePolicyAsync(expected, [change], actor, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException e)
+        {
+            LogWriteFailed(_log, actor, change.Key, e.Message); // one line: the store, the cause, whether it applied
+            throw;
+        }
         if (!result.Applied)
         {
             throw new PolicyConflictException(result.Version, (ulong)(expected ?? 0));
@@ -174,18 +186,23 @@ public sealed partial class PolicyManager : IAsyncDisposable
         }
     }
 
-    /// <summary>Pulls the store until the cache reaches <paramref name="version"/> (a write must be visible when it returns).</summary>
+    /// <summary>
+    /// Waits for the sync loop's signal that the cache serves <paramref name="version"/> (the write's own notification, or
+    /// the wake below, runs the pass), at most <see cref="WriteVisibleTimeout"/>; the caller then checks what it got.
+    /// </summary>
     private async Task WaitForVersionAsync(long version, CancellationToken cancellationToken)
     {
-        for (int i = 0; i < 50 && Current.Version < version; i++)
+        var reached = _sync.WaitForPolicyVersionAsync(version, cancellationToken);
+        _sync.Wake();
+        try
         {
-            await _sync.SyncNowAsync(cancellationToken).ConfigureAwait(false);
-            Refresh();
-            if (Current.Version < version)
-            {
-                await Task.Delay(10, cancellationToken).ConfigureAwait(false);
-            }
+            await reached.WaitAsync(WriteVisibleTimeout, _time, cancellationToken).ConfigureAwait(false);
         }
+        catch (TimeoutException)
+        {
+            // Answered as NOT applied here yet by the caller.
+        }
+        Refresh();
     }
 
     internal static PolicyEntry Validate(SetMitigationRequest r, string actor, DateTimeOffset now)
@@ -194,17 +211,17 @@ public sealed partial class PolicyManager : IAsyncDisposable
         {
             throw new ArgumentException("set is empty: name the catalog neuron set, e.g. \"toxicity\".");
         }
-        if (r.Set.Contains('/') || r.Set.Length > 128)
+        if (r.Set.Contains('/') || Telemetry.MessageLimits.IsOver(r.Set, 128, out _))
         {
             throw new ArgumentException($"set '{r.Set}' is not a set name: at most 128 characters, no '/'.");
         }
-        if (r.Tenant.Length > 128 || r.Tenant.Contains('/'))
+        if (Telemetry.MessageLimits.IsOver(r.Tenant, 128, out _) || r.Tenant.Contains('/'))
         {
             throw new ArgumentException($"tenant '{r.Tenant}' is not a tenant name: at most 128 characters, no '/'.");
         }
-        if (r.Reason.Length > MaxReasonLength)
+        if (Telemetry.MessageLimits.IsOver(r.Reason, MaxReasonLength, out var reasonLength))
         {
-            throw new ArgumentException($"reason is {r.Reason.Length} characters long; the limit is {MaxReasonLength} (it is kept in every policy entry and the audit log).");
+            throw new ArgumentException($"reason is {reasonLength} characters long; the limit is {MaxReasonLength} (it is kept in every policy entry and the audit log).");
         }
         if (r.Set.Contains('\uFFFD') || r.Tenant.Contains('\uFFFD'))
         {
@@ -330,6 +347,9 @@ public sealed partial class PolicyManager : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "policy entry '{Key}' is not readable by this build; it is ignored")]
     private static partial void LogUnreadableEntry(ILogger logger, string key);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "policy write by {Actor} to '{Key}' failed: {Reason}")]
+    private static partial void LogWriteFailed(ILogger logger, string actor, string key, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "policy entries expired and removed: {Keys} (policy version {Version})")]
     private static partial void LogExpired(ILogger logger, string keys, long version);

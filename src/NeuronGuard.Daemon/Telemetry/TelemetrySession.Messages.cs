@@ -96,7 +96,7 @@ public sealed partial class TelemetrySession
             if (_plan.Problem is { } problem)
             {
                 LogNoPlan(_log, ServerId, problem);
-                _writer.SendError("", StatusCode.FailedPrecondition, "no_plan", problem);
+                _writer.SendError("", _plan.Expected ? StatusCode.FailedPrecondition : StatusCode.NotFound, _plan.Expected ? "no_plan" : "unknown_model", problem);
             }
             return;
         }

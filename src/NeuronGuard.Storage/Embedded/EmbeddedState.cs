@@ -1,43 +1,39 @@
+using System.Collections.Immutable;
 using System.Text.Json;
 using NeuronGuard.Storage.Internal;
 
 namespace NeuronGuard.Storage.Embedded;
 
 /// <summary>
-/// Everything small the embedded store keeps, in one file (<c>state.json</c>) replaced atomically on each
-/// write: policy version and entries, active pointers, audit log. One file means a policy write and its
-/// audit entry (or an activation and its entry) become durable together, like the Redis scripts.
+/// Everything small the embedded store keeps: policy version and entries, active pointers, audit log, and the journal
+/// sequence number it includes. Immutable with O(log n) updates, so a write costs the same at 20 policy entries as at
+/// 20,000, and a background checkpoint can serialize one version while writers publish the next.
 /// </summary>
-internal sealed class EmbeddedState
+internal sealed record EmbeddedState(
+    long Seq,
+    long PolicyVersion,
+    ImmutableDictionary<string, string> Policy,
+    ImmutableDictionary<string, ActivePointers> Active,
+    ImmutableList<string> Audit)
 {
-    /// <summary>Bump when the file's shape changes; a newer file is refused rather than misread.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>
+    /// Bump when the file's shape changes; a newer file is refused rather than misread. 2 added <c>journalSeq</c>
+    /// (a format-1 file reads as sequence 0); an older build refuses a format-2 file instead of ignoring the journal.
+    /// </summary>
+    public const int FormatVersion = 2;
 
-    public long PolicyVersion { get; set; }
+    public static EmbeddedState Empty { get; } = new(0, 0, ImmutableDictionary.Create<string, string>(StringComparer.Ordinal),
+        ImmutableDictionary.Create<string, ActivePointers>(StringComparer.Ordinal), []);
 
-    public Dictionary<string, string> Policy { get; } = new(StringComparer.Ordinal);
-
-    public Dictionary<string, ActivePointers> Active { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>Audit entries as JSON, newest first.</summary>
-    public List<string> Audit { get; } = [];
-
-    public void AddAudit(AuditEntry entry, int cap)
+    /// <summary>Audit entries as JSON, newest first, at most <paramref name="cap"/>.</summary>
+    public EmbeddedState WithAudit(string entryJson, int cap)
     {
-        Audit.Insert(0, AuditJson.Encode(entry));
-        if (Audit.Count > cap)
+        var audit = Audit.Insert(0, entryJson);
+        while (audit.Count > cap)
         {
-            Audit.RemoveRange(cap, Audit.Count - cap);
+            audit = audit.RemoveAt(audit.Count - 1);
         }
-    }
-
-    public EmbeddedState Clone()
-    {
-        var copy = new EmbeddedState { PolicyVersion = PolicyVersion };
-        foreach (var (k, v) in Policy) copy.Policy[k] = v;
-        foreach (var (k, v) in Active) copy.Active[k] = v;
-        copy.Audit.AddRange(Audit);
-        return copy;
+        return this with { Audit = audit };
     }
 
     public byte[] Serialize()
@@ -47,6 +43,7 @@ internal sealed class EmbeddedState
         {
             w.WriteStartObject();
             w.WriteNumber("format", FormatVersion);
+            w.WriteNumber("journalSeq", Seq);
             w.WriteNumber("policyVersion", PolicyVersion);
             w.WriteStartObject("policy");
             foreach (var (k, v) in Policy) w.WriteString(k, v);
@@ -75,18 +72,21 @@ internal sealed class EmbeddedState
             using var doc = JsonDocument.Parse(json.ToArray());
             var root = doc.RootElement;
             var format = root.GetProperty("format").GetInt32();
-            if (format != FormatVersion)
+            if (format is < 1 or > FormatVersion)
             {
-                throw new StoreDataException($"'{path}' has state format {format}; this build reads {FormatVersion}. Upgrade NeuronGuard.");
+                throw new StoreDataException($"'{path}' has state format {format}; this build reads up to {FormatVersion}. Upgrade NeuronGuard.");
             }
-            var state = new EmbeddedState { PolicyVersion = root.GetProperty("policyVersion").GetInt64() };
-            foreach (var p in root.GetProperty("policy").EnumerateObject()) state.Policy[p.Name] = p.Value.GetString()!;
+            var policy = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+            foreach (var p in root.GetProperty("policy").EnumerateObject()) policy[p.Name] = p.Value.GetString()!;
+            var active = ImmutableDictionary.CreateBuilder<string, ActivePointers>(StringComparer.Ordinal);
             foreach (var m in root.GetProperty("active").EnumerateObject())
             {
-                state.Active[m.Name] = new ActivePointers(m.Name, m.Value.GetProperty("catalog").GetString(), m.Value.GetProperty("baseline").GetString());
+                active[m.Name] = new ActivePointers(m.Name, m.Value.GetProperty("catalog").GetString(), m.Value.GetProperty("baseline").GetString());
             }
-            foreach (var a in root.GetProperty("audit").EnumerateArray()) state.Audit.Add(a.GetRawText());
-            return state;
+            var audit = ImmutableList.CreateBuilder<string>();
+            foreach (var a in root.GetProperty("audit").EnumerateArray()) audit.Add(a.GetRawText());
+            var seq = format >= 2 ? root.GetProperty("journalSeq").GetInt64() : 0;
+            return new EmbeddedState(seq, root.GetProperty("policyVersion").GetInt64(), policy.ToImmutable(), active.ToImmutable(), audit.ToImmutable());
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {

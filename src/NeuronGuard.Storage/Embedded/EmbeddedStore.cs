@@ -4,9 +4,12 @@ namespace NeuronGuard.Storage.Embedded;
 
 /// <summary>
 /// The default store: one process, files under one directory, laid out like the Redis keys
-/// (<c>models/{fingerprint}/{kind}/{version}.ngr</c> and <c>state.json</c>). Every acknowledged write has been
-/// written to a temporary file, fsynced and renamed into place, so kill -9 at any point loses nothing acknowledged.
-/// Notifications are in-process.
+/// (<c>models/{fingerprint}/{kind}/{version}.ngr</c>), plus the small state (policy, active pointers, audit) as a
+/// checkpoint (<c>state.json</c>) and an append-only <see cref="Journal"/> of the writes since. Every acknowledged write
+/// has been fsynced (a record file renamed into place, a journal frame appended), so kill -9 at any point loses
+/// nothing acknowledged; a write appends one frame whatever the policy's size, and a background checkpoint folds the
+/// journal into state.json every <see cref="EmbeddedStoreOptions.CheckpointAfterWrites"/> writes. Notifications are
+/// in-process.
 /// </summary>
 internal sealed class EmbeddedStore : IStore
 {
@@ -15,14 +18,20 @@ internal sealed class EmbeddedStore : IStore
     private readonly DirectoryLock _lock;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly ChangeHandlers _handlers = new();
-    private EmbeddedState _state; // replaced, never mutated, once published: readers need no lock
-    private bool _marked; // under _writeGate: the data marker exists
+    private readonly Journal _journal;
+    private EmbeddedState _state; // immutable; replaced under _writeGate: readers need no lock
+    private bool _marked; // under _writeGate: the data marker and a first state.json exist
+    private Task _checkpoint = Task.CompletedTask;
 
     public EmbeddedStore(string directory, EmbeddedStoreOptions options)
     {
         if (options.AuditCap < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.AuditCap, "AuditCap must be at least 1");
+        }
+        if (options.CheckpointAfterWrites < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.CheckpointAfterWrites, "CheckpointAfterWrites must be at least 1");
         }
         _root = Path.GetFullPath(directory);
         _options = options;
@@ -31,9 +40,22 @@ internal sealed class EmbeddedStore : IStore
         {
             AtomicFile.DeleteLeftovers(_root);
             var statePath = StatePath;
-            _state = File.Exists(statePath) ? EmbeddedState.Deserialize(File.ReadAllBytes(statePath), statePath) : new EmbeddedState();
-            _marked = File.Exists(MarkerPath);
-            OpenWarning = File.Exists(statePath) ? null : DataMarker.MissingStateWarning(_root, statePath, _marked);
+            var journalPath = Path.Combine(_root, Journal.FileName);
+            _state = File.Exists(statePath) ? EmbeddedState.Deserialize(File.ReadAllBytes(statePath), statePath) : EmbeddedState.Empty;
+            _marked = File.Exists(MarkerPath) && File.Exists(statePath);
+            OpenWarning = File.Exists(statePath) ? null : DataMarker.MissingStateWarning(_root, statePath, File.Exists(MarkerPath));
+            if (OpenWarning is not null && File.Exists(journalPath))
+            {
+                // Without its checkpoint the journal is only the tail of the history: keep it for a person, never replay it.
+                var aside = $"{journalPath}.orphaned-{DateTime.UtcNow:yyyyMMddTHHmmss}";
+                File.Move(journalPath, aside);
+                OpenWarning += $"; the journal without it was moved to '{aside}'";
+            }
+            (_journal, var replay) = Journal.Open(journalPath, _state.Seq, options.Durable, options.AuditCap);
+            foreach (var op in replay)
+            {
+                _state = op.ApplyTo(_state);
+            }
         }
         catch
         {
@@ -73,10 +95,8 @@ internal sealed class EmbeddedStore : IStore
             {
                 return PutOutcome.AlreadyExists;
             }
-            var next = _state.Clone();
-            next.AddAudit(new AuditEntry(DateTimeOffset.UtcNow, actor, AuditActions.RecordPut, $"{kind.Name()}/{fingerprint}", version,
-                $"{payload.Length} bytes, format {formatVersion}"), _options.AuditCap);
-            Commit(next);
+            Commit(NextOp("audit", new AuditEntry(DateTimeOffset.UtcNow, actor, AuditActions.RecordPut, $"{kind.Name()}/{fingerprint}", version,
+                $"{payload.Length} bytes, format {formatVersion}")));
             return PutOutcome.Created;
         }
         finally
@@ -141,12 +161,9 @@ internal sealed class EmbeddedStore : IStore
             {
                 throw new RecordNotFoundException($"{kind.Name()} '{version}' of model '{fingerprint}' does not exist in {Description}; put it before activating it");
             }
-            var next = _state.Clone();
-            var current = next.Active.GetValueOrDefault(fingerprint) ?? new ActivePointers(fingerprint, null, null);
-            next.Active[fingerprint] = current.With(kind, version);
-            next.AddAudit(new AuditEntry(DateTimeOffset.UtcNow, actor, AuditActions.RecordActivate, $"{kind.Name()}/{fingerprint}", version,
-                $"was {current.Get(kind) ?? "none"}"), _options.AuditCap);
-            Commit(next);
+            var current = _state.Active.GetValueOrDefault(fingerprint) ?? new ActivePointers(fingerprint, null, null);
+            Commit(NextOp("activate", new AuditEntry(DateTimeOffset.UtcNow, actor, AuditActions.RecordActivate, $"{kind.Name()}/{fingerprint}", version,
+                $"was {current.Get(kind) ?? "none"}")) with { Pointers = current.With(kind, version) });
         }
         finally
         {
@@ -164,7 +181,7 @@ internal sealed class EmbeddedStore : IStore
     public Task<PolicySnapshot> GetPolicyAsync(CancellationToken cancellationToken = default)
     {
         var state = _state;
-        return Task.FromResult(new PolicySnapshot(state.PolicyVersion, new Dictionary<string, string>(state.Policy, StringComparer.Ordinal)));
+        return Task.FromResult(new PolicySnapshot(state.PolicyVersion, state.Policy));
     }
 
     public async Task<PolicyWriteResult> TryUpdatePolicyAsync(long? expectedVersion, IReadOnlyList<PolicyChange> changes, string actor,
@@ -179,16 +196,9 @@ internal sealed class EmbeddedStore : IStore
             {
                 return PolicyWriteResult.Conflict(_state.PolicyVersion);
             }
-            var next = _state.Clone();
-            foreach (var change in changes)
-            {
-                if (change.Json is null) next.Policy.Remove(change.Key);
-                else next.Policy[change.Key] = change.Json;
-            }
-            version = ++next.PolicyVersion;
-            next.AddAudit(new AuditEntry(DateTimeOffset.UtcNow, actor, AuditActions.PolicySet, "policy", version.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                AuditJson.DescribeChanges(changes)), _options.AuditCap);
-            Commit(next);
+            version = _state.PolicyVersion + 1;
+            Commit(NextOp("policy", new AuditEntry(DateTimeOffset.UtcNow, actor, AuditActions.PolicySet, "policy", version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                AuditJson.DescribeChanges(changes))) with { Changes = changes, Version = version });
         }
         finally
         {
@@ -198,15 +208,35 @@ internal sealed class EmbeddedStore : IStore
         return PolicyWriteResult.Success(version);
     }
 
+    public async Task<PolicyWriteResult> RestorePolicyAsync(long expectedVersion, IReadOnlyDictionary<string, string> entries, long newVersion,
+        string actor, CancellationToken cancellationToken = default)
+    {
+        PolicyChanges.ValidateRestore(expectedVersion, entries, newVersion, actor);
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (expectedVersion != _state.PolicyVersion)
+            {
+                return PolicyWriteResult.Conflict(_state.PolicyVersion);
+            }
+            Commit(NextOp("restore", new AuditEntry(DateTimeOffset.UtcNow, actor, AuditActions.PolicyRestore, "policy", newVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                PolicyChanges.DescribeRestore(entries, expectedVersion))) with { Entries = entries, Version = newVersion });
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+        _handlers.Raise(new StoreChange(StoreChangeKind.PolicyChanged, null, newVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return PolicyWriteResult.Success(newVersion);
+    }
+
     public async Task AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(entry.Actor);
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var next = _state.Clone();
-            next.AddAudit(entry, _options.AuditCap);
-            Commit(next);
+            Commit(NextOp("audit", entry));
         }
         finally
         {
@@ -231,23 +261,62 @@ internal sealed class EmbeddedStore : IStore
         return Task.FromResult(new StoreVersionStamp(state.PolicyVersion, new Dictionary<string, ActivePointers>(state.Active, StringComparer.Ordinal)));
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        await _checkpoint.ConfigureAwait(false);
+        _journal.Dispose();
         _lock.Dispose();
         _writeGate.Dispose();
-        return ValueTask.CompletedTask;
     }
 
-    /// <summary>Makes <paramref name="next"/> durable, then visible; only then may the caller acknowledge.</summary>
-    private void Commit(EmbeddedState next)
+    private JournalOp NextOp(string op, AuditEntry audit) => new(_state.Seq + 1, op, AuditJson.Encode(audit), _options.AuditCap);
+
+    /// <summary>Makes <paramref name="op"/> durable, then visible; only then may the caller acknowledge. Under _writeGate.</summary>
+    private void Commit(JournalOp op)
     {
         if (!_marked)
         {
-            // Before the first state.json: from now on a missing state.json means lost data, not a new store.
+            // Before the first journal frame: from now on a missing state.json means lost data, not a new store.
             DataMarker.Write(MarkerPath, _options.Durable);
+            AtomicFile.Write(StatePath, _state.Serialize(), _options.Durable);
             _marked = true;
         }
-        AtomicFile.Write(StatePath, next.Serialize(), _options.Durable);
-        _state = next;
+        _journal.Append(op);
+        _state = op.ApplyTo(_state);
+        if (_journal.Count >= _options.CheckpointAfterWrites && _checkpoint.IsCompleted)
+        {
+            _checkpoint = Task.Run(CheckpointAsync);
+        }
+    }
+
+    /// <summary>
+    /// Saves the current state as state.json (outside the write gate: writers go on appending meanwhile), then drops the
+    /// journal frames it holds. A crash in between leaves the new checkpoint and the old journal, whose older frames the
+    /// next open skips by sequence number. A failure is retried at the next write past the threshold.
+    /// </summary>
+    private async Task CheckpointAsync()
+    {
+        var state = _state;
+        try
+        {
+            AtomicFile.Write(StatePath, state.Serialize(), _options.Durable);
+        }
+        catch (IOException)
+        {
+            return; // the journal still holds everything; the next checkpoint tries again
+        }
+        await _writeGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _journal.TruncateThrough(state.Seq);
+        }
+        catch (IOException)
+        {
+            // The old journal stays valid beside the new checkpoint (its older frames are skipped by sequence number).
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
     }
 }

@@ -21,4 +21,24 @@ internal static class PolicyChanges
             }
         }
     }
+
+    /// <summary>Checks a restore (see <see cref="IPolicyStore.RestorePolicyAsync"/>).</summary>
+    public static void ValidateRestore(long expectedVersion, IReadOnlyDictionary<string, string> entries, long newVersion, string actor)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        StoreNames.ValidateActor(actor);
+        ArgumentOutOfRangeException.ThrowIfNegative(expectedVersion);
+        if (newVersion <= expectedVersion)
+        {
+            throw new ArgumentOutOfRangeException(nameof(newVersion), newVersion, $"a restore must raise the policy version above {expectedVersion}");
+        }
+        foreach (var key in entries.Keys)
+        {
+            StoreNames.ValidatePolicyKey(key);
+        }
+    }
+
+    /// <summary>The audit detail of a restore: how many entries, and the version it replaced.</summary>
+    public static string DescribeRestore(IReadOnlyDictionary<string, string> entries, long expectedVersion) =>
+        $"policy replaced by {entries.Count} entr{(entries.Count == 1 ? "y" : "ies")} (store was at version {expectedVersion})";
 }

@@ -6,7 +6,7 @@ namespace NeuronGuard.Storage.Redis;
 /// Every message the Redis store gives for a failed command, in one place. Each names the endpoint, says what to
 /// change, and for a write whether it was applied.
 /// </summary>
-internal sealed class RedisErrors(string endpoint, RedisStoreOptions options)
+internal sealed partial class RedisErrors(string endpoint, RedisStoreOptions options)
 {
     /// <summary>
     /// Server replies that reject a command before it runs: cluster redirects the client could not follow, a
@@ -26,7 +26,7 @@ internal sealed class RedisErrors(string endpoint, RedisStoreOptions options)
             case RedisConnectionException c:
                 var neverSent = c.FailureType == ConnectionFailureType.UnableToResolvePhysicalConnection || c.CommandStatus == CommandStatus.WaitingToBeSent;
                 // "No connection is available" says little when the client knows why (a refused TLS handshake, say).
-                var reason = neverSent && lastFailure is not null ? $"{lastFailure}; {c.Message}" : c.Message;
+                var reason = neverSent && lastFailure is not null ? $"{Short(lastFailure)}; {Short(c.Message)}" : Short(c.Message);
                 return Unavailable(area, reason, !isWrite ? Outcome.Read : neverSent ? Outcome.NotApplied : Outcome.Unknown, e);
             case RedisTimeoutException t:
                 return Unavailable(area, $"no answer within {options.OperationTimeout.TotalSeconds:0.#} s",
@@ -47,6 +47,20 @@ internal sealed class RedisErrors(string endpoint, RedisStoreOptions options)
                 return null;
         }
     }
+
+    /// <summary>
+    /// The cause without the client's state dump (", mc: 1/1/0, mgr: …, IOCP: …", about 1,000 characters that help
+    /// nobody operating the daemon): cut at the first dump field, at most 300 characters.
+    /// </summary>
+    internal static string Short(string message)
+    {
+        var cut = DumpField().Match(message);
+        var text = (cut.Success ? message[..cut.Index] : message).ReplaceLineEndings(" ").Trim().TrimEnd(',', ';');
+        return text.Length <= 300 ? text : text[..297] + "...";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(,|;)\s*(last|origin|outstanding|last-read|last-write|keep-alive|state|mgr|last-heartbeat|global|v|mc|clientName|IOCP|WORKER|POOL|inst|qu|qs|aw|bw|rs|ws|in|in-pipe|out-pipe|serverEndpoint|sync-ops|async-ops|conn-sec|aoc|Local-CPU|Server-Connected-Seconds|Last-Result-Bytes|Last-Used-Seconds):|\. To allow this multiplexer|\s*\(Please take a look")]
+    private static partial System.Text.RegularExpressions.Regex DumpField();
 
     public StoreUnavailableException Unavailable(string area, string reason, Outcome outcome, Exception? inner) =>
         new($"{area} unavailable: redis at {Endpoint} is unreachable ({reason}){Tail(outcome)}", inner);

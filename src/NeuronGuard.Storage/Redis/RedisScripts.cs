@@ -59,6 +59,22 @@ internal static class RedisScripts
         return {1, version}
         """;
 
+    /// <summary>
+    /// KEYS: policy, policy version, audit. ARGV: expected version, new version, audit cap, audit json, channel, then
+    /// (key, value) pairs. Replaces the whole policy. Returns {1, new version} or {0, current version}.
+    /// </summary>
+    public const string RestorePolicy = """
+        local current = tonumber(redis.call('GET', KEYS[2]) or '0')
+        if tonumber(ARGV[1]) ~= current then return {0, current} end
+        redis.call('DEL', KEYS[1])
+        for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        redis.call('SET', KEYS[2], ARGV[2])
+        redis.call('LPUSH', KEYS[3], ARGV[4])
+        redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[3]) - 1)
+        redis.call('PUBLISH', ARGV[5], 'policy ' .. ARGV[2])
+        return {1, tonumber(ARGV[2])}
+        """;
+
     /// <summary>KEYS: policy, policy version. Returns {version, {k1, v1, …}} read together.</summary>
     public const string ReadPolicy = """
         return {redis.call('GET', KEYS[2]) or '0', redis.call('HGETALL', KEYS[1])}

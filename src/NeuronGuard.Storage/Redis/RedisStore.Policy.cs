@@ -44,6 +44,25 @@ internal sealed partial class RedisStore
         return (long)parts[0] == 1 ? PolicyWriteResult.Success((long)parts[1]) : PolicyWriteResult.Conflict((long)parts[1]);
     }
 
+    public async Task<PolicyWriteResult> RestorePolicyAsync(long expectedVersion, IReadOnlyDictionary<string, string> entries, long newVersion,
+        string actor, CancellationToken cancellationToken = default)
+    {
+        PolicyChanges.ValidateRestore(expectedVersion, entries, newVersion, actor);
+        var version = newVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var audit = AuditJson.Encode(new AuditEntry(DateTimeOffset.UtcNow, actor, AuditActions.PolicyRestore, "policy", version,
+            PolicyChanges.DescribeRestore(entries, expectedVersion)));
+        var args = new List<RedisValue>(5 + entries.Count * 2) { expectedVersion, newVersion, _options.AuditCap, audit, (string)_keys.Events! };
+        foreach (var (key, json) in entries)
+        {
+            args.Add(key);
+            args.Add(json);
+        }
+        var result = await _connection.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.RestorePolicy,
+            [_keys.Policy, _keys.PolicyVersion, _keys.Audit], [.. args]), PolicyArea, isWrite: true, cancellationToken).ConfigureAwait(false);
+        var parts = (RedisResult[])result!;
+        return (long)parts[0] == 1 ? PolicyWriteResult.Success((long)parts[1]) : PolicyWriteResult.Conflict((long)parts[1]);
+    }
+
     public async Task AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(entry.Actor);

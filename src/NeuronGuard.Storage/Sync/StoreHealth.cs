@@ -17,10 +17,17 @@ public enum StoreHealthState
 }
 
 /// <summary>The state with a sentence an operator can act on.</summary>
-public sealed record StoreHealth(StoreHealthState State, string Reason)
+/// <param name="DataLoss">
+/// Set while the store has lost data this cache still holds (its policy version went backwards, or an active catalog
+/// or baseline vanished): scoring goes on from the cache, but the daemon is not ready until an operator resolves it.
+/// </param>
+public sealed record StoreHealth(StoreHealthState State, string Reason, string? DataLoss = null)
 {
     /// <summary>Whether requests can be scored (everything but <see cref="StoreHealthState.NotServing"/>).</summary>
     public bool CanServe => State != StoreHealthState.NotServing;
+
+    /// <summary>Whether <c>/readyz</c> may answer 200 for the store: it can serve and has lost nothing.</summary>
+    public bool Ready => CanServe && DataLoss is null;
 
     public override string ToString() => $"{State}: {Reason}";
 }

@@ -9,7 +9,6 @@ public sealed partial class StoreSync<TCatalog, TBaseline>
     private bool _everSynced;
     private (DateTimeOffset TakenAt, string Source)? _fromSnapshot;
     private string? _snapshotError;
-    private string? _regression;
 
     /// <summary>Current health; <see cref="HealthChanged"/> reports each change.</summary>
     public StoreHealth Health => Volatile.Read(ref _health);
@@ -69,14 +68,6 @@ public sealed partial class StoreSync<TCatalog, TBaseline>
         }
     }
 
-    private void SetRegression(string? message)
-    {
-        lock (_healthGate)
-        {
-            _regression = message;
-        }
-    }
-
     private void UpdateHealth()
     {
         StoreHealth next;
@@ -97,17 +88,18 @@ public sealed partial class StoreSync<TCatalog, TBaseline>
     private StoreHealth ComputeHealth()
     {
         var cached = $"policy v{Policy.Version}, {_models.Count} model(s)";
+        var lost = DataLossReason();
         if (_down is { } down)
         {
             if (_everSynced)
             {
                 return new(StoreHealthState.Degraded,
-                    $"{down.Reason}; since {down.Since:O}. Scoring continues from the cache ({cached}); policy writes fail until the store returns");
+                    $"{down.Reason}; since {down.Since:O}. Scoring continues from the cache ({cached}); policy writes fail until the store returns", lost);
             }
             if (_fromSnapshot is { } snap)
             {
                 return new(StoreHealthState.ServingFromSnapshot,
-                    $"{down.Reason}. Serving the local snapshot taken {snap.TakenAt:O} from {snap.Source} ({cached}) until the store returns");
+                    $"{down.Reason}. Serving the local snapshot taken {snap.TakenAt:O} from {snap.Source} ({cached}) until the store returns", lost);
             }
             var where = _snapshot is null ? "no snapshot is kept for this store" : $"no usable local snapshot in {_snapshot.Directory}{(_snapshotError is null ? "" : $" ({_snapshotError})")}";
             return new(StoreHealthState.NotServing,
@@ -117,9 +109,9 @@ public sealed partial class StoreSync<TCatalog, TBaseline>
         {
             return _health;
         }
-        var problems = _failures.Values.Select(f => f.ToString()).Append(_regression).Append(_snapshotError).OfType<string>().ToList();
+        var problems = _failures.Values.Select(f => f.ToString()).Append(lost).Append(_snapshotError).OfType<string>().ToList();
         return problems.Count > 0
-            ? new(StoreHealthState.Degraded, string.Join("; ", problems))
+            ? new(StoreHealthState.Degraded, string.Join("; ", problems), lost)
             : new(StoreHealthState.Serving, $"in sync with {_store.Description} ({cached})");
     }
 }

@@ -36,6 +36,7 @@ public sealed partial class StoreSync<TCatalog, TBaseline>
             _passGate.Release();
             UpdateHealth();
             Raise(changes);
+            SignalVersionWaiters();
         }
     }
 
@@ -52,6 +53,7 @@ public sealed partial class StoreSync<TCatalog, TBaseline>
             await LoadIfChangedAsync(RecordKind.Catalog, pointers, changes, cancellationToken).ConfigureAwait(false);
             await LoadIfChangedAsync(RecordKind.Baseline, pointers, changes, cancellationToken).ConfigureAwait(false);
         }
+        CheckPointers(stamp);
         if (changes.Count > 0 || !_snapshotSaved)
         {
             SaveSnapshotIndex();
@@ -60,18 +62,22 @@ public sealed partial class StoreSync<TCatalog, TBaseline>
 
     /// <summary>
     /// A version lower than the cached one means the store lost data (e.g. Redis restarted without persistence):
-    /// keep the cached policy rather than silently switching mitigation off, and say so in health.
+    /// keep the cached policy rather than silently switching mitigation off, and mark the store as having lost data
+    /// until its version passes the cached one again (an operator's resolve, see StoreSync.DataLoss.cs). An equal
+    /// version is not a regression: it is this cache's own version.
     /// </summary>
     private void AdoptPolicy(PolicySnapshot policy, List<StoreChange> changes)
     {
         var cached = Policy;
         if (policy.Version < cached.Version && (_everSynced || _fromSnapshot is not null))
         {
-            SetRegression($"{_store.Description} has policy v{policy.Version}, older than the cached v{cached.Version}: it lost data " +
-                "(restarted without persistence?); keeping the cached policy. Re-apply the policy there and enable AOF (appendonly yes).");
+            SetPolicyLoss(policy.Version, cached.Version);
             return;
         }
-        SetRegression(null);
+        if (policy.Version > cached.Version)
+        {
+            SetPolicyLoss(null, 0);
+        }
         if (policy.Version != cached.Version)
         {
             Volatile.Write(ref _policy, policy);
@@ -168,6 +174,7 @@ public sealed partial class StoreSync<TCatalog, TBaseline>
         {
             UpdateHealth();
             Raise(changes);
+            SignalVersionWaiters();
         }
     }
 

@@ -27,12 +27,12 @@ public sealed class ProtobufFuzzTests
                 Listen = "127.0.0.1:0",
                 DataDir = dir,
                 LogLevel = "Critical",
-                Metrics = new MetricsOptions { Listen = "" },
+                Metrics = new MetricsOptions { Listen = "127.0.0.1:0" },
             });
             string fingerprint = daemon.BuiltinHost()!.Host.Info.Fingerprint;
             int slots = daemon.Context.Plans.Get(fingerprint).Plan!.Slots.Count;
             string script = Path.Combine(MetricsTestPaths.RepoRoot, "tests", "peers", "python", "fuzz.py");
-            var info = new ProcessStartInfo("/usr/bin/python3", $"{script} 127.0.0.1:{daemon.Address.Port} {fingerprint} {slots} {seed} 2000")
+            var info = new ProcessStartInfo("/usr/bin/python3", $"{script} 127.0.0.1:{daemon.Address.Port} {fingerprint} {slots} {seed} 2000 127.0.0.1:{daemon.MetricsAddress!.Port}")
             {
                 RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             };
@@ -53,6 +53,12 @@ public sealed class ProtobufFuzzTests
             Assert.True(codes.TryGetProperty("typed:INVALID_ARGUMENT", out _), output);
             Assert.False(codes.TryGetProperty("typed:UNKNOWN", out _), output);
             Assert.False(codes.TryGetProperty("typed:INTERNAL", out _), output);
+            // Past its 16 watches the connection's extra ones were refused, and the healthy stream on it survived every
+            // metadata size (checked above); HTTP/1.1 garbage did not stop the metrics port.
+            Assert.Equal(16, codes.GetProperty("watch:OK").GetInt32());
+            Assert.Equal(4, codes.GetProperty("watch:RESOURCE_EXHAUSTED").GetInt32());
+            Assert.True(codes.TryGetProperty("metadata:OK", out _), output);
+            Assert.True(summary.GetProperty("metrics_ok").GetBoolean(), output);
         }
         finally
         {

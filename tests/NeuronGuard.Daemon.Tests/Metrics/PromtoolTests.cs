@@ -62,6 +62,8 @@ public sealed class PromtoolTests
             .Select(l => l.Trim()).Where(l => l.StartsWith("- alert:", StringComparison.Ordinal))
             .Select(l => l["- alert:".Length..].Trim()).ToList();
         Assert.Contains("NeuronGuardDown", alerts);
+        Assert.Contains("NeuronGuardStoreDegraded", alerts);
+        Assert.Contains("NeuronGuardStoreDataLost", alerts);
         Assert.True(alerts.Count >= 8, $"only {alerts.Count} alerts found in alerts.yml; did the parsing break?");
 
         var firing = new HashSet<string>();

@@ -11,8 +11,10 @@ using NeuronGuard.Storage;
 namespace NeuronGuard.Daemon.Tests.Monitoring;
 
 /// <summary>
-/// Monitoring that is silently off is visible: a model server connected for a model with no catalog, or with a corrupt
-/// one, counts in neuronguard_unmonitored_model_servers and makes /readyz 503 with the reason; once it leaves, both clear.
+/// Monitoring that is silently off is visible: a model server connected for an expected model (one with an active
+/// catalog) that has no usable plan, a corrupt catalog say, counts in neuronguard_unmonitored_model_servers and makes
+/// /readyz 503 with the reason. A model nobody expects (no catalog at all) is refused at Hello and counted, but cannot
+/// flip readiness.
 /// </summary>
 public sealed partial class UnmonitoredServerTests : IAsyncLifetime
 {
@@ -32,28 +34,22 @@ public sealed partial class UnmonitoredServerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ServerWithoutCatalog_CountedAndNotReady_ClearsWhenItLeaves()
+    public async Task ServerOfAnUnknownModel_RefusedAtHelloAndCounted_ButReadinessUnchanged()
     {
         Assert.Equal(0, await UnmonitoredAsync());
         Assert.Equal(HttpStatusCode.OK, (await ReadyzAsync()).Status);
 
-        var s = new RawModelServer(_channel);
-        await s.HelloAsync("0123456789abcdef", "lonely");
+        await using var s = new RawModelServer(_channel);
+        await s.HelloAsync("0123456789abcdef", "stranger");
         var welcome = (await s.ExpectAsync(m => m.Welcome is not null, "Welcome")).Welcome;
         Assert.Empty(welcome.Slots);
-        await s.ExpectAsync(m => m.Error is { Code: (int)StatusCode.FailedPrecondition }, "no_plan StreamError");
+        var error = (await s.ExpectErrorAsync("", StatusCode.NotFound)).Error;
+        Assert.Contains("model 0123456789abcdef is not known to this daemon", error.Message, StringComparison.Ordinal);
 
-        Assert.Equal(1, await UnmonitoredAsync());
-        var (status, body) = await ReadyzAsync();
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
-        Assert.Contains("1 connected model server(s) not monitored", body, StringComparison.Ordinal);
-        Assert.Contains("server 'lonely'", body, StringComparison.Ordinal);
-        Assert.Contains("no catalog is active for model 0123456789abcdef", body, StringComparison.Ordinal);
-
-        await s.CompleteAsync();
-        await s.DisposeAsync();
-        await EventuallyAsync(async () => await UnmonitoredAsync() == 0, "the gauge back at 0 after the server left");
+        // Any client could say Hello with a made-up fingerprint: it must not turn /readyz to 503 for everyone.
+        Assert.Equal(0, await UnmonitoredAsync());
         Assert.Equal(HttpStatusCode.OK, (await ReadyzAsync()).Status);
+        Assert.Contains("neuronguard_stream_errors_total{reason=\"unknown_model\"} 1", await _http.GetStringAsync(_daemon.MetricsAddress!), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -64,14 +60,21 @@ public sealed partial class UnmonitoredServerTests : IAsyncLifetime
         await store.PutRecordAsync(RecordKind.Catalog, fp, "broken", Catalog.CurrentFormat, "{not json"u8.ToArray(), "test");
         await store.ActivateAsync(RecordKind.Catalog, fp, "broken", "test");
 
-        await using var s = new RawModelServer(_channel);
+        var s = new RawModelServer(_channel);
         await s.HelloAsync(fp, "victim");
         var welcome = (await s.ExpectAsync(m => m.Welcome is not null, "Welcome")).Welcome;
         Assert.Empty(welcome.Slots);
+        await s.ExpectAsync(m => m.Error is { Code: (int)StatusCode.FailedPrecondition }, "no_plan StreamError (an expected model)");
         Assert.Equal(1, await UnmonitoredAsync());
         var (status, body) = await ReadyzAsync();
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Contains("server 'victim'", body, StringComparison.Ordinal);
         Assert.Contains(fp, body, StringComparison.Ordinal);
+
+        await s.CompleteAsync();
+        await s.DisposeAsync();
+        await EventuallyAsync(async () => await UnmonitoredAsync() == 0, "the gauge back at 0 after the server left");
+        Assert.Equal(HttpStatusCode.OK, (await ReadyzAsync()).Status);
     }
 
     private async Task<int> UnmonitoredAsync()

@@ -95,6 +95,33 @@ public sealed class PolicyTtlTests
         }
     }
 
+    [Fact]
+    public async Task SetAsync_StoreLandsAtExactlyTheCachedVersion_FailsSayingNotApplied()
+    {
+        // The boundary of the check: the write is stored as version 3 while this daemon already serves version 3 (another
+        // copy of the store, two writes in): equal is not newer, so the change would not apply here either.
+        await using var fixture = await Fixture.StartAsync();
+        for (int i = 0; i < 3; i++)
+        {
+            await fixture.Manager.SetAsync(new SetMitigationRequest { Set = "s" + i, Mode = MitigationMode.Shadow, Strength = 1 }, "alice", CancellationToken.None);
+        }
+        var dir = Directory.CreateTempSubdirectory("ng-ttl-").FullName;
+        try
+        {
+            await using var other = await Fixture.OpenStoreAsync(dir);
+            await other.TryUpdatePolicyAsync(null, [PolicyChange.Set("x/global", "{}")], "elsewhere");
+            await other.TryUpdatePolicyAsync(null, [PolicyChange.Set("y/global", "{}")], "elsewhere");
+            var manager = new PolicyManager(other, fixture.Sync, TimeProvider.System, NullLogger.Instance);
+            var e = await Assert.ThrowsAsync<PolicyNotAppliedException>(() => manager.SetAsync(
+                new SetMitigationRequest { Set = "backdoor", Mode = MitigationMode.OnFlag, Strength = 1 }, "alice", CancellationToken.None));
+            Assert.Contains("stored as policy version 3, but this daemon already serves version 3", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private sealed class Fixture : IAsyncDisposable
     {
         private readonly IStore _store;

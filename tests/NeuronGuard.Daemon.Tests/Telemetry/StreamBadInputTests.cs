@@ -28,14 +28,14 @@ public sealed class StreamBadInputTests(TelemetryDaemon d)
     }
 
     [Fact]
-    public async Task Hello_UnknownModel_EmptySlotsAndFailedPrecondition()
+    public async Task Hello_UnknownModel_EmptySlotsAndNotFound()
     {
         await using var s = new RawModelServer(d.Channel);
         await s.HelloAsync("feedface");
         var welcome = (await s.ExpectAsync(m => m.Welcome is not null, "Welcome")).Welcome;
         Assert.Empty(welcome.Slots);
-        var error = (await s.ExpectErrorAsync("", StatusCode.FailedPrecondition)).Error;
-        Assert.Contains("no catalog is active for model feedface", error.Message);
+        var error = (await s.ExpectErrorAsync("", StatusCode.NotFound)).Error;
+        Assert.Contains("model feedface is not known to this daemon: no catalog is active for it", error.Message);
         await s.StartAsync("r1");
         await s.FrameAsync("r1", 0, 1, [1f]);
         Assert.Contains("no catalog", (await s.ExpectErrorAsync("r1", StatusCode.FailedPrecondition)).Error.Message);

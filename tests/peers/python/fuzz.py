@@ -1,13 +1,18 @@
 #!/usr/bin/python3
 """A bounded, seeded protobuf fuzz of a daemon's Telemetry and Control services, from Debian's grpcio.
 
-usage: /usr/bin/python3 fuzz.py ADDRESS FINGERPRINT SLOTS SEED COUNT
+usage: /usr/bin/python3 fuzz.py ADDRESS FINGERPRINT SLOTS SEED COUNT [METRICS_ADDRESS]
 
 While a healthy model-server stream stays open, sends COUNT Telemetry messages over a series of streams and COUNT
 Control calls: random and mutated valid messages (bit flips, truncation, splices, random bytes, NaN and huge values,
 long ids). Each call may fail with any status: what must hold is that the daemon stays up. At the end it checks that
 Health still answers SERVING, the healthy stream still gets a final verdict, and a fresh stream is welcomed, then
 prints one JSON summary line and exits 0; any of those failing exits 1.
+
+Also, on the same channel as the healthy stream: Control calls with garbage or missing credentials, calls with
+metadata from 1 KiB to 100 KiB (over the 32 KiB limit must fail that call only), more Health/Watch calls than one
+connection may hold (the extra ones RESOURCE_EXHAUSTED); and with METRICS_ADDRESS, HTTP/1.1 garbage to the metrics
+port, after which GET /metrics must still answer 200.
 """
 import faulthandler
 import json
@@ -15,8 +20,10 @@ import math
 import os
 import queue
 import random
+import socket
 import sys
 import tempfile
+import urllib.request
 
 import grpc
 from grpc_tools import protoc
@@ -139,8 +146,73 @@ def welcome(stream, t, fingerprint, server_id):
     return None
 
 
+def garbage_credentials(rng):
+    return rng.choice([[], [("authorization", "")], [("authorization", "Bearer " + "x" * rng.randint(1, 2000))],
+                       [("authorization", "Basic Zm9vOmJhcg==")], [("authorization", "bearer  bad token")],
+                       [("authorization", "Bearer a"), ("authorization", "Bearer b")]])
+
+
+def metadata_sizes(channel, channel_target, count_code):
+    """Calls whose metadata is 1 KiB .. 100 KiB; each may fail, none may take the connection down."""
+    check = channel.unary_unary("/grpc.health.v1.Health/Check", request_serializer=lambda b: b, response_deserializer=lambda b: b)
+    # Up to twice the 32 KiB limit an oversized call is refused alone (HTTP 431); a header block past that ends the
+    # connection (Kestrel's CONTINUATION-flood defence, docs/auth.md), so the 100 KiB call goes on a channel of its own.
+    for size in (1 << 10, 16 << 10, 31 << 10, 33 << 10, 60 << 10):
+        try:
+            check(b"", timeout=30, metadata=[("x-pad", "p" * size)])
+            count_code("metadata", grpc.StatusCode.OK)
+        except grpc.RpcError as e:
+            count_code("metadata", e.code())
+    with grpc.insecure_channel(channel_target) as own:
+        try:
+            own.unary_unary("/grpc.health.v1.Health/Check", request_serializer=lambda b: b, response_deserializer=lambda b: b)(
+                b"", timeout=30, metadata=[("x-pad", "p" * (100 << 10))])
+            count_code("metadata", grpc.StatusCode.OK)
+        except grpc.RpcError as e:
+            count_code("metadata", e.code())
+
+
+def health_watches(channel, count_code, n=20):
+    """More watches on one connection than it may hold: the extra ones must be refused, the rest served."""
+    watch = channel.unary_stream("/grpc.health.v1.Health/Watch", request_serializer=lambda b: b, response_deserializer=lambda b: b)
+    calls = []
+    for _ in range(n):
+        call = watch(b"")
+        try:
+            next(call)
+            count_code("watch", grpc.StatusCode.OK)
+            calls.append(call)
+        except grpc.RpcError as e:
+            count_code("watch", e.code())
+    for call in calls:
+        call.cancel()
+
+
+def metrics_garbage(rng, metrics):
+    """HTTP/1.1 garbage to the metrics port, then GET /metrics must still answer 200."""
+    host, port = metrics.rsplit(":", 1)
+    junk = [b"GET / HTTP/1.1\r\n" + b"X: " + b"y" * 70000 + b"\r\n\r\n", b"\x16\x03\x01\x00\xa5\x01", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+            b"GET /metrics HTTP/1.1\r\nContent-Length: -5\r\n\r\n", b"POST /readyz HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            b"\r\n\r\n\r\n", b"GET /" + b"%" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"]
+    for _ in range(40):
+        payload = rng.choice(junk) if rng.random() < 0.6 else bytes(rng.randrange(256) for _ in range(rng.randint(1, 512)))
+        try:
+            with socket.create_connection((host, int(port)), timeout=5) as sock:
+                sock.sendall(payload)
+                sock.settimeout(2)
+                try:
+                    sock.recv(4096)
+                except OSError:
+                    pass
+        except OSError:
+            pass
+    with urllib.request.urlopen(f"http://{metrics}/metrics", timeout=30) as response:
+        return response.status == 200
+
+
 def main():
     address, fingerprint, slots, seed, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    metrics = sys.argv[6] if len(sys.argv) > 6 else None
     # A hang must say where it is: dump every thread's stack and exit well before the test's own limit.
     faulthandler.dump_traceback_later(200, exit=True)
     rng = random.Random(seed)
@@ -186,10 +258,20 @@ def main():
         call = channel.unary_unary(f"/neuronguard.v1.Control/{method}", request_serializer=lambda b: b,
                                    response_deserializer=lambda b: b)
         try:
-            call(request, timeout=30)
+            call(request, timeout=30, metadata=garbage_credentials(rng))
             count_code(grpc.StatusCode.OK, raw)
         except grpc.RpcError as e:
             count_code(e.code(), raw)
+        except ValueError:
+            pass  # grpcio refused the metadata itself; nothing was sent
+
+    def count_phase(phase, code):
+        key = f"{phase}:{code.name}"
+        codes[key] = codes.get(key, 0) + 1
+
+    metadata_sizes(channel, address, count_phase)
+    health_watches(channel, count_phase)
+    metrics_ok = metrics_garbage(rng, metrics) if metrics else None
 
     check = channel.unary_unary("/grpc.health.v1.Health/Check", request_serializer=lambda b: b, response_deserializer=lambda b: b)
     serving = check(b"", timeout=30) == b"\x08\x01"
@@ -199,11 +281,11 @@ def main():
     welcomed = welcome(fresh, t, fingerprint, "fuzz-fresh") is not None and healthy_request(fresh, t, "fresh", slots)
     fresh.close()
     print(json.dumps({"telemetry_messages": sent, "control_calls": count, "codes": codes, "serving": serving,
-                      "healthy_stream_finished": finished, "fresh_stream_served": welcomed}), flush=True)
+                      "healthy_stream_finished": finished, "fresh_stream_served": welcomed, "metrics_ok": metrics_ok}), flush=True)
     # os._exit, not sys.exit: at interpreter shutdown grpcio 1.51 can deadlock in a call's __del__ while the streams'
     # request generators are still parked (seen here: the summary printed, then the process hung). Everything is said.
     sys.stdout.flush()
-    os._exit(0 if serving and finished and welcomed else 1)
+    os._exit(0 if serving and finished and welcomed and metrics_ok is not False else 1)
 
 
 if __name__ == "__main__":

@@ -120,12 +120,10 @@ public sealed class DaemonHost : IAsyncDisposable
             o.MaxReceiveMessageSize = options.MaxReceiveMessageSize;
             o.MaxSendMessageSize = null;
             o.EnableDetailedErrors = false;
-            // In this order: the metrics interceptor sees the auth interceptor's denials.
-            o.Interceptors.Add<CallMetricsInterceptor>();
-            o.Interceptors.Add<AuthInterceptor>();
         });
-        builder.Services.AddSingleton(new CallMetricsInterceptor(metrics));
-        builder.Services.AddSingleton(new AuthInterceptor(auth, denial =>
+        builder.Services.AddSingleton(metrics);
+        // Authentication and authorization run as middleware, before gRPC reads a request's body.
+        builder.Services.AddNeuronGuardAuth(auth, denial =>
         {
             metrics.AuthFailure(denial.Code); // every denial is counted; only reported ones are logged and audited
             if (denial.Report)
@@ -133,7 +131,7 @@ public sealed class DaemonHost : IAsyncDisposable
                 DaemonLog.Denied(logger, denial.Method, denial.Code, denial.Caller, denial.Peer, denial.Reason);
                 _ = AuditDenialAsync(store, denial, logger);
             }
-        }));
+        });
         builder.Services.AddSingleton(health);
         builder.Services.AddSingleton(_ => new TelemetryService(ctx));
         builder.Services.AddSingleton(_ => new ControlService(ctx));
@@ -150,6 +148,7 @@ public sealed class DaemonHost : IAsyncDisposable
         }
         module?.AddServices(builder.Services);
         var app = builder.Build();
+        app.UseNeuronGuardAuth();
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcService<TelemetryService>();
         app.MapGrpcService<ControlService>();

@@ -56,7 +56,6 @@ public sealed class DaemonHost : IAsyncDisposable
     /// <summary>What runs in this process besides the daemon (the built-in model host), or null.</summary>
     public IDaemonModule? Module { get; private init; }
 
-    private MetricsServer? _metricsServer;
     private IStore? _store;
     private StoreSync<Catalog, Baseline>? _sync;
 
@@ -87,6 +86,7 @@ public sealed class DaemonHost : IAsyncDisposable
             options.Store.DataDirectory = options.DataDir;
         }
         var auth = new Authenticator(options.Auth, IPAddress.IsLoopback(endpoint.Address));
+        var metricsEndpoint = string.IsNullOrEmpty(options.Metrics.Listen) ? null : ListenAddress.Parse(options.Metrics.Listen, "Metrics:Listen");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddNeuronGuardConsole();
@@ -108,6 +108,11 @@ public sealed class DaemonHost : IAsyncDisposable
                     ClientCertificates.Configure(https, options.TlsClientCa, options.TlsRequireClientCertificate);
                 }
             });
+            if (metricsEndpoint is not null)
+            {
+                // The same server, so the same limits: the metrics port has the connection cap and timeouts too.
+                k.ListenMetrics(metricsEndpoint, options.Metrics.MaxConnections);
+            }
         });
         var metrics = new DaemonMetrics(options.Metrics);
         var health = new HealthServiceImpl();
@@ -148,6 +153,13 @@ public sealed class DaemonHost : IAsyncDisposable
         }
         module?.AddServices(builder.Services);
         var app = builder.Build();
+        // Requests that arrived on the metrics port get only /metrics, /healthz and /readyz; gRPC endpoints never see them.
+        int metricsPort = metricsEndpoint?.Port ?? -1; // port 0: known once bound
+        if (metricsEndpoint is not null)
+        {
+            app.MapMetrics(metrics.Registry, port => port == metricsPort,
+                () => ctx is null ? "starting" : Readiness.Reason(ctx.Sync.Health, ctx.Sessions));
+        }
         app.UseNeuronGuardAuth();
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcService<TelemetryService>();
@@ -218,9 +230,25 @@ public sealed class DaemonHost : IAsyncDisposable
         });
         lifetime.ApplicationStopped.Register(() => DaemonLog.Stopped(logger));
 
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        host.Address = new Uri(bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e) when (metricsEndpoint is not null && e.Message.Contains($":{metricsEndpoint.Port}", StringComparison.Ordinal))
+        {
+            await host.DisposeAsync().ConfigureAwait(false);
+            throw new DaemonConfigurationException(ListenProbe.MetricsBusy(options.Metrics.Listen!, e.Message));
+        }
+        // Addresses come in Listen order: gRPC first, then metrics.
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToArray();
+        host.Address = Connectable(addresses[0]);
+        if (metricsEndpoint is not null)
+        {
+            var metricsBound = addresses[1].TrimEnd('/');
+            metricsPort = new Uri(metricsBound).Port;
+            host.MetricsAddress = new Uri(Connectable(metricsBound), MetricsEndpoint.Path);
+            DaemonLog.MetricsListening(logger, metricsBound + MetricsEndpoint.Path);
+        }
         DaemonLog.Listening(logger, certificate is null ? "http" : "https", $"{endpoint.Address}:{host.Address.Port}",
             certificate is null ? "cleartext HTTP/2" : "TLS, HTTP/2 by ALPN");
 
@@ -236,22 +264,6 @@ public sealed class DaemonHost : IAsyncDisposable
 
         host._store = store;
         host._sync = sync;
-        if (!string.IsNullOrEmpty(options.Metrics.Listen))
-        {
-            // /readyz follows the store health that drives gRPC Health, and fails while a connected model is unmonitored.
-            try
-            {
-                host._metricsServer = await MetricsServer.StartAsync(metrics.Registry, ListenAddress.Parse(options.Metrics.Listen, "Metrics:Listen"),
-                    () => Readiness.Reason(sync.Health, ctx.Sessions), cancellationToken).ConfigureAwait(false);
-            }
-            catch (IOException e)
-            {
-                await host.DisposeAsync().ConfigureAwait(false);
-                throw new DaemonConfigurationException(ListenProbe.MetricsBusy(options.Metrics.Listen, e.Message));
-            }
-            host.MetricsAddress = host._metricsServer.MetricsUri;
-            DaemonLog.MetricsListening(logger, host._metricsServer.ListenUri.ToString());
-        }
         if (module is not null)
         {
             // The built-in host is a Telemetry client like any other: it connects to this daemon's own listener.
@@ -260,6 +272,10 @@ public sealed class DaemonHost : IAsyncDisposable
         }
         return host;
     }
+
+    // 0.0.0.0 and [::] accept connections but are no address to connect to: clients use loopback.
+    private static Uri Connectable(string bound) =>
+        new(bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
 
     private static async Task AuditDenialAsync(IStore store, AuthDenial denial, ILogger logger)
     {
@@ -313,10 +329,6 @@ public sealed class DaemonHost : IAsyncDisposable
         }
         await StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
-        if (_metricsServer is not null)
-        {
-            await _metricsServer.DisposeAsync().ConfigureAwait(false);
-        }
         if (_sync is not null)
         {
             await _sync.DisposeAsync().ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -57,6 +58,7 @@ public sealed class DaemonHost : IAsyncDisposable
     public IDaemonModule? Module { get; private init; }
 
     private IStore? _store;
+    private PosixSignalRegistration? _sighup;
     private StoreSync<Catalog, Baseline>? _sync;
 
     /// <summary>The bound gRPC endpoint (the real port when the setting asked for port 0).</summary>
@@ -229,6 +231,13 @@ public sealed class DaemonHost : IAsyncDisposable
             module?.Stop();
         });
         lifetime.ApplicationStopped.Register(() => DaemonLog.Stopped(logger));
+        // SIGHUP's default action ends the process with no drain and no log line (a closed terminal, a reload by
+        // habit). The daemon reads its settings at start, so it says so and goes on serving.
+        host._sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
+        {
+            signal.Cancel = true;
+            DaemonLog.HangupIgnored(logger);
+        });
 
         try
         {
@@ -322,6 +331,7 @@ public sealed class DaemonHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _sighup?.Dispose();
         if (Module is not null)
         {
             Module.Stop();

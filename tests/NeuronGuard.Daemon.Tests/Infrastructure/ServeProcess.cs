@@ -86,6 +86,9 @@ internal sealed partial class ServeProcess : IDisposable
         }
     }
 
+    /// <summary>Sends a signal by name ("HUP", "TERM") to the daemon (started without <c>ulimit</c>, it is the process itself).</summary>
+    public void Signal(string name) => Process.Start("kill", $"-{name} {_process.Id}")!.WaitForExit();
+
     public Task<int> Terminate()
     {
         Process.Start("kill", $"-TERM {_process.Id}")!.WaitForExit();

@@ -95,6 +95,10 @@ public sealed class DaemonHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(logLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        // One warning per refused connection would let a flood fill the log: RefusedConnectionLog summarises them.
+        builder.Logging.AddFilter(RefusedConnectionLog.KestrelConnectionsCategory, LogLevel.Error);
+        builder.Services.AddSingleton<RefusedConnectionLog>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RefusedConnectionLog>());
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownTimeoutSeconds));
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -113,7 +117,8 @@ public sealed class DaemonHost : IAsyncDisposable
             if (metricsEndpoint is not null)
             {
                 // The same server, so the same limits: the metrics port has the connection cap and timeouts too.
-                k.ListenMetrics(metricsEndpoint, options.Metrics.MaxConnections);
+                k.ListenMetrics(metricsEndpoint, options.Metrics.MaxConnections,
+                    () => k.ApplicationServices.GetRequiredService<RefusedConnectionLog>().Refused());
             }
         });
         var metrics = new DaemonMetrics(options.Metrics);

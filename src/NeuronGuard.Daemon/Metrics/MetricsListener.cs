@@ -10,7 +10,7 @@ namespace NeuronGuard.Daemon.Metrics;
 /// </summary>
 internal static class MetricsListener
 {
-    public static void ListenMetrics(this KestrelServerOptions kestrel, IPEndPoint endpoint, int maxConnections)
+    public static void ListenMetrics(this KestrelServerOptions kestrel, IPEndPoint endpoint, int maxConnections, Action? onRefused = null)
     {
         kestrel.Listen(endpoint, listen =>
         {
@@ -22,6 +22,7 @@ internal static class MetricsListener
                 {
                     // Closed at accept: the descriptor is released at once and the client sees a reset.
                     Interlocked.Decrement(ref open);
+                    onRefused?.Invoke();
                     connection.Abort();
                     return;
                 }

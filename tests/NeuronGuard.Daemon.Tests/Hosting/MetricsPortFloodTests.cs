@@ -64,5 +64,12 @@ public sealed class MetricsPortFloodTests
         Assert.NotNull(text);
         Assert.Contains("neuronguard_", text);
         Assert.DoesNotContain("Out of memory", daemon.Log);
+        // Refused connections are summarised per interval, not logged one line each.
+        for (int i = 0; i < 300 && !daemon.Log.Contains("connection(s) in the last", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Contains("connection(s) in the last 10 s: a connection cap is reached", daemon.Log);
+        Assert.DoesNotContain("rejected because the maximum number of concurrent connections", daemon.Log);
     }
 }

@@ -167,16 +167,7 @@ public sealed class DaemonHost : IAsyncDisposable
             app.MapMetrics(metrics.Registry, port => port == metricsPort,
                 () => ctx is null ? "starting" : Readiness.Reason(ctx.Sync.Health, ctx.Sessions));
         }
-        app.UseNeuronGuardAuth();
-        app.MapGrpcService<HealthServiceImpl>();
-        app.MapGrpcService<TelemetryService>();
-        app.MapGrpcService<ControlService>();
-        app.MapGrpcService<CatalogsService>();
-        app.MapGrpcService<BaselinesService>();
-        if (options.Reflection)
-        {
-            app.MapGrpcReflectionService();
-        }
+        app.MapNeuronGuard(options.Reflection);
         module?.MapServices(app);
 
         var logging = app.Services.GetRequiredService<ILoggerFactory>();

@@ -2,6 +2,8 @@ using NeuronGuard.Daemon.Auth;
 using NeuronGuard.Daemon.Metrics;
 using NeuronGuard.Daemon.Telemetry;
 using NeuronGuard.Storage;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace NeuronGuard.Daemon;
 
@@ -14,6 +16,7 @@ public sealed class DaemonOptions
     public const string Section = "NeuronGuard";
 
     /// <summary>gRPC listener, host:port. Defaults to 127.0.0.1:50051 (loopback: nothing outside the pod can reach it).</summary>
+    [Required]
     public string Listen { get; set; } = "127.0.0.1:50051";
 
     /// <summary>PEM certificate file for TLS on the gRPC listener. Defaults to null (cleartext HTTP/2).</summary>
@@ -23,6 +26,7 @@ public sealed class DaemonOptions
     public string? TlsKey { get; set; }
 
     /// <summary>Largest message accepted, in bytes. Defaults to 4,194,304 (4 MiB).</summary>
+    [Range(1, int.MaxValue)]
     public int MaxReceiveMessageSize { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>
@@ -36,18 +40,21 @@ public sealed class DaemonOptions
     /// connections keep being served). Defaults to 0: derived from the open-file limit, ¾ of (limit − 128), at most
     /// 10,000 (768 with the common limit of 1,024).
     /// </summary>
+    [Range(0, long.MaxValue)]
     public long MaxConnections { get; set; }
 
     /// <summary>
     /// Seconds a connection may stay idle (no call in flight) before it is closed. Defaults to 130 (Kestrel's).
     /// Clients with keepalive pings on idle connections (the CLI, the built-in host, grpcio with keepalive) are unaffected.
     /// </summary>
+    [Range(0.001, 86_400)]
     public double IdleConnectionTimeoutSeconds { get; set; } = 130;
 
     /// <summary>Per-address limit, maximum age and grace of gRPC connections (docs/settings: Connections).</summary>
     public Hosting.Connections.ConnectionPolicyOptions Connections { get; set; } = new();
 
     /// <summary>How long in-flight calls get to finish on SIGTERM before they are cancelled, in seconds. Defaults to 10.</summary>
+    [Range(0, 3_600)]
     public double ShutdownTimeoutSeconds { get; set; } = 10;
 
     /// <summary>Where the embedded store keeps its data. Defaults to ~/.neuronguard.</summary>
@@ -79,11 +86,22 @@ public sealed class DaemonOptions
     public AuthOptions Auth { get; set; } = new();
 
     /// <summary>The Prometheus /metrics listener and label bounds (section Metrics).</summary>
+    [ValidateObjectMembers]
     public MetricsOptions Metrics { get; set; } = new();
 
     /// <summary>Per-stream limits of model-server connections (section Telemetry).</summary>
+    [ValidateObjectMembers]
     public TelemetryOptions Telemetry { get; set; } = new();
 
     /// <summary>Minimum log level (Trace, Debug, Information, Warning, Error). Defaults to Information.</summary>
     public string LogLevel { get; set; } = "Information";
+}
+
+/// <summary>
+/// Checks every section's ranges at start-up (source-generated from the attributes; no reflection): a setting such as
+/// <c>Telemetry:MaxValuesPerMessage = 0</c>, which would refuse every frame, stops the daemon with one line instead.
+/// </summary>
+[OptionsValidator]
+public sealed partial class DaemonOptionsValidator : IValidateOptions<DaemonOptions>
+{
 }

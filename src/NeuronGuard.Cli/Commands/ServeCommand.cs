@@ -27,11 +27,8 @@ internal static class ServeCommand
                     ["Listen"] = parse.GetValue(listen),
                     ["Model"] = parse.GetValue(model),
                     ["DataDir"] = parse.GetValue(dataDir),
+                    ["Metrics:Listen"] = parse.GetValue(metrics),
                 });
-                if (parse.GetValue(metrics) is { } m)
-                {
-                    options.Metrics.Listen = m;
-                }
                 if (parse.GetValue(redis) is { } r)
                 {
                     options.Store.Kind = NeuronGuard.Storage.StoreKind.Redis;

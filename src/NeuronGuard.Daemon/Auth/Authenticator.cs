@@ -4,8 +4,8 @@ using Grpc.Core;
 namespace NeuronGuard.Daemon.Auth;
 
 /// <summary>
-/// Checks bearer tokens against the configured hashes and the method's role (<see cref="MethodRoles"/>), and
-/// records who called so handlers can attribute changes (<see cref="Caller"/>).
+/// Checks bearer tokens against the configured hashes (<see cref="BearerTokenHandler"/> runs it before a request's
+/// body is read) and words denials; <see cref="Caller"/> names who called so handlers can attribute changes.
 /// </summary>
 public sealed class Authenticator
 {
@@ -15,7 +15,7 @@ public sealed class Authenticator
     private const string BearerScheme = "Bearer ";
 
     private readonly FrozenDictionary<string, Principal> _byHash;
-    private readonly DenialLimiter _limiter = new(maxPerSecond: 10);
+    private readonly Hosting.ReportLimiter _limiter = new(10, TimeSpan.FromSeconds(1));
 
     /// <param name="listenerIsLoopback">Whether the listener only accepts connections from this machine.</param>
     /// <exception cref="AuthConfigurationException">A hash, role or name is malformed, or nothing would protect a non-loopback listener.</exception>
@@ -47,64 +47,64 @@ public sealed class Authenticator
     /// <summary>Every rejected call since start.</summary>
     public long Denied => _limiter.Total;
 
-    /// <summary>Rejections not handed to onDenied because more than 10 arrived in one second (counted, not audited).</summary>
+    /// <summary>Rejections neither logged nor audited because more than 10 arrived in one second (counted all the same).</summary>
     public long DenialsNotReported => _limiter.Suppressed;
 
     /// <summary>The caller recorded for this call: the token's name, or "anonymous".</summary>
     public static string Caller(ServerCallContext context) =>
-        context.UserState.TryGetValue(CallerKey, out var caller) && caller is string name ? name : AnonymousCaller;
+        context.GetHttpContext().User.Identity is { IsAuthenticated: true, Name: { } name } ? name : AnonymousCaller;
 
     /// <summary>
-    /// Checks one call before its handler runs (<see cref="AuthInterceptor"/>); throws <see cref="RpcException"/>
-    /// UNAUTHENTICATED or PERMISSION_DENIED to reject it. <paramref name="onDenied"/> gets every rejection, with
-    /// <see cref="AuthDenial.Report"/> set on at most 10 per second (the first reported after a burst says how many were
-    /// left out). It must not throw or block.
+    /// Who sent <paramref name="authorization"/> (the request's authorization header): the token's name and roles, or
+    /// null with <paramref name="failure"/> saying what to fix. A missing header is a failure too (the method's needs decide).
+    /// The scheme is matched in any case (RFC 7235: "bearer", "Bearer", "BEARER").
     /// </summary>
-    public void Authorize(ServerCallContext context, Action<AuthDenial> onDenied)
+    public (string Name, Role[] Roles)? Identify(string? authorization, out string? failure)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(onDenied);
-        var required = MethodRoles.Required(context.Method);
-        if (required is null)
-        {
-            return;
-        }
+        failure = null;
         if (Anonymous)
         {
-            context.UserState[CallerKey] = AnonymousCaller;
-            return;
+            return (AnonymousCaller, [Role.Ingest, Role.Operator, Role.Viewer]);
         }
-        var header = context.RequestHeaders.GetValue("authorization");
-        if (header is null)
+        if (string.IsNullOrEmpty(authorization))
         {
-            throw Deny(context, onDenied, StatusCode.Unauthenticated, "unknown",
-                $"{context.Method} needs a bearer token: send metadata 'authorization: Bearer <token>' (ctl: --token or NEURONGUARD_TOKEN).");
+            failure = NoTokenFailure;
+            return null;
         }
-        if (!header.StartsWith(BearerScheme, StringComparison.OrdinalIgnoreCase) || header.Length == BearerScheme.Length)
+        if (!authorization.StartsWith(BearerScheme, StringComparison.OrdinalIgnoreCase) || authorization.AsSpan(BearerScheme.Length).IsWhiteSpace())
         {
-            throw Deny(context, onDenied, StatusCode.Unauthenticated, "unknown",
-                "the authorization metadata is not 'Bearer <token>': send the token with the Bearer scheme.");
+            failure = "the authorization metadata is not 'Bearer <token>': send the token with the Bearer scheme.";
+            return null;
         }
-        if (!_byHash.TryGetValue(TokenHasher.Hash(header[BearerScheme.Length..]), out var principal))
+        if (!_byHash.TryGetValue(TokenHasher.Hash(authorization[BearerScheme.Length..]), out var principal))
         {
-            throw Deny(context, onDenied, StatusCode.Unauthenticated, "unknown",
-                "the bearer token is not one this daemon accepts: check the token, or add its hash to Auth:Tokens (`neuronguard token hash`).");
+            failure = "the bearer token is not one this daemon accepts: check the token, or add its hash to Auth:Tokens (`neuronguard token hash`).";
+            return null;
         }
-        if (!MethodRoles.Allows(principal.Roles, required.Value))
-        {
-            throw Deny(context, onDenied, StatusCode.PermissionDenied, principal.Name,
-                $"token '{principal.Name}' has role(s) {string.Join(", ", principal.Roles.Select(r => r.Name()))} but {context.Method} needs {required.Value.Name()}: use a token with that role.");
-        }
-        context.UserState[CallerKey] = principal.Name;
+        return (principal.Name, principal.Roles);
     }
 
-    private RpcException Deny(ServerCallContext context, Action<AuthDenial> onDenied, StatusCode code, string caller, string reason)
+    /// <summary>Marks a failure that is "no token at all", which the denial message words per method.</summary>
+    public const string NoTokenFailure = "no-token";
+
+    /// <summary>The message for a call without a token to <paramref name="method"/>.</summary>
+    public static string NeedsToken(string method) =>
+        $"{method} needs a bearer token: send metadata 'authorization: Bearer <token>' (ctl: --token or NEURONGUARD_TOKEN).";
+
+    /// <summary>The message for a valid token without the role <paramref name="method"/> needs.</summary>
+    public static string NeedsRole(string caller, IEnumerable<Role> granted, string method, Role required) =>
+        $"token '{caller}' has role(s) {string.Join(", ", granted.Select(r => r.Name()))} but {method} needs {required.Name()}: use a token with that role.";
+
+    /// <summary>
+    /// One rejected call, with <see cref="AuthDenial.Report"/> set on at most 10 per second (the first reported after a
+    /// burst says how many were left out), so a flood is counted but neither logs nor audits more than that.
+    /// </summary>
+    public AuthDenial Denial(string method, StatusCode code, string caller, string peer, string reason)
     {
         bool report = _limiter.TryAcquire(out long left);
         var detail = left > 0 ? $"{reason} ({left} earlier denial(s) not audited: over 10/s)" : reason;
-        onDenied(new AuthDenial(DateTimeOffset.UtcNow, context.Method,
-            code == StatusCode.Unauthenticated ? "UNAUTHENTICATED" : "PERMISSION_DENIED", caller, context.Peer, detail, report));
-        return RpcErrors.Create(code, reason);
+        return new AuthDenial(DateTimeOffset.UtcNow, method, code == StatusCode.Unauthenticated ? "UNAUTHENTICATED" : "PERMISSION_DENIED",
+            caller, peer, detail, report);
     }
 
     private static List<Principal> Validate(AuthOptions options)

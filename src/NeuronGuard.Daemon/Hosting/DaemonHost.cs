@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -56,8 +57,8 @@ public sealed class DaemonHost : IAsyncDisposable
     /// <summary>What runs in this process besides the daemon (the built-in model host), or null.</summary>
     public IDaemonModule? Module { get; private init; }
 
-    private MetricsServer? _metricsServer;
     private IStore? _store;
+    private PosixSignalRegistration? _sighup;
     private StoreSync<Catalog, Baseline>? _sync;
 
     /// <summary>The bound gRPC endpoint (the real port when the setting asked for port 0).</summary>
@@ -87,12 +88,17 @@ public sealed class DaemonHost : IAsyncDisposable
             options.Store.DataDirectory = options.DataDir;
         }
         var auth = new Authenticator(options.Auth, IPAddress.IsLoopback(endpoint.Address));
+        var metricsEndpoint = string.IsNullOrEmpty(options.Metrics.Listen) ? null : ListenAddress.Parse(options.Metrics.Listen, "Metrics:Listen");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddNeuronGuardConsole();
         builder.Logging.SetMinimumLevel(logLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        // One warning per refused connection would let a flood fill the log: RefusedConnectionLog summarises them.
+        builder.Logging.AddFilter(RefusedConnectionLog.KestrelConnectionsCategory, LogLevel.Error);
+        builder.Services.AddSingleton<RefusedConnectionLog>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RefusedConnectionLog>());
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownTimeoutSeconds));
         var connectionPolicy = new Connections.ConnectionPolicy(options.Connections, TimeSpan.FromSeconds(options.IdleConnectionTimeoutSeconds), ConnectionLimits.Resolve(options.MaxConnections));
         builder.WebHost.ConfigureKestrel(k =>
@@ -109,6 +115,12 @@ public sealed class DaemonHost : IAsyncDisposable
                     ClientCertificates.Configure(https, options.TlsClientCa, options.TlsRequireClientCertificate);
                 }
             }, configureListen: connectionPolicy.Apply);
+            if (metricsEndpoint is not null)
+            {
+                // The same server, so the same limits: the metrics port has the connection cap and timeouts too.
+                k.ListenMetrics(metricsEndpoint, options.Metrics.MaxConnections,
+                    () => k.ApplicationServices.GetRequiredService<RefusedConnectionLog>().Refused());
+            }
         });
         var metrics = new DaemonMetrics(options.Metrics);
         var health = new HealthServiceImpl();
@@ -121,13 +133,11 @@ public sealed class DaemonHost : IAsyncDisposable
             o.MaxReceiveMessageSize = options.MaxReceiveMessageSize;
             o.MaxSendMessageSize = null;
             o.EnableDetailedErrors = false;
-            // In this order: the metrics interceptor sees the auth interceptor's denials.
-            o.Interceptors.Add<CallMetricsInterceptor>();
-            o.Interceptors.Add<AuthInterceptor>();
             o.Interceptors.Add<Connections.HealthWatchLimiter>(new Connections.HealthWatchCounts());
         });
-        builder.Services.AddSingleton(new CallMetricsInterceptor(metrics));
-        builder.Services.AddSingleton(new AuthInterceptor(auth, denial =>
+        builder.Services.AddSingleton(metrics);
+        // Authentication and authorization run as middleware, before gRPC reads a request's body.
+        builder.Services.AddNeuronGuardAuth(auth, denial =>
         {
             metrics.AuthFailure(denial.Code); // every denial is counted; only reported ones are logged and audited
             if (denial.Report)
@@ -135,7 +145,7 @@ public sealed class DaemonHost : IAsyncDisposable
                 DaemonLog.Denied(logger, denial.Method, denial.Code, denial.Caller, denial.Peer, denial.Reason);
                 _ = AuditDenialAsync(store, denial, logger);
             }
-        }));
+        });
         builder.Services.AddSingleton(health);
         builder.Services.AddSingleton(_ => new TelemetryService(ctx));
         builder.Services.AddSingleton(_ => new ControlService(ctx));
@@ -153,17 +163,16 @@ public sealed class DaemonHost : IAsyncDisposable
         }
         module?.AddServices(builder.Services);
         var app = builder.Build();
+        // Before the endpoints: the connection policy counts the streams each gRPC connection carries.
         app.Use(connectionPolicy.TrackStreams);
-        app.MapGrpcService<HealthServiceImpl>();
-        app.MapGrpcService<TelemetryService>();
-        app.MapGrpcService<ControlService>();
-        app.MapGrpcService<StoreAdminService>();
-        app.MapGrpcService<CatalogsService>();
-        app.MapGrpcService<BaselinesService>();
-        if (options.Reflection)
+        // Requests that arrived on the metrics port get only /metrics, /healthz and /readyz; gRPC endpoints never see them.
+        int metricsPort = metricsEndpoint?.Port ?? -1; // port 0: known once bound
+        if (metricsEndpoint is not null)
         {
-            app.MapGrpcReflectionService();
+            app.MapMetrics(metrics.Registry, port => port == metricsPort,
+                () => ctx is null ? "starting" : Readiness.Reason(ctx.Sync.Health, ctx.Sessions));
         }
+        app.MapNeuronGuard(options.Reflection);
         module?.MapServices(app);
 
         var logging = app.Services.GetRequiredService<ILoggerFactory>();
@@ -223,10 +232,33 @@ public sealed class DaemonHost : IAsyncDisposable
             module?.Stop();
         });
         lifetime.ApplicationStopped.Register(() => DaemonLog.Stopped(logger));
+        // SIGHUP's default action ends the process with no drain and no log line (a closed terminal, a reload by
+        // habit). The daemon reads its settings at start, so it says so and goes on serving.
+        host._sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
+        {
+            signal.Cancel = true;
+            DaemonLog.HangupIgnored(logger);
+        });
 
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        host.Address = new Uri(bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e) when (metricsEndpoint is not null && e.Message.Contains($":{metricsEndpoint.Port}", StringComparison.Ordinal))
+        {
+            await host.DisposeAsync().ConfigureAwait(false);
+            throw new DaemonConfigurationException(ListenProbe.MetricsBusy(options.Metrics.Listen!, e.Message));
+        }
+        // Addresses come in Listen order: gRPC first, then metrics.
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToArray();
+        host.Address = Connectable(addresses[0]);
+        if (metricsEndpoint is not null)
+        {
+            var metricsBound = addresses[1].TrimEnd('/');
+            metricsPort = new Uri(metricsBound).Port;
+            host.MetricsAddress = new Uri(Connectable(metricsBound), MetricsEndpoint.Path);
+            DaemonLog.MetricsListening(logger, metricsBound + MetricsEndpoint.Path);
+        }
         DaemonLog.Listening(logger, certificate is null ? "http" : "https", $"{endpoint.Address}:{host.Address.Port}",
             certificate is null ? "cleartext HTTP/2" : "TLS, HTTP/2 by ALPN");
 
@@ -243,22 +275,6 @@ public sealed class DaemonHost : IAsyncDisposable
 
         host._store = store;
         host._sync = sync;
-        if (!string.IsNullOrEmpty(options.Metrics.Listen))
-        {
-            // /readyz follows the store health that drives gRPC Health, and fails while a connected model is unmonitored.
-            try
-            {
-                host._metricsServer = await MetricsServer.StartAsync(metrics.Registry, ListenAddress.Parse(options.Metrics.Listen, "Metrics:Listen"),
-                    () => Readiness.Reason(sync.Health, ctx.Sessions), cancellationToken).ConfigureAwait(false);
-            }
-            catch (IOException e)
-            {
-                await host.DisposeAsync().ConfigureAwait(false);
-                throw new DaemonConfigurationException(ListenProbe.MetricsBusy(options.Metrics.Listen, e.Message));
-            }
-            host.MetricsAddress = host._metricsServer.MetricsUri;
-            DaemonLog.MetricsListening(logger, host._metricsServer.ListenUri.ToString());
-        }
         if (module is not null)
         {
             // The built-in host is a Telemetry client like any other: it connects to this daemon's own listener.
@@ -267,6 +283,10 @@ public sealed class DaemonHost : IAsyncDisposable
         }
         return host;
     }
+
+    // 0.0.0.0 and [::] accept connections but are no address to connect to: clients use loopback.
+    private static Uri Connectable(string bound) =>
+        new(bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
 
     private static async Task AuditDenialAsync(IStore store, AuthDenial denial, ILogger logger)
     {
@@ -305,6 +325,7 @@ public sealed class DaemonHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _sighup?.Dispose();
         if (Module is not null)
         {
             Module.Stop();
@@ -312,10 +333,6 @@ public sealed class DaemonHost : IAsyncDisposable
         }
         await StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
-        if (_metricsServer is not null)
-        {
-            await _metricsServer.DisposeAsync().ConfigureAwait(false);
-        }
         if (_sync is not null)
         {
             await _sync.DisposeAsync().ConfigureAwait(false);

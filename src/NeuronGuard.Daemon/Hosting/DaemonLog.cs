@@ -31,6 +31,9 @@ internal static partial class DaemonLog
     [LoggerMessage(110, LogLevel.Error, "a store change ({Change}) was not fully applied: a subscriber failed; the store sync goes on")]
     public static partial void ChangeSubscriberFailed(ILogger logger, string change, Exception exception);
 
+    [LoggerMessage(121, LogLevel.Warning, "SIGHUP received and ignored: settings are read at start; restart the daemon (SIGTERM drains it) to apply a changed config")]
+    public static partial void HangupIgnored(ILogger logger);
+
     [LoggerMessage(120, LogLevel.Warning, "store: {Warning}")]
     public static partial void StoreOpenWarning(ILogger logger, string warning);
 }

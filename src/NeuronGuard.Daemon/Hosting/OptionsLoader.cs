@@ -44,6 +44,14 @@ public static class OptionsLoader
         }
         var section = config.GetSection(DaemonOptions.Section);
         WarnUnknownKeys(section, warn ?? (line => Console.Error.WriteLine(line)));
+        if (overrides is { Count: > 0 })
+        {
+            // Command-line flags: the last configuration source, bound like every other (no reflection).
+            section = new ConfigurationBuilder().AddConfiguration(config)
+                .AddInMemoryCollection(overrides.Where(o => o.Value is not null)
+                    .Select(o => new KeyValuePair<string, string?>(DaemonOptions.Section + ":" + o.Key, o.Value)))
+                .Build().GetSection(DaemonOptions.Section);
+        }
         var options = new DaemonOptions();
         try
         {
@@ -54,20 +62,10 @@ public static class OptionsLoader
             // "Failed to convert configuration value 'abc' at 'NeuronGuard:MaxConnections' to type 'System.Int64'."
             throw new DaemonConfigurationException($"Bad setting: {OneLine(e.Message)}");
         }
-        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        var validation = new DaemonOptionsValidator().Validate(null, options);
+        if (validation.Failed)
         {
-            if (value is not null)
-            {
-                var property = typeof(DaemonOptions).GetProperty(key)!;
-                try
-                {
-                    property.SetValue(options, Convert.ChangeType(value, property.PropertyType, CultureInfo.InvariantCulture));
-                }
-                catch (FormatException)
-                {
-                    throw new DaemonConfigurationException($"Bad setting {key}: '{value}' is not a {property.PropertyType.Name}.");
-                }
-            }
+            throw new DaemonConfigurationException($"Bad setting: {OneLine(string.Join("; ", validation.Failures ?? []))}");
         }
         return options;
     }

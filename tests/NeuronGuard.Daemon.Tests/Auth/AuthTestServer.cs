@@ -12,7 +12,7 @@ namespace NeuronGuard.Daemon.Tests.Auth;
 
 /// <summary>
 /// A real gRPC server with Health and stand-ins for Control.SetMitigation/GetPolicy and Telemetry.Stream behind the
-/// auth interceptor. The stand-ins answer with the caller the filter recorded, so tests see attribution too.
+/// daemon's authentication and authorization middleware. The stand-ins answer with the caller the filter recorded, so tests see attribution too.
 /// </summary>
 internal sealed class AuthTestServer : IAsyncDisposable
 {
@@ -42,13 +42,14 @@ internal sealed class AuthTestServer : IAsyncDisposable
         var host = await TestGrpcServer.StartAsync(services =>
         {
             services.AddSingleton(health);
-            services.AddSingleton(new AuthInterceptor(authenticator, d => { lock (denials) denials.Add(d); }));
+            services.AddNeuronGuardAuth(authenticator, d => { lock (denials) denials.Add(d); });
         }, app =>
         {
+            app.UseNeuronGuardAuth();
             app.MapGrpcService<HealthServiceImpl>();
             app.MapGrpcService<StandInControl>();
             app.MapGrpcService<StandInTelemetry>();
-        }, grpc => grpc.Interceptors.Add<AuthInterceptor>());
+        });
         return new AuthTestServer(host, denials);
     }
 

@@ -43,14 +43,7 @@ public sealed class UnreachableDaemonTests : IDisposable
         Assert.Contains("use http://HOST:PORT", ex.Message);
     }
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
+    private static int FreePort() => FreePorts.Next();
 
     public void Dispose()
     {

@@ -37,10 +37,5 @@ internal static class CliProcess
     }
 
     /// <summary>A loopback port free right now (for a listener the CLI process will open).</summary>
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    public static int FreePort() => FreePorts.Next();
 }

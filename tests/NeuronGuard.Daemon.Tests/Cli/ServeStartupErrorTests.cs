@@ -45,6 +45,14 @@ public sealed class ServeStartupErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task OutOfRangeTelemetryLimit_OneLineExit2()
+    {
+        // MaxValuesPerMessage = 0 would refuse every frame; the source-generated validator stops serve before it starts.
+        var (code, err) = await ServeAsync($"{Ports} --model none --config {Config("""{ "NeuronGuard": { "Telemetry": { "MaxValuesPerMessage": 0 } } }""")}");
+        AssertOneLine(2, code, err, "Bad setting", "MaxValuesPerMessage");
+    }
+
+    [Fact]
     public async Task BadLogLevel_OneLineExit2()
     {
         var (code, err) = await ServeAsync($"{Ports} --model none --config {Config("""{ "NeuronGuard": { "LogLevel": "loud" } }""")}");

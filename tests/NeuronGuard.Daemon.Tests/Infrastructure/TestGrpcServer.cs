@@ -26,7 +26,7 @@ internal sealed class TestGrpcServer : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<TestGrpcServer> StartAsync(Action<IServiceCollection> services, Action<IEndpointRouteBuilder> map,
+    public static async Task<TestGrpcServer> StartAsync(Action<IServiceCollection> services, Action<WebApplication> map,
         Action<GrpcServiceOptions>? grpc = null, X509Certificate2? certificate = null, Action<HttpsConnectionAdapterOptions>? https = null)
     {
         var builder = WebApplication.CreateSlimBuilder();

@@ -40,12 +40,7 @@ internal static class MetricsTestPaths
         return tool;
     }
 
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    public static int FreePort() => FreePorts.Next();
 
     /// <summary>Runs a tool to completion with optional stdin; returns exit code and combined output.</summary>
     public static (int Code, string Output) Run(string file, string arguments, string? stdin = null, string? workingDirectory = null)

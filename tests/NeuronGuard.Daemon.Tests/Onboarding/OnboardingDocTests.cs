@@ -119,12 +119,7 @@ public sealed partial class OnboardingDocTests : IDisposable
         return dir?.FullName ?? throw new InvalidOperationException("NeuronGuard.sln not found above the test binaries.");
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    private static int FreePort() => FreePorts.Next();
 
     [GeneratedRegex(@"```sh\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex ShellBlock();

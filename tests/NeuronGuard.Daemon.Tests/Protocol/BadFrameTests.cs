@@ -121,13 +121,13 @@ public sealed class BadFrameTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Request_GarbageProtobuf_Unknown()
+    public async Task Request_GarbageProtobuf_Internal()
     {
         using var response = await SendAsync(GetPolicyPath, Frame([0xFF, 0xFF, 0xFF]));
         var (status, message) = await ReadStatusAsync(response);
-        // The parse error surfaces inside the call as an exception: UNKNOWN with grpc-dotnet's generic message.
-        Assert.Equal("2", status);
-        Assert.Contains("Exception was thrown by handler", message);
+        // gRPC's status table: a request that does not parse is INTERNAL (not UNKNOWN), with a short message saying so.
+        Assert.Equal("13", status);
+        Assert.Contains("not a valid GetPolicyRequest", Uri.UnescapeDataString(message));
         await AssertDaemonStillServes();
     }
 

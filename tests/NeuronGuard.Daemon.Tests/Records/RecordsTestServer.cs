@@ -48,12 +48,13 @@ internal sealed class RecordsTestServer : IAsyncDisposable
         {
             services.AddSingleton(new CatalogsService(store));
             services.AddSingleton(new BaselinesService(store));
-            services.AddSingleton(new AuthInterceptor(auth, _ => { }));
+            services.AddNeuronGuardAuth(auth, _ => { });
         }, app =>
         {
+            app.UseNeuronGuardAuth();
             app.MapGrpcService<CatalogsService>();
             app.MapGrpcService<BaselinesService>();
-        }, grpc => grpc.Interceptors.Add<AuthInterceptor>());
+        });
         return new RecordsTestServer(host, store, dir);
     }
 

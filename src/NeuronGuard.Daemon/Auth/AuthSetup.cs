@@ -1,0 +1,59 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using NeuronGuard.Daemon.Hosting;
+
+namespace NeuronGuard.Daemon.Auth;
+
+/// <summary>
+/// Authentication (bearer token to roles) and authorization (a policy per role, each gRPC method tagged with the one it
+/// needs by <see cref="GrpcMethodBinding{TService}"/>; anything untagged falls back to operator, so a service added later
+/// is closed until someone decides otherwise). Both run as middleware before gRPC reads a request's body.
+/// </summary>
+public static class AuthSetup
+{
+    /// <summary>Registers the scheme, the policies and the gRPC answer for refused calls; call after AddGrpc.</summary>
+    public static IServiceCollection AddNeuronGuardAuth(this IServiceCollection services, Authenticator authenticator, Action<AuthDenial> onDenied)
+    {
+        services.AddNeuronGuardGrpcBinding();
+        services.Configure<GrpcMethodBindingOptions>(o => o.Authorize = true);
+        services.AddSingleton(authenticator);
+        services.AddSingleton(new AuthDenialSink(onDenied));
+        services.AddAuthentication(BearerTokenHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        var viewer = new AuthorizationPolicyBuilder().RequireRole(Role.Viewer.Name(), Role.Operator.Name()).Build();
+        var operatorOnly = new AuthorizationPolicyBuilder().RequireRole(Role.Operator.Name()).Build();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Role.Ingest.Name(), p => p.RequireRole(Role.Ingest.Name()))
+            .AddPolicy(Role.Viewer.Name(), viewer)
+            .AddPolicy(Role.Operator.Name(), operatorOnly)
+            .SetFallbackPolicy(operatorOnly);
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
+        return services;
+    }
+
+    /// <summary>
+    /// Binds gRPC services through <see cref="GrpcMethodBinding{TService}"/> (INTERNAL for a request that does not
+    /// parse); call after AddGrpc.
+    /// </summary>
+    public static IServiceCollection AddNeuronGuardGrpcBinding(this IServiceCollection services)
+    {
+        GrpcMethodBinding<object>.Replace(services);
+        services.TryAddSingleton<ClientFaultLog>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(Grpc.AspNetCore.Server.Model.IServiceMethodProvider<>), typeof(GrpcMethodBinding<>)));
+        return services;
+    }
+
+    /// <summary>The middleware, in order: call metrics (when metrics are registered), authentication, authorization.</summary>
+    public static IApplicationBuilder UseNeuronGuardAuth(this IApplicationBuilder app)
+    {
+        if (app.ApplicationServices.GetService<Metrics.DaemonMetrics>() is not null)
+        {
+            app.UseMiddleware<CallMetricsMiddleware>();
+        }
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+}

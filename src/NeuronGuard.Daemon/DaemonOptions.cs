@@ -61,7 +61,7 @@ public sealed class DaemonOptions
     public string DataDir { get; set; } = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".neuronguard");
 
     /// <summary>
-    /// The built-in model host served in the same process by <c>neuronguard serve</c> (src/NeuronGuard.Host) (a Hugging Face folder: config.json, safetensors,
+    /// The built-in model host served in the same process by <c>neuronguard serve</c> (src/NeuronGuard.ModelServer) (a Hugging Face folder: config.json, safetensors,
     /// tokenizer.json). Defaults to null: the planted fixture under {DataDir}/fixture, with its catalog and a calibrated
     /// baseline put into the store on first start. "none" runs the daemon alone (model servers connect over Telemetry).
     /// </summary>

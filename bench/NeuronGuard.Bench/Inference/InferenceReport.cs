@@ -145,7 +145,7 @@ internal sealed class InferenceReport(BlasInfo blas, int threads, int[] prefill,
         "- `bench/results/inference.md` is the run at both cores; `bench/results/inference-1thread.md` is the same benchmark with",
         "  `--threads 1 --offline 0 --output bench/results/inference-1thread.md`, less exposed to one descheduled thread stalling the other.",
         "- Decode is unchanged by this work (one token per step stays on the GEMV loops, which stream each weight once).",
-        "- Not measured here: the first start of `serve` (the fixture bootstrap lives in NeuronGuard.Host).",
+        "- Not measured here: the first start of `serve` (the fixture bootstrap lives in NeuronGuard.ModelServer).",
     ];
 
     private static string Delta(double x, double baseline) => $"{(x / baseline - 1) * 100:+0.0;-0.0}%";

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon;
-using NeuronGuard.Host.Bootstrap;
-using NeuronGuard.Host.BuiltinHost;
-using NeuronGuard.Host;
+using NeuronGuard.ModelServer.Bootstrap;
+using NeuronGuard.ModelServer.BuiltinHost;
+using NeuronGuard.ModelServer;
 using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Daemon.Metrics;
 using NeuronGuard.Engine.Mitigation;

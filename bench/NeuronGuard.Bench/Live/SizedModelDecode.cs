@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using NeuronGuard.Host.BuiltinHost;
-using NeuronGuard.Host;
+using NeuronGuard.ModelServer.BuiltinHost;
+using NeuronGuard.ModelServer;
 using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Engine.Baselines;
 using NeuronGuard.Inference;

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 using NeuronGuard.Bench.Live;
 using NeuronGuard.Daemon;
 using NeuronGuard.Daemon.Metrics;
-using NeuronGuard.Host;
+using NeuronGuard.ModelServer;
 
 namespace NeuronGuard.Bench.Soak;
 

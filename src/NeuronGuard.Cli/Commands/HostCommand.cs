@@ -3,8 +3,8 @@ using System.Net;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using NeuronGuard.Daemon.Hosting;
-using NeuronGuard.Host;
-using NeuronGuard.Host.BuiltinHost;
+using NeuronGuard.ModelServer;
+using NeuronGuard.ModelServer.BuiltinHost;
 using NeuronGuard.Inference;
 
 namespace NeuronGuard.Cli.Commands;
@@ -49,7 +49,7 @@ internal static class HostCommand
                 return 2;
             }
             using var loggers = LoggerFactory.Create(b => b.AddNeuronGuardConsole());
-            var logger = loggers.CreateLogger("NeuronGuard.Host");
+            var logger = loggers.CreateLogger("NeuronGuard.ModelServer");
             string modelDir = parse.GetValue(model)!;
             ModelHost host;
             try

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using NeuronGuard.Daemon;
 using NeuronGuard.Daemon.Hosting;
-using NeuronGuard.Host;
+using NeuronGuard.ModelServer;
 
 namespace NeuronGuard.Cli.Commands;
 

@@ -7,7 +7,7 @@ namespace NeuronGuard.Daemon.Hosting;
 
 /// <summary>
 /// Something carried in the daemon's process without the daemon knowing what it is — the built-in model host
-/// (src/NeuronGuard.Host), composed by the CLI. The daemon calls the steps in order: <see cref="PrepareAsync"/> before
+/// (src/NeuronGuard.ModelServer), composed by the CLI. The daemon calls the steps in order: <see cref="PrepareAsync"/> before
 /// the store cache starts (e.g. to put a catalog), <see cref="AddServices"/> and <see cref="MapServices"/> while the
 /// gRPC server is built, <see cref="StartAsync"/> once the listener is bound (its port may have been 0), and
 /// <see cref="Stop"/> as soon as shutdown begins, so its own Telemetry stream does not hold the grace period.

@@ -1,4 +1,4 @@
-using NeuronGuard.Host;
+using NeuronGuard.ModelServer;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;

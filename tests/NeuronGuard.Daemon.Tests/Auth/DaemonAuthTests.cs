@@ -1,7 +1,7 @@
-using NeuronGuard.Host;
+using NeuronGuard.ModelServer;
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Auth;
-using NeuronGuard.Host.BuiltinHost;
+using NeuronGuard.ModelServer.BuiltinHost;
 using NeuronGuard.Daemon.Control;
 using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Daemon.Records;

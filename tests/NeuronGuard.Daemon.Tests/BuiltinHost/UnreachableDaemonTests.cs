@@ -1,8 +1,8 @@
 using System.Net;
-using NeuronGuard.Host;
+using NeuronGuard.ModelServer;
 using System.Net.Sockets;
 using NeuronGuard.Api.V1;
-using NeuronGuard.Host.BuiltinHost;
+using NeuronGuard.ModelServer.BuiltinHost;
 using Grpc.Core;
 using Grpc.Net.Client;
 using NeuronGuard.Inference;

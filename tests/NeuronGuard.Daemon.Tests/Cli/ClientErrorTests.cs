@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using NeuronGuard.Daemon.Auth;
 using NeuronGuard.Daemon.Hosting;
-using NeuronGuard.Host;
+using NeuronGuard.ModelServer;
 
 namespace NeuronGuard.Daemon.Tests.Cli;
 

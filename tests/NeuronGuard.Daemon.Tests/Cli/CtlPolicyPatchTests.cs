@@ -2,7 +2,7 @@ using System.CommandLine;
 using NeuronGuard.Api.V1;
 using NeuronGuard.Cli.Commands;
 using NeuronGuard.Daemon.Hosting;
-using NeuronGuard.Host;
+using NeuronGuard.ModelServer;
 
 namespace NeuronGuard.Daemon.Tests.Cli;
 

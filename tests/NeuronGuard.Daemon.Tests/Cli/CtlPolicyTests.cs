@@ -1,4 +1,4 @@
-using NeuronGuard.Host;
+using NeuronGuard.ModelServer;
 using System.CommandLine;
 using NeuronGuard.Cli.Commands;
 using NeuronGuard.Daemon.Auth;

@@ -1,4 +1,4 @@
-using NeuronGuard.Host;
+using NeuronGuard.ModelServer;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;

@@ -1,7 +1,7 @@
-using NeuronGuard.Host;
+using NeuronGuard.ModelServer;
 using NeuronGuard.Api.V1;
-using NeuronGuard.Host.Bootstrap;
-using NeuronGuard.Host.BuiltinHost;
+using NeuronGuard.ModelServer.Bootstrap;
+using NeuronGuard.ModelServer.BuiltinHost;
 using NeuronGuard.Daemon.Hosting;
 using Grpc.Net.Client;
 using NeuronGuard.Inference;

@@ -1,5 +1,5 @@
 using NeuronGuard.Api.V1;
-using NeuronGuard.Host.BuiltinHost;
+using NeuronGuard.ModelServer.BuiltinHost;
 using Grpc.Core;
 using NeuronGuard.Inference;
 

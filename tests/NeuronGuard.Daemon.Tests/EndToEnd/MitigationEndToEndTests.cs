@@ -1,5 +1,5 @@
 using NeuronGuard.Api.V1;
-using NeuronGuard.Host.BuiltinHost;
+using NeuronGuard.ModelServer.BuiltinHost;
 using NeuronGuard.Inference;
 
 namespace NeuronGuard.Daemon.Tests.EndToEnd;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using NeuronGuard.Daemon.Hosting;
-using NeuronGuard.Host;
+using NeuronGuard.ModelServer;
 using NeuronGuard.Daemon.Metrics;
 using NeuronGuard.Daemon.Tests.Metrics;
 

@@ -1,4 +1,4 @@
-using NeuronGuard.Host;
+using NeuronGuard.ModelServer;
 using System.Diagnostics;
 using System.Text.Json;
 using NeuronGuard.Daemon.Hosting;

@@ -1,4 +1,4 @@
-using NeuronGuard.Host;
+using NeuronGuard.ModelServer;
 using System.Diagnostics;
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Control;

@@ -1,4 +1,4 @@
-using NeuronGuard.Host;
+using NeuronGuard.ModelServer;
 using NeuronGuard.Daemon.Tests.Metrics;
 using NeuronGuard.Inference;
 

@@ -6,7 +6,7 @@ using NeuronGuard.Daemon.Metrics;
 using NeuronGuard.Engine.Baselines;
 using NeuronGuard.Engine.Catalogs;
 using NeuronGuard.Engine.Scoring;
-using NeuronGuard.Host;
+using NeuronGuard.ModelServer;
 using NeuronGuard.Storage;
 
 namespace NeuronGuard.Daemon.Tests.Telemetry;

@@ -1,4 +1,4 @@
-using NeuronGuard.Host;
+using NeuronGuard.ModelServer;
 using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Daemon.Metrics;
 using NeuronGuard.Daemon.Monitoring;

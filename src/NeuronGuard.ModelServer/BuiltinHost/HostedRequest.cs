@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using NeuronGuard.Api.V1;
 
-namespace NeuronGuard.Host.BuiltinHost;
+namespace NeuronGuard.ModelServer.BuiltinHost;
 
 /// <summary>
 /// What the stream reader hands one running request: its daemon messages in arrival order (null = the stream

@@ -1,7 +1,7 @@
 using NeuronGuard.Api.V1;
 using NeuronGuard.Inference;
 
-namespace NeuronGuard.Host.BuiltinHost;
+namespace NeuronGuard.ModelServer.BuiltinHost;
 
 /// <summary>
 /// The slots one Welcome asked for, bound to the requests started under it: a later Welcome makes a new plan,

@@ -1,4 +1,4 @@
-namespace NeuronGuard.Host.BuiltinHost;
+namespace NeuronGuard.ModelServer.BuiltinHost;
 
 /// <summary>The model server has no live Telemetry stream to its daemon, so it refuses new requests.</summary>
 public sealed class DaemonUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,7 +1,7 @@
 using NeuronGuard.Api.V1;
 using Grpc.Core;
 
-namespace NeuronGuard.Host.BuiltinHost;
+namespace NeuronGuard.ModelServer.BuiltinHost;
 
 /// <summary>
 /// One open Telemetry stream. Writes are serialised (the transport allows one in flight); a failed write marks

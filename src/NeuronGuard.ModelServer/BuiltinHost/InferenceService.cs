@@ -3,7 +3,7 @@ using NeuronGuard.Api.V1;
 using Grpc.Core;
 using NeuronGuard.Inference;
 
-namespace NeuronGuard.Host.BuiltinHost;
+namespace NeuronGuard.ModelServer.BuiltinHost;
 
 /// <summary>
 /// <c>neuronguard.v1.Inference/Generate</c> on top of a <see cref="TelemetryModelServer"/>: one

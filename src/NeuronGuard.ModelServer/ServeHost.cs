@@ -1,8 +1,8 @@
 using NeuronGuard.Daemon;
 using NeuronGuard.Daemon.Hosting;
-using NeuronGuard.Host.BuiltinHost;
+using NeuronGuard.ModelServer.BuiltinHost;
 
-namespace NeuronGuard.Host;
+namespace NeuronGuard.ModelServer;
 
 /// <summary>The daemon composed with the built-in model host the settings ask for: what <c>neuronguard serve</c> runs.</summary>
 public static class ServeHost

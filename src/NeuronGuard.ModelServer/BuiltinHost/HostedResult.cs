@@ -1,6 +1,6 @@
 using NeuronGuard.Api.V1;
 
-namespace NeuronGuard.Host.BuiltinHost;
+namespace NeuronGuard.ModelServer.BuiltinHost;
 
 /// <summary>
 /// One generated token as the host produced it. <paramref name="Verdict"/> is the latest verdict received for the

@@ -1,4 +1,4 @@
-namespace NeuronGuard.Host.BuiltinHost;
+namespace NeuronGuard.ModelServer.BuiltinHost;
 
 /// <summary>How a <see cref="TelemetryModelServer"/> reaches its daemon and paces requests against it.</summary>
 public sealed record TelemetryModelServerOptions

@@ -1,7 +1,7 @@
 using NeuronGuard.Api.V1;
 using NeuronGuard.Inference;
 
-namespace NeuronGuard.Host.BuiltinHost;
+namespace NeuronGuard.ModelServer.BuiltinHost;
 
 /// <summary>One request's step loop: capture, frames, lockstep waits, gains, re-prefill.</summary>
 public sealed partial class TelemetryModelServer

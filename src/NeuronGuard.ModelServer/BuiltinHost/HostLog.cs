@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace NeuronGuard.Host.BuiltinHost;
+namespace NeuronGuard.ModelServer.BuiltinHost;
 
 internal static partial class HostLog
 {

@@ -1,6 +1,6 @@
 using Grpc.Core;
 
-namespace NeuronGuard.Host.BuiltinHost;
+namespace NeuronGuard.ModelServer.BuiltinHost;
 
 /// <summary>
 /// Counts consecutive authentication refusals of the Telemetry stream. A refused token is not transient: after

@@ -6,7 +6,7 @@ using Grpc.Core;
 using NeuronGuard.Client;
 using NeuronGuard.Inference;
 
-namespace NeuronGuard.Host.BuiltinHost;
+namespace NeuronGuard.ModelServer.BuiltinHost;
 
 /// <summary>
 /// The built-in CPU model host as a Telemetry client, like any other model server: one bidi stream to the daemon

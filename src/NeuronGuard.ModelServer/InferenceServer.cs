@@ -7,10 +7,10 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NeuronGuard.Daemon.Hosting;
-using NeuronGuard.Host.BuiltinHost;
+using NeuronGuard.ModelServer.BuiltinHost;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
-namespace NeuronGuard.Host;
+namespace NeuronGuard.ModelServer;
 
 /// <summary>
 /// <c>neuronguard host --listen</c>: the standalone host's own gRPC listener (cleartext HTTP/2), serving

@@ -8,7 +8,7 @@ using NeuronGuard.Offline.Prompts;
 using NeuronGuard.Offline.Running;
 using NeuronGuard.Storage;
 
-namespace NeuronGuard.Host.Bootstrap;
+namespace NeuronGuard.ModelServer.Bootstrap;
 
 /// <summary>
 /// Makes <c>neuronguard serve</c> useful with nothing configured: writes the planted fixture model once, and gives the

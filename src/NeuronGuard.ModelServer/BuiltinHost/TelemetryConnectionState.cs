@@ -1,4 +1,4 @@
-namespace NeuronGuard.Host.BuiltinHost;
+namespace NeuronGuard.ModelServer.BuiltinHost;
 
 /// <summary>Where the model server's Telemetry stream stands.</summary>
 public enum TelemetryConnectionState

@@ -1,7 +1,7 @@
 using NeuronGuard.Api.V1;
 using NeuronGuard.Inference;
 
-namespace NeuronGuard.Host.BuiltinHost;
+namespace NeuronGuard.ModelServer.BuiltinHost;
 
 public sealed partial class TelemetryModelServer
 {

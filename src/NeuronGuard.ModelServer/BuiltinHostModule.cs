@@ -4,12 +4,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NeuronGuard.Daemon;
 using NeuronGuard.Daemon.Hosting;
-using NeuronGuard.Host.Bootstrap;
-using NeuronGuard.Host.BuiltinHost;
+using NeuronGuard.ModelServer.Bootstrap;
+using NeuronGuard.ModelServer.BuiltinHost;
 using NeuronGuard.Inference;
 using NeuronGuard.Storage;
 
-namespace NeuronGuard.Host;
+namespace NeuronGuard.ModelServer;
 
 /// <summary>
 /// The built-in model host inside the daemon's process, as <c>neuronguard serve</c> runs it: loads the model (the

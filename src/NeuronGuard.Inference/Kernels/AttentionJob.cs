@@ -7,7 +7,7 @@ namespace NeuronGuard.Inference.Kernels;
 /// Query t sits at position start + t and sees cache rows 0..start+t. Grouped-query attention maps
 /// head h to KV head h / (heads / kvHeads), as Hugging Face's <c>repeat_kv</c> does.
 /// From <see cref="MatMulJob.GemmMinTokens"/> queries on, each head takes blocks of <see cref="QueryBlock"/>
-/// queries through two <see cref="Gemm"/> calls (S = Q·Kᵀ, then O = softmax(S)·V); the tiles above the
+/// queries through two <see cref="Gemm"/> calls (S = Q·Kᵀ, then O = exp(S − max)·V / sum, the division on the output); the tiles above the
 /// causal diagonal are computed and then masked, which costs at most one block's worth of extra work.
 /// </summary>
 internal sealed unsafe class AttentionJob : IParallelJob
@@ -80,16 +80,22 @@ internal sealed unsafe class AttentionJob : IParallelJob
         new Span<float>(s, rows * _maxSeq).Clear();
         Gemm.Multiply(path, rows, hd, _q + (long)t0 * qStride + h * hd, qStride, _k + kvh * hd, kvStride, true, s, _maxSeq, 0, n, pack);
         float scale = 1f / MathF.Sqrt(hd);
+        float* sums = stackalloc float[QueryBlock];
         for (int r = 0; r < rows; r++)
         {
             int seen = _start + t0 + r + 1;
             var row = new Span<float>(s + (long)r * _maxSeq, n);
-            TensorPrimitives.Multiply(row[..seen], scale, row[..seen]);
-            FastKernels.Softmax(row[..seen]);
+            sums[r] = FastKernels.ScaledExp(row[..seen], scale);
             row[seen..].Clear();
             new Span<float>(_out + (long)(t0 + r) * qStride + h * hd, hd).Clear();
         }
         Gemm.Multiply(path, rows, n, s, _maxSeq, _v + kvh * hd, kvStride, false, _out + (long)t0 * qStride + h * hd, qStride, 0, hd, pack);
+        // Softmax's normalisation, applied to the headDim outputs rather than the n scores of each row.
+        for (int r = 0; r < rows; r++)
+        {
+            var o = new Span<float>(_out + (long)(t0 + r) * qStride + h * hd, hd);
+            TensorPrimitives.Multiply(o, 1f / sums[r], o);
+        }
     }
 
     private void Head(int h)

@@ -117,7 +117,7 @@ def timed(fn, work, warm, budget, warmed, key):
     while True:
         c0 = time.perf_counter()
         r = fn()
-        counted += r if r is not None else time.perf_counter() - c0
+        counted += r if isinstance(r, float) else time.perf_counter() - c0
         calls += 1
         if time.perf_counter() - t0 >= budget:
             return work * calls / counted

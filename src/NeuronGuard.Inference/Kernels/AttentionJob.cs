@@ -55,10 +55,16 @@ internal sealed unsafe class AttentionJob : IParallelJob
         {
             if (Path is { } path && _tokens >= MatMulJob.GemmMinTokens)
             {
-                float* scratch = _scratch.For(part, Gemm.ScratchFloats + (long)QueryBlock * _maxSeq);
+                // Scratch: GEMM packing | one block's scores | this head's keys packed as Kᵀ panels, once for all its blocks.
+                long keys = PackedPanels.Floats(_headDim, _maxSeq);
+                float* scratch = _scratch.For(part, Gemm.ScratchFloats + (long)QueryBlock * _maxSeq + keys);
+                float* packedK = scratch + Gemm.ScratchFloats + (long)QueryBlock * _maxSeq;
+                int kvh = h / (_heads / _kvHeads);
+                int seen = _start + _tokens;
+                PackedPanels.Pack(_k + kvh * _headDim, _kvHeads * _headDim, true, _headDim, seen, packedK);
                 for (int t0 = 0; t0 < _tokens; t0 += QueryBlock)
                 {
-                    Block(path, h, t0, Math.Min(_tokens, t0 + QueryBlock), scratch, scratch + Gemm.ScratchFloats);
+                    Block(path, h, t0, Math.Min(_tokens, t0 + QueryBlock), scratch, scratch + Gemm.ScratchFloats, packedK, seen);
                 }
             }
             else
@@ -68,8 +74,8 @@ internal sealed unsafe class AttentionJob : IParallelJob
         }
     }
 
-    /// <summary>Queries t0..t1 of head h; <paramref name="s"/> holds (t1 - t0, maxSeq) scores.</summary>
-    private void Block(GemmPath path, int h, int t0, int t1, float* pack, float* s)
+    /// <summary>Queries t0..t1 of head h; <paramref name="s"/> holds (t1 - t0, maxSeq) scores; <paramref name="packedK"/> is Kᵀ of the head's first <paramref name="keys"/> positions in panels.</summary>
+    private void Block(GemmPath path, int h, int t0, int t1, float* pack, float* s, float* packedK, int keys)
     {
         int hd = _headDim;
         int qStride = _heads * hd;
@@ -78,7 +84,7 @@ internal sealed unsafe class AttentionJob : IParallelJob
         int rows = t1 - t0;
         int n = _start + t1; // keys the last query of the block sees
         new Span<float>(s, rows * _maxSeq).Clear();
-        Gemm.Multiply(path, rows, hd, _q + (long)t0 * qStride + h * hd, qStride, _k + kvh * hd, kvStride, true, s, _maxSeq, 0, n, pack);
+        PackedPanels.Multiply(path, rows, hd, _q + (long)t0 * qStride + h * hd, qStride, packedK, keys, s, _maxSeq, 0, n, pack);
         float scale = 1f / MathF.Sqrt(hd);
         float* sums = stackalloc float[QueryBlock];
         for (int r = 0; r < rows; r++)

@@ -26,8 +26,15 @@ internal static unsafe class PackedPanels
     public static void Pack(Weight w, WeightLayout layout, float* dst)
     {
         bool outIn = layout == WeightLayout.OutIn;
-        int k = outIn ? w.Cols : w.Rows;
-        int n = outIn ? w.Rows : w.Cols;
+        Pack(w.Data, w.Cols, outIn, outIn ? w.Cols : w.Rows, outIn ? w.Rows : w.Cols, dst);
+    }
+
+    /// <summary>
+    /// Packs B (k, n) into panels: B is stored (k, n) row-major, or (n, k) row-major when <paramref name="transposed"/>
+    /// (an <c>nn.Linear</c> weight; attention's keys, whose rows are <paramref name="ld"/> floats apart).
+    /// </summary>
+    public static void Pack(float* b, int ld, bool transposed, int k, int n, float* dst)
+    {
         int np = PaddedCols(n);
         for (int pc = 0; pc < k; pc += Gemm.Kc)
         {
@@ -40,13 +47,13 @@ internal static unsafe class PackedPanels
                 {
                     new Span<float>(panel, kc * Width).Clear();
                 }
-                if (outIn)
+                if (transposed)
                 {
-                    // Column j of the panel is row j0 + j of W: read it contiguously, write 32 floats apart
+                    // Column j of the panel is row j0 + j of B's storage: read it contiguously, write 32 floats apart
                     // (the 32 KiB panel stays in L1 while it fills).
                     for (int j = 0; j < cols; j++)
                     {
-                        float* src = w.Data + (long)(j0 + j) * k + pc;
+                        float* src = b + (long)(j0 + j) * ld + pc;
                         for (int p = 0; p < kc; p++)
                         {
                             panel[p * Width + j] = src[p];
@@ -57,7 +64,7 @@ internal static unsafe class PackedPanels
                 {
                     for (int p = 0; p < kc; p++)
                     {
-                        new ReadOnlySpan<float>(w.Data + (long)(pc + p) * n + j0, cols).CopyTo(new Span<float>(panel + p * Width, cols));
+                        new ReadOnlySpan<float>(b + (long)(pc + p) * ld + j0, cols).CopyTo(new Span<float>(panel + p * Width, cols));
                     }
                 }
             }

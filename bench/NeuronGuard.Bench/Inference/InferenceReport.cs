@@ -121,8 +121,41 @@ internal sealed class InferenceReport(TorchInfo torch, int threads, int pairs, i
                 sb.AppendLine($"- {r.Name} peak RSS: {q:F2}x torch's — goal < 1.0x {(q < 1 ? "met" : "**missed**")}.");
             }
         }
+        sb.AppendLine();
+        sb.AppendLine("## Notes");
+        sb.AppendLine();
+        foreach (var line in Notes)
+        {
+            sb.AppendLine(line);
+        }
         return sb.ToString();
     }
+
+    /// <summary>What the figures do and do not say; kept with the generator so a rerun keeps them.</summary>
+    private static readonly string[] Notes =
+    [
+        "- **Earlier figures withdrawn.** The 2026-11-30 versions of this file and of `inference-1thread.md` (deleted) are",
+        "  withdrawn, for four faults of the bench itself (figures in brackets from a re-measurement on another machine of this kind,",
+        "  issue 29): (1) `GemmThroughput.Measure` made one warm-up call and then timed 1–5",
+        "  calls, so on a quiet machine it timed tier-0 JIT code (8.7–12.6 GFLOP/s where the same kernel runs at 104–125 after",
+        "  a 2 s warm-up) and its GEMM rows depended on load through JIT timing; (2) torch_bench.py only checked that a library",
+        "  named openblas was mapped, not which core it ran: Debian's OpenBLAS 0.3.21 falls back to its SSE3 \"Prescott\" kernels",
+        "  on CPUs it does not recognise (fixed upstream in 0.3.25), which made the managed engine look 3.3–3.8x faster on",
+        "  another machine of this kind; (3) decode was compared against torch sending one-row matmuls through full GEMMs, not",
+        "  GEMV, so its 1.8x and 4.8x came from the BLAS version, not the engine; (4) best-of values over unpaired rounds, and an",
+        "  FMA peak (116.6 GFLOP/s) taken at another time than the rows it divided. This file replaces them: warmed, fixed-budget",
+        "  samples in interleaved pairs, median and range, the OpenBLAS core checked and recorded, decode against GEMV.",
+        "- Engine changes since then: weights are packed once at load into the GEMM's panels (prefill's GEMM and decode's GEMV read",
+        "  the same copy; the mapped originals are released with madvise, so resident memory holds one copy); activations are",
+        "  packed once per depth slice; GELU runs inside c_fc's job on each thread's columns; SiLU·up and attention's exp are one",
+        "  pass each, with softmax's division applied to the output rows; each head's keys are packed once for all query blocks.",
+        "- `OPENBLAS_CORETYPE` is set only by torch_bench.py, for its own process, and only when OpenBLAS did not pick the best",
+        "  core for this CPU by itself; tests and CI never set it.",
+        "- With 2 threads on 2 shared vCPUs, both engines lose whole time slices whenever a neighbour's process runs: OpenBLAS's",
+        "  and OpenMP's thread pools (and our worker pool's barrier) wait on the descheduled thread, so 2-thread figures swing",
+        "  far more than 1-thread ones and are reported as measured, not as a basis for a claim.",
+        "- Peak RSS is measured in fresh processes (the bench's own process holds both models and the GEMM buffers).",
+    ];
 
     private static string Verdict(Stat ratio) =>
         ratio.Median >= 1 ? (ratio.Min >= 1 ? "met in every pair" : "met at the median (not in every pair)") : $"**missed** by {(1 - ratio.Median) * 100:F0} %";

@@ -59,9 +59,9 @@ internal sealed class InferenceBenchmark : IBenchmark
         foreach (int m in gemmRows)
         {
             using var rig = new GemmRig(threads, m, 768, 3072);
-            var s = await PairedSamples.RunAsync(pairs, rig.Sample, () => torch.GemmAsync(m, 768, 3072, cancellationToken));
+            var s = await PairedSamples.RunAsync(pairs, rig.Sample, () => torch.GemmAsync(m, 768, 3072, cancellationToken), () => GemmThroughput.FmaPeak(threads, 1).Median);
             report.Gemm[m] = s;
-            Console.WriteLine($"GEMM {m}×768×3072: managed {s.Managed.Format()} torch {s.Reference.Format()} ratio {s.Ratio.Ratio()} load {s.LoadAvg.Format()}");
+            Console.WriteLine($"GEMM {m}×768×3072: managed {s.Managed.Format()} torch {s.Reference.Format()} ratio {s.Ratio.Ratio()} load {s.LoadAvg.Format()}; share of the FMA peak sampled beside each pair: managed {s.ManagedShare.Format("P0")}, torch {s.ReferenceShare.Format("P0")}");
         }
 
         foreach (var name in models.Split(','))

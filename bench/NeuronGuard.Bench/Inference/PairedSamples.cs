@@ -77,6 +77,15 @@ internal sealed class PairedSamples
 
     public int Count => _pairs.Count;
 
+    /// <summary>The FMA peak sampled next to each pair (GEMM rows only), so a share of peak never divides by another minute's load.</summary>
+    public List<double> Peaks { get; } = [];
+
+    /// <summary>Median (range) of managed / peak per pair.</summary>
+    public Stat ManagedShare => Stat.Of(_pairs.Select((p, i) => p.Managed / Peaks[i]));
+
+    /// <summary>Median (range) of reference / peak per pair.</summary>
+    public Stat ReferenceShare => Stat.Of(_pairs.Select((p, i) => p.Reference / Peaks[i]));
+
     public void Add(double managed, double reference, double load) => _pairs.Add((managed, reference, load));
 
     public Stat Managed => Stat.Of(_pairs.Select(p => p.Managed));
@@ -88,12 +97,16 @@ internal sealed class PairedSamples
     public Stat LoadAvg => Stat.Of(_pairs.Select(p => p.Load));
 
     /// <summary>Runs <paramref name="pairs"/> pairs; even pairs run managed first, odd pairs the reference first.</summary>
-    public static async Task<PairedSamples> RunAsync(int pairs, Func<double> managed, Func<Task<double>> reference)
+    public static async Task<PairedSamples> RunAsync(int pairs, Func<double> managed, Func<Task<double>> reference, Func<double>? peak = null)
     {
         var s = new PairedSamples();
         for (int i = 0; i < pairs; i++)
         {
             double load = Timing.Load();
+            if (peak is not null)
+            {
+                s.Peaks.Add(peak());
+            }
             double m, r;
             if (i % 2 == 0)
             {

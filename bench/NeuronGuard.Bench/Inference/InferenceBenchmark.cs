@@ -5,73 +5,65 @@ using NeuronGuard.Inference.Kernels;
 namespace NeuronGuard.Bench.Inference;
 
 /// <summary>
-/// The managed CPU engine against PyTorch + an optimised BLAS, same weights, same threads, interleaved in
-/// one run: GEMM GFLOP/s at 1 and N threads with this machine's FMA peak, prefill (packed GEMM, and the
-/// GEMV loops it replaced) and decode with 1% of neurons captured or attenuated. Writes bench/results/inference.md.
-/// Options: --threads N (default: processor count), --models gpt2,llama, --decode N, --prefill 128,512, --rounds R,
-/// --offline 0 skips discover/calibrate throughput, --output PATH (relative to the repo) writes elsewhere.
+/// The managed CPU engine against PyTorch on OpenBLAS's best kernels, same weights, same thread count, in one run:
+/// the FMA peak of this machine, GEMM GFLOP/s, prefill and decode tok/s (decode also against torch with one-row
+/// matmuls through torch.mv), and peak RSS. Every figure is warmed (≥ 2 s) and then timed over a fixed budget;
+/// managed and torch samples alternate in interleaved pairs, and the report gives median and range per pair.
+/// Options: --threads N (default 1), --pairs P (default 5), --models gpt2,llama, --prefill 32,128,512,
+/// --gemm 128,512 (rows of x · W, 768×3072), --decode N (steps), --warm S, --budget S, --rss 0 skips peak RSS,
+/// --offline 1 adds discover/calibrate throughput, --output PATH (relative to the repo).
 /// </summary>
 internal sealed class InferenceBenchmark : IBenchmark
 {
     internal const int PromptTokens = 16;
-    internal const int Repeats = 3;
-    private const int DecodeRounds = 3;
-    internal static readonly string[] GemmShapes = ["64x768x3072", "512x768x3072"];
 
     public string Name => "inference";
 
-    public string Description => "built-in model host: GEMM, prefill and decode vs PyTorch+OpenBLAS, capture and gain overhead";
+    public string Description => "built-in model host: FMA peak, GEMM, prefill, decode and peak RSS vs PyTorch on its best OpenBLAS core, interleaved pairs";
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        int threads = Arg(args, "--threads", Environment.ProcessorCount);
-        int decode = Arg(args, "--decode", 64);
-        int rounds = Arg(args, "--rounds", 2);
-        int[] prefill = [.. (Value(args, "--prefill") ?? "128,512").Split(',').Select(int.Parse)];
+        if (Value(args, "--rss-probe") is { } probe)
+        {
+            return RssProbe(probe, Arg(args, "--prefill", 128), Arg(args, "--decode", 16));
+        }
+        int threads = Arg(args, "--threads", 1);
+        int pairs = Arg(args, "--pairs", 5);
+        int decode = Arg(args, "--decode", 32);
+        int[] prefill = Ints(Value(args, "--prefill") ?? "32,128,512");
+        int[] gemmRows = Ints(Value(args, "--gemm") ?? "128,512");
         string models = Value(args, "--models") ?? "gpt2,llama";
+        Timing.WarmSeconds = Dbl(args, "--warm", 2.0);
+        Timing.BudgetSeconds = Dbl(args, "--budget", 1.0);
         string root = FindRepoRoot();
-        var torch = new TorchRunner(root);
-        BlasInfo blas;
+        string cache = Path.Combine(Path.GetTempPath(), "neuronguard-bench-models");
+
+        TorchWorker torch;
         try
         {
-            blas = await torch.BlasAsync(cancellationToken);
+            torch = await TorchWorker.StartAsync(root, threads, Timing.WarmSeconds, Timing.BudgetSeconds, cancellationToken);
         }
         catch (InvalidOperationException e)
         {
             Console.Error.WriteLine(e.Message);
             return 3;
         }
-        Console.WriteLine($"torch {blas.Torch}, {blas.BuildInfo}; libblas.so.3 -> {blas.LibBlas}; loaded: {string.Join(", ", blas.Loaded)}");
-        Console.WriteLine($"managed GEMM path: {Gemm.Best?.ToString() ?? "none (GEMV loops)"}");
+        await using var _ = torch;
+        var info = torch.Info;
+        Console.WriteLine($"torch {info.Torch}; OpenBLAS core {info.CoreName} (best for this CPU: {info.BestCore}{(info.SetByBench ? ", selected by torch_bench.py via OPENBLAS_CORETYPE" : ", detected by OpenBLAS itself")}); float64 check {info.CheckError:E1}");
+        var report = new InferenceReport(info, threads, pairs, decode, args);
 
-        var report = new InferenceReport(blas, threads, prefill, decode, rounds, args);
-        int[] threadCounts = threads > 1 ? [1, threads] : [1];
-        foreach (int t in threadCounts)
-        {
-            report.Peak[t] = GemmThroughput.FmaPeak(t);
-            Console.WriteLine($"FMA peak, {t} thread(s): {report.Peak[t]:F1} GFLOP/s");
-        }
-        // Managed and torch alternate per round and keep their best, so a burst of load from the other
-        // builds on this machine hits both sides rather than deciding the ratio.
-        for (int round = 0; round < rounds; round++)
-        {
-            foreach (int t in threadCounts)
-            {
-                foreach (var shape in GemmShapes)
-                {
-                    var (m, k, n) = Dims(shape);
-                    report.Gemm(shape, t, "managed GEMM", GemmThroughput.Measure(Gemm.Best, t, m, k, n));
-                    report.Gemm(shape, t, "managed GEMV loops (before)", GemmThroughput.Measure(null, t, m, k, n));
-                }
-                foreach (var (shape, g) in await torch.GemmAsync(GemmShapes, t, cancellationToken))
-                {
-                    report.Gemm(shape, t, "torch.addmm", g);
-                }
-            }
-        }
-        Console.WriteLine(report.GemmTable());
+        report.Peak = GemmThroughput.FmaPeak(threads);
+        Console.WriteLine($"FMA peak, {threads} thread(s): {report.Peak.Format()} GFLOP/s");
 
-        string cache = Path.Combine(Path.GetTempPath(), "neuronguard-bench-models");
+        foreach (int m in gemmRows)
+        {
+            using var rig = new GemmRig(threads, m, 768, 3072);
+            var s = await PairedSamples.RunAsync(pairs, rig.Sample, () => torch.GemmAsync(m, 768, 3072, cancellationToken), () => GemmThroughput.FmaPeak(threads, 1).Median);
+            report.Gemm[m] = s;
+            Console.WriteLine($"GEMM {m}×768×3072: managed {s.Managed.Format()} torch {s.Reference.Format()} ratio {s.Ratio.Ratio()} load {s.LoadAvg.Format()}; share of the FMA peak sampled beside each pair: managed {s.ManagedShare.Format("P0")}, torch {s.ReferenceShare.Format("P0")}");
+        }
+
         foreach (var name in models.Split(','))
         {
             var shape = name == "gpt2" ? RandomModelShape.Gpt2Small : RandomModelShape.Llama100M;
@@ -82,16 +74,28 @@ internal sealed class InferenceBenchmark : IBenchmark
                 FixtureMaker.WriteRandom(dir, shape, seed: 1);
             }
             var row = report.Model(name, shape);
-            for (int round = 0; round < rounds; round++)
+            using (var rig = new ModelRig(dir, threads, Math.Max(prefill.Max(), PromptTokens + decode)))
             {
-                Console.WriteLine($"{name}, round {round + 1}: managed host …");
-                ManagedModel.Measure(dir, threads, prefill, decode, DecodeRounds, row);
-                Console.WriteLine($"{name}, round {round + 1}: PyTorch …");
-                row.Add(await torch.ModelAsync(dir, threads, prefill, PromptTokens, decode, Repeats, cancellationToken));
-                Console.WriteLine(row);
+                row.Slots = rig.Slots;
+                foreach (int n in prefill)
+                {
+                    var s = await PairedSamples.RunAsync(pairs, () => rig.Prefill(n), () => torch.PrefillAsync(dir, n, cancellationToken));
+                    row.Prefill[n] = s;
+                    Console.WriteLine($"{name} prefill {n}: managed {s.Managed.Format()} torch {s.Reference.Format()} ratio {s.Ratio.Ratio()} load {s.LoadAvg.Format()}");
+                }
+                row.DecodeMv = await PairedSamples.RunAsync(pairs, () => rig.Decode(PromptTokens, decode, false), () => torch.DecodeAsync(dir, PromptTokens, decode, true, cancellationToken));
+                row.DecodeAsIs = await PairedSamples.RunAsync(pairs, () => rig.Decode(PromptTokens, decode, false), () => torch.DecodeAsync(dir, PromptTokens, decode, false, cancellationToken));
+                row.Capture = await PairedSamples.RunAsync(pairs, () => rig.Decode(PromptTokens, decode, true), () => Task.FromResult(rig.Decode(PromptTokens, decode, false)));
+                Console.WriteLine($"{name} decode: vs torch.mv {row.DecodeMv.Ratio.Ratio()}, vs torch as-is {row.DecodeAsIs.Ratio.Ratio()}, capture/plain {row.Capture.Ratio.Ratio()}");
+            }
+            if (Arg(args, "--rss", 1) == 1)
+            {
+                row.ManagedRssKiB = await ManagedPeakRssAsync(dir, cancellationToken);
+                row.TorchRssKiB = await TorchWorker.PeakRssAsync(root, dir, 128, 16, cancellationToken);
+                Console.WriteLine($"{name} peak RSS: managed {row.ManagedRssKiB / 1024} MiB, torch {row.TorchRssKiB / 1024} MiB");
             }
         }
-        if (Arg(args, "--offline", 1) == 1)
+        if (Arg(args, "--offline", 0) == 1)
         {
             report.Offline.AddRange(OfflineThroughput.Run(cache, threads, rounds: 1));
         }
@@ -103,13 +107,49 @@ internal sealed class InferenceBenchmark : IBenchmark
         return 0;
     }
 
-    internal static (int M, int K, int N) Dims(string shape)
+    /// <summary>Peak RSS (VmHWM) of a fresh bench process that loads the model, prefills 128 tokens and decodes 16.</summary>
+    private static async Task<long> ManagedPeakRssAsync(string dir, CancellationToken ct)
     {
-        var p = shape.Split('x').Select(int.Parse).ToArray();
-        return (p[0], p[1], p[2]);
+        var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+        {
+            psi.ArgumentList.Add(typeof(InferenceBenchmark).Assembly.Location);
+        }
+        foreach (var a in new[] { "inference", "--rss-probe", dir, "--prefill", "128", "--decode", "16" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(psi)!;
+        string stdout = await p.StandardOutput.ReadToEndAsync(ct);
+        string stderr = await p.StandardError.ReadToEndAsync(ct);
+        await p.WaitForExitAsync(ct);
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"rss probe failed ({p.ExitCode}): {stderr.Trim()}");
+        }
+        return long.Parse(stdout.Trim().Split('\n')[^1]);
     }
 
+    private static int RssProbe(string dir, int prefill, int decode)
+    {
+        using var host = ModelHost.Load(dir, new ModelHostOptions { Threads = 1, MaxContextTokens = prefill + decode + 1 });
+        using var s = host.CreateSession();
+        int tok = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(s.Prefill([.. Enumerable.Range(0, prefill).Select(i => (i * 37 + 11) % 256)]));
+        for (int i = 0; i < decode; i++)
+        {
+            tok = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(s.Step(tok));
+        }
+        var hwm = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        Console.WriteLine(hwm.Split(':')[1].Trim().Split(' ')[0]);
+        return 0;
+    }
+
+    private static int[] Ints(string s) => [.. s.Split(',').Select(int.Parse)];
+
     private static int Arg(string[] args, string name, int fallback) => Value(args, name) is { } v ? int.Parse(v) : fallback;
+
+    private static double Dbl(string[] args, string name, double fallback) =>
+        Value(args, name) is { } v ? double.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
 
     private static string? Value(string[] args, string name)
     {

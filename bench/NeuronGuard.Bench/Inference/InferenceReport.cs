@@ -3,19 +3,17 @@ using NeuronGuard.Inference;
 
 namespace NeuronGuard.Bench.Inference;
 
-/// <summary>Best-of values collected over the interleaved rounds, rendered as bench/results/inference.md.</summary>
-internal sealed class InferenceReport(BlasInfo blas, int threads, int[] prefill, int decode, int rounds, string[] args)
+/// <summary>The paired samples of one run, rendered as bench/results/inference.md (median and range of each figure and of each per-pair ratio).</summary>
+internal sealed class InferenceReport(TorchInfo torch, int threads, int pairs, int decode, string[] args)
 {
-    private readonly Dictionary<(string Shape, int Threads, string Engine), double> _gemm = [];
     private readonly List<ModelRow> _models = [];
-    private readonly string _loadAtStart = Load();
+    private readonly string _loadAtStart = Uptime();
 
-    public Dictionary<int, double> Peak { get; } = [];
+    public Stat Peak { get; set; }
+
+    public Dictionary<int, PairedSamples> Gemm { get; } = [];
 
     public List<OfflineThroughput.Result> Offline { get; } = [];
-
-    public void Gemm(string shape, int t, string engine, double gflops) =>
-        _gemm[(shape, t, engine)] = Math.Max(gflops, _gemm.GetValueOrDefault((shape, t, engine)));
 
     public ModelRow Model(string name, RandomModelShape shape)
     {
@@ -24,94 +22,106 @@ internal sealed class InferenceReport(BlasInfo blas, int threads, int[] prefill,
         return row;
     }
 
-    public string GemmTable()
-    {
-        var sb = new StringBuilder();
-        sb.AppendLine("| x · W (M×K · K×N) | threads | managed GEMM | GEMV loops (before) | torch.addmm (OpenBLAS) | GEMM / torch | GEMM, % of FMA peak | torch, % of FMA peak |");
-        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var ((shape, t), g) in _gemm.Where(e => e.Key.Engine == "managed GEMM").Select(e => ((e.Key.Shape, e.Key.Threads), e.Value)))
-        {
-            double before = _gemm.GetValueOrDefault((shape, t, "managed GEMV loops (before)"));
-            double torch = _gemm.GetValueOrDefault((shape, t, "torch.addmm"));
-            double peak = Peak.GetValueOrDefault(t, double.NaN);
-            sb.AppendLine($"| {shape.Replace("x", "×", StringComparison.Ordinal)} | {t} | {g:F1} | {before:F1} | {torch:F1} | {g / torch:F2}x | {g / peak:P0} | {torch / peak:P0} |");
-        }
-        return sb.ToString();
-    }
-
     public string Render()
     {
         var sb = new StringBuilder();
-        sb.AppendLine("# Inference benchmark: managed CPU engine vs PyTorch + OpenBLAS");
+        sb.AppendLine($"# Inference benchmark: managed CPU engine vs PyTorch on OpenBLAS's {torch.CoreName} kernels ({threads} thread{(threads > 1 ? "s" : "")})");
         sb.AppendLine();
-        sb.AppendLine($"- Machine: {Cpu()}, {Environment.ProcessorCount} cores (KVM); .NET {Environment.Version}; PyTorch {blas.Torch} (Debian python3-torch, `{blas.BuildInfo}`).");
-        sb.AppendLine($"- BLAS: `libblas.so.3` → `{blas.LibBlas}` (update-alternatives: `{blas.Alternative}`); the torch process mapped {string.Join(", ", blas.Loaded.Select(l => $"`{Path.GetFileName(l)}`"))}. torch_bench.py refuses to run when torch would use the reference BLAS.");
+        sb.AppendLine($"- Machine: {Cpu()} (lscpu model name), {Environment.ProcessorCount} vCPUs (KVM); .NET {Environment.Version}; PyTorch {torch.Torch} (Debian python3-torch).");
+        sb.AppendLine($"- OpenBLAS: `{torch.Config}`; `openblas_get_corename()` = **{torch.CoreName}** (best core type for this CPU's flags: {torch.BestCore}; " +
+            (torch.SetByBench ? $"selected by torch_bench.py with `OPENBLAS_CORETYPE={torch.CoreTypeEnv}` for its own process only" : "OpenBLAS detected it itself, `OPENBLAS_CORETYPE` not set") +
+            $"). float32 matmul and mv agree with float64 to {torch.CheckError:E1} (relative). torch mapped {string.Join(", ", torch.Loaded.Select(l => $"`{Path.GetFileName(l)}`"))}.");
         sb.AppendLine($"- Command: `dotnet run --project bench/NeuronGuard.Bench -c Release -- inference {string.Join(' ', args)}`");
-        sb.AppendLine($"- Threads: {threads} for both engines unless a row says otherwise (`ModelHostOptions.Threads`, `torch.set_num_threads`). Random F32 weights from `FixtureMaker.WriteRandom`; both engines read the same safetensors.");
-        sb.AppendLine($"- Managed GEMM path: `{NeuronGuard.Inference.Kernels.Gemm.Best?.ToString() ?? "none"}` (`Kernels/Gemm.cs`). Measured FMA peak (16 independent FMA chains per thread, registers only): {string.Join(", ", Peak.Select(p => $"{p.Value:F1} GFLOP/s on {p.Key} thread(s)"))}.");
-        sb.AppendLine($"- **Shared machine**: about eight engineers' builds and tests ran on these 2 cores during the run (load average {_loadAtStart} at the start, {Load()} at the end). Absolute numbers are depressed and noisy; every ratio compares values measured in the same run, managed and PyTorch alternating over {rounds} rounds, best of each kept.");
+        sb.AppendLine($"- Timing: each operation runs ≥ {Timing.WarmSeconds:F1} s first (JIT tier-1, caches, pages), then every sample is a fixed {Timing.BudgetSeconds:F1} s budget of back-to-back calls (work / elapsed). Managed and torch samples alternate in {pairs} interleaved pairs (order flipped every pair); each cell is the median (min–max) over the pairs, each ratio the median (min–max) of the per-pair ratios.");
+        sb.AppendLine($"- Threads: {threads} on both sides (`ModelHostOptions.Threads`; `torch.set_num_threads` plus `OPENBLAS_NUM_THREADS`). Random F32 weights from `FixtureMaker.WriteRandom`; both engines read the same safetensors.");
+        sb.AppendLine($"- FMA peak of this machine (register-only loop, 16 independent FMA chains per thread, best of the 512- and 256-bit forms): **{Peak.Format()} GFLOP/s** on {threads} thread(s), median (range) of {Peak.N} samples.");
+        sb.AppendLine($"- **Load**: the machine is shared with other engineers' builds and tests (`uptime` at the start: {_loadAtStart}; at the end: {Uptime()}). The 1-minute load at each pair is given beside every row; absolute figures are depressed by it, and only ratios of interleaved pairs are meaningful.");
         sb.AppendLine();
         sb.AppendLine("## GEMM");
         sb.AppendLine();
-        sb.AppendLine("x (M, K) · W (K, N) + b, W in GPT-2's c_fc layout, GFLOP/s best of 5 samples of ~0.2 s each per round.");
+        sb.AppendLine("x (M, 768) · W (768, 3072) + b, W in GPT-2's c_fc layout, packed once into panels as the model loader does; torch.addmm on the same shapes. GFLOP/s.");
         sb.AppendLine();
-        sb.Append(GemmTable());
+        sb.AppendLine("Shares of peak divide each sample by an FMA-peak sample taken beside it in the same pair (median and range per pair), so the share is not divided by another minute's peak (it can still exceed 100 % when the load changes within a pair).");
+        sb.AppendLine();
+        sb.AppendLine("| M | managed | torch.addmm | managed / torch | FMA peak beside the pairs | managed, share of peak | torch, share of peak | load |");
+        sb.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (m, s) in Gemm)
+        {
+            sb.AppendLine($"| {m} | {s.Managed.Format()} | {s.Reference.Format()} | **{s.Ratio.Ratio()}** | {Stat.Of(s.Peaks).Format()} | {s.ManagedShare.Format("P0")} | {s.ReferenceShare.Format("P0")} | {s.LoadAvg.Format()} |");
+        }
         sb.AppendLine();
         sb.AppendLine("## Prefill");
         sb.AppendLine();
-        sb.AppendLine($"One forward pass over the prompt, logits of the last token only on both sides (what a prefill before generation, discover and calibrate need); tok/s best of {InferenceBenchmark.Repeats} per round. Model GFLOP/s counts the matmuls, causal attention (QKᵀ and PV) and the head.");
+        sb.AppendLine("One forward pass over the prompt, logits of the last token only on both sides; tok/s. Model GFLOP/s counts the block matmuls, causal QKᵀ and PV, and the head; its % is of the FMA peak measured at the start of the run, so on a loaded machine it can exceed 100 % when the load drops (read it as a rough figure, not a goal).");
         sb.AppendLine();
-        sb.AppendLine("| model | tokens | managed (GEMM) | before (GEMV loops) | PyTorch + OpenBLAS | managed / PyTorch | before / PyTorch | managed GFLOP/s | % of FMA peak |");
-        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        double peak = Peak.GetValueOrDefault(threads, double.NaN);
+        sb.AppendLine("| model | tokens | managed | PyTorch | managed / PyTorch | managed GFLOP/s (% of peak) | torch GFLOP/s (% of peak) | load |");
+        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var r in _models)
         {
-            foreach (int n in prefill)
+            foreach (var (n, s) in r.Prefill)
             {
-                double m = r.ManagedPrefill.GetValueOrDefault(n), b = r.BeforePrefill.GetValueOrDefault(n), t = r.TorchPrefill.GetValueOrDefault(n);
-                double gflops = r.PrefillFlops(n) * m / n / 1e9;
-                sb.AppendLine($"| {r.Name} ({r.Params / 1e6:F1}M) | {n} | {m:F1} | {b:F1} | {t:F1} | **{m / t:F2}x** | {b / t:F2}x | {gflops:F1} | {gflops / peak:P0} |");
+                double mg = r.PrefillFlops(n) * s.Managed.Median / n / 1e9, tg = r.PrefillFlops(n) * s.Reference.Median / n / 1e9;
+                sb.AppendLine($"| {r.Name} ({r.Params / 1e6:F1}M) | {n} | {s.Managed.Format()} | {s.Reference.Format()} | **{s.Ratio.Ratio()}** | {mg:F1} ({mg / Peak.Median:P0}) | {tg:F1} ({tg / Peak.Median:P0}) | {s.LoadAvg.Format()} |");
             }
         }
         sb.AppendLine();
         sb.AppendLine("## Decode");
         sb.AppendLine();
-        sb.AppendLine($"{decode} greedy steps with the KV cache after a {InferenceBenchmark.PromptTokens}-token prompt (GEMV: one token per step, unchanged by the GEMM); managed variants in interleaved rounds, best of each.");
+        sb.AppendLine($"A {InferenceBenchmark.PromptTokens}-token prefill (not timed) then {decode} greedy steps with the KV cache (timed); tok/s of the steps. " +
+            "**Reference: torch with every one-row matmul sent through `torch.mv`/`addmv` (BLAS GEMV)**; OpenBLAS 0.3.21 does not redirect a one-row GEMM to GEMV, so torch as the model is written (`addmm`/`linear`/`@` with one row) is shown beside it and is not the comparison the goal uses.");
         sb.AppendLine();
-        sb.AppendLine("| model | managed tok/s | capture 1% | gains on 1% | PyTorch + OpenBLAS | managed / PyTorch |");
-        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+        sb.AppendLine("| model | managed | torch (GEMV via torch.mv) | managed / torch GEMV | load | torch as written (one-row GEMM) | managed / torch as written | capture of 1% / plain |");
+        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var r in _models)
         {
-            double d = r.DecodeBest("plain");
-            sb.AppendLine($"| {r.Name} | {d:F2} | {r.DecodeBest("capture"):F2} ({Delta(r.DecodeBest("capture"), d)}) | {r.DecodeBest("gains"):F2} ({Delta(r.DecodeBest("gains"), d)}) | {r.TorchDecode:F2} | **{d / r.TorchDecode:F2}x** |");
+            sb.AppendLine($"| {r.Name} | {r.DecodeMv.Managed.Format("F2")} | {r.DecodeMv.Reference.Format("F2")} | **{r.DecodeMv.Ratio.Ratio()}** | {r.DecodeMv.LoadAvg.Format()} | {r.DecodeAsIs.Reference.Format("F2")} | {r.DecodeAsIs.Ratio.Ratio()} | {r.Capture.Ratio.Ratio()} ({r.Slots} neurons) |");
         }
         sb.AppendLine();
+        if (_models.Any(r => r.TorchRssKiB > 0))
+        {
+            sb.AppendLine("## Peak memory");
+            sb.AppendLine();
+            sb.AppendLine("Peak RSS (VmHWM / ru_maxrss) of a fresh process per engine that loads the model, prefills 128 tokens and decodes 16, 1 thread.");
+            sb.AppendLine();
+            sb.AppendLine("| model | managed MiB | torch MiB | managed / torch |");
+            sb.AppendLine("| --- | ---: | ---: | ---: |");
+            foreach (var r in _models.Where(r => r.TorchRssKiB > 0))
+            {
+                sb.AppendLine($"| {r.Name} | {r.ManagedRssKiB / 1024.0:F0} | {r.TorchRssKiB / 1024.0:F0} | **{(double)r.ManagedRssKiB / r.TorchRssKiB:F2}x** |");
+            }
+            sb.AppendLine();
+        }
         if (Offline.Count > 0)
         {
             sb.AppendLine("## Discover and calibrate");
             sb.AppendLine();
-            sb.AppendLine($"Prompts/s through `Discoverer.Run` (toxic vs benign discovery split, one prefill per text) and `Calibrator.Run` (benign calibration split, prefill + 4 decode steps per text), {threads} threads, before (GEMV loops) and after (packed GEMM) alternating on one host. Texts are the fixture's seeded prompts (5–10 words); the GPT-2-sized model's byte-level tokenizer makes them longer.");
-            sb.AppendLine();
-            sb.AppendLine("| model | tokens per text | discover texts | before | after | speed-up | calibrate texts | before | after | speed-up |");
-            sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            sb.AppendLine("| model | tokens per text | discover prompts/s, before → after | calibrate prompts/s, before → after |");
+            sb.AppendLine("| --- | ---: | ---: | ---: |");
             foreach (var o in Offline)
             {
-                sb.AppendLine($"| {o.Model} | {o.MeanTokens:F1} | {o.DiscoverPrompts} | {o.DiscoverBefore:F1} | {o.DiscoverAfter:F1} | {o.DiscoverAfter / o.DiscoverBefore:F2}x | {o.CalibratePrompts} | {o.CalibrateBefore:F1} | {o.CalibrateAfter:F1} | {o.CalibrateAfter / o.CalibrateBefore:F2}x |");
+                sb.AppendLine($"| {o.Model} | {o.MeanTokens:F1} | {o.DiscoverBefore:F1} → {o.DiscoverAfter:F1} | {o.CalibrateBefore:F1} → {o.CalibrateAfter:F1} |");
             }
             sb.AppendLine();
         }
-        sb.AppendLine("## Goals");
+        sb.AppendLine("## Goals (medians of the per-pair ratios)");
         sb.AppendLine();
+        foreach (var (m, s) in Gemm)
+        {
+            double f = s.ManagedShare.Median;
+            sb.AppendLine($"- GEMM {m} rows: {f:P0} of the measured FMA peak — goal ≥ 75 % {(f >= 0.75 ? "met" : $"**missed** by {0.75 - f:P0} of peak")}.");
+        }
         foreach (var r in _models)
         {
-            foreach (int n in prefill)
+            foreach (var (n, s) in r.Prefill)
             {
-                double ratio = r.ManagedPrefill.GetValueOrDefault(n) / r.TorchPrefill.GetValueOrDefault(n);
-                sb.AppendLine($"- {r.Name}: prefill of {n} tokens {ratio:F2}x PyTorch + OpenBLAS — goal ≥ 1.0x {(ratio >= 1 ? "met" : "**missed**")}.");
+                sb.AppendLine($"- {r.Name} prefill {n} tokens: {s.Ratio.Ratio()} PyTorch — goal ≥ 1.0x {Verdict(s.Ratio)}.");
             }
-            double dr = r.DecodeBest("plain") / r.TorchDecode;
-            double cost = 1 - r.DecodeBest("capture") / r.DecodeBest("plain");
-            sb.AppendLine($"- {r.Name}: decode {dr:F2}x PyTorch + OpenBLAS — goal ≥ 1.5x {(dr >= 1.5 ? "met" : "**missed**")}; capture of {r.Slots} neurons (1%) costs {cost * 100:F1}% of decode throughput — goal < 2% {(cost < 0.02 ? "met" : "**missed** (within run-to-run noise if small)")}.");
+            sb.AppendLine($"- {r.Name} decode: {r.DecodeMv.Ratio.Ratio()} PyTorch with GEMV — goal ≥ 1.0x {Verdict(r.DecodeMv.Ratio)}.");
+            if (r.TorchRssKiB > 0)
+            {
+                double q = (double)r.ManagedRssKiB / r.TorchRssKiB;
+                sb.AppendLine($"- {r.Name} peak RSS: {q:F2}x torch's — goal < 1.0x {(q < 1 ? "met" : "**missed**")}.");
+            }
         }
         sb.AppendLine();
         sb.AppendLine("## Notes");
@@ -123,42 +133,45 @@ internal sealed class InferenceReport(BlasInfo blas, int threads, int[] prefill,
         return sb.ToString();
     }
 
-    /// <summary>What the numbers above do and do not say; kept with the generator so a rerun keeps them.</summary>
+    /// <summary>What the figures do and do not say; kept with the generator so a rerun keeps them.</summary>
     private static readonly string[] Notes =
     [
-        "- **Correction of the earlier figures.** The previous version of this file reported prefill at 5.0x and decode at 2.6x",
-        "  PyTorch on GPT-2 (28x / 6.4x on Llama) and blamed \"Debian's python3-torch 1.13 CPU build\" for its ~3–5 GFLOP/s. The cause",
-        "  was narrower and ours to fix: Debian's torch is built with `BLAS_INFO=generic` and calls whatever `libblas.so.3` resolves",
-        "  to, which was the reference BLAS (libblas3) because `libopenblas0-pthread` was not installed. Those ratios compared",
-        "  against an unoptimised BLAS and are withdrawn. That run's PyTorch prefill also computed logits for all 128 tokens",
-        "  while the managed prefill computes the last token's only; both sides now compute the last token's only. test.sh",
-        "  now installs `libopenblas0-pthread`, and torch_bench.py refuses to run unless the torch process maps an optimised BLAS.",
-        "- Kernel: `Kernels/Gemm.cs`, BLIS-style packing and blocking with an 8×32 Vector512 register tile (6×16 Vector256",
-        "  fallback); the GEMV loops remain for fewer than 8 rows (decode). Prefill's QKV, output, MLP and head matmuls and",
-        "  attention's QKᵀ and PV (per head, 64-query blocks) use it.",
-        "- The FMA peak is measured, not quoted: a register-only loop of 16 independent FMA chains per thread, best of 5. On",
-        "  this Zen 4 (EPYC) the 512-bit FMA is double-pumped, so the 512- and 256-bit peaks are the same; the loaded machine",
-        "  depresses this number too, so the percentages are of what a thread actually got during the run, not of the datasheet.",
-        "- PyTorch's 2-thread numbers suffer more from the shared cores than its 1-thread ones (OpenBLAS's threads wait on",
-        "  each other when one is descheduled); our worker pool has the same static split. The 1-thread GEMM rows are the",
-        "  cleanest kernel-to-kernel comparison.",
-        "- `bench/results/inference.md` is the run at both cores; `bench/results/inference-1thread.md` is the same benchmark with",
-        "  `--threads 1 --offline 0 --output bench/results/inference-1thread.md`, less exposed to one descheduled thread stalling the other.",
-        "- Decode is unchanged by this work (one token per step stays on the GEMV loops, which stream each weight once).",
-        "- Not measured here: the first start of `serve` (the fixture bootstrap lives in NeuronGuard.ModelServer).",
+        "- **Earlier figures withdrawn.** The 2026-11-30 versions of this file and of `inference-1thread.md` (deleted) are",
+        "  withdrawn, for four faults of the bench itself (figures in brackets from a re-measurement on another machine of this kind,",
+        "  issue 29): (1) `GemmThroughput.Measure` made one warm-up call and then timed 1–5",
+        "  calls, so on a quiet machine it timed tier-0 JIT code (8.7–12.6 GFLOP/s where the same kernel runs at 104–125 after",
+        "  a 2 s warm-up) and its GEMM rows depended on load through JIT timing; (2) torch_bench.py only checked that a library",
+        "  named openblas was mapped, not which core it ran: Debian's OpenBLAS 0.3.21 falls back to its SSE3 \"Prescott\" kernels",
+        "  on CPUs it does not recognise (fixed upstream in 0.3.25), which made the managed engine look 3.3–3.8x faster on",
+        "  another machine of this kind; (3) decode was compared against torch sending one-row matmuls through full GEMMs, not",
+        "  GEMV, so its 1.8x and 4.8x came from the BLAS version, not the engine; (4) best-of values over unpaired rounds, and an",
+        "  FMA peak (116.6 GFLOP/s) taken at another time than the rows it divided. This file replaces them: warmed, fixed-budget",
+        "  samples in interleaved pairs, median and range, the OpenBLAS core checked and recorded, decode against GEMV.",
+        "- Engine changes since then: weights are packed once at load into the GEMM's panels (prefill's GEMM and decode's GEMV read",
+        "  the same copy; the mapped originals are released with madvise, so resident memory holds one copy); activations are",
+        "  packed once per depth slice; GELU runs inside c_fc's job on each thread's columns; SiLU·up and attention's exp are one",
+        "  pass each, with softmax's division applied to the output rows; each head's keys are packed once for all query blocks.",
+        "- `OPENBLAS_CORETYPE` is set only by torch_bench.py, for its own process, and only when OpenBLAS did not pick the best",
+        "  core for this CPU by itself; tests and CI never set it.",
+        "- With 2 threads on 2 shared vCPUs, both engines lose whole time slices whenever a neighbour's process runs: OpenBLAS's",
+        "  and OpenMP's thread pools (and our worker pool's barrier) wait on the descheduled thread, so 2-thread figures swing",
+        "  far more than 1-thread ones and are reported as measured, not as a basis for a claim.",
+        "- Peak RSS is measured in fresh processes (the bench's own process holds both models and the GEMM buffers).",
     ];
 
-    private static string Delta(double x, double baseline) => $"{(x / baseline - 1) * 100:+0.0;-0.0}%";
+    private static string Verdict(Stat ratio) =>
+        ratio.Median >= 1 ? (ratio.Min >= 1 ? "met in every pair" : "met at the median (not in every pair)") : $"**missed** by {(1 - ratio.Median) * 100:F0} %";
 
-    private static string Load()
+    private static string Uptime()
     {
         try
         {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+            var l = File.ReadAllText("/proc/loadavg").Split(' ');
+            return $"load average {l[0]}, {l[1]}, {l[2]}";
         }
         catch (IOException)
         {
-            return "unknown";
+            return "load unknown";
         }
     }
 

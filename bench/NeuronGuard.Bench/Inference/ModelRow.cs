@@ -5,38 +5,24 @@ namespace NeuronGuard.Bench.Inference;
 /// <summary>One model's best values over the rounds, and the FLOPs a prefill of it costs.</summary>
 internal sealed class ModelRow(string name, RandomModelShape shape)
 {
-    private readonly Dictionary<string, double> _decode = [];
-
     public string Name => name;
 
-    public Dictionary<int, double> ManagedPrefill { get; } = [];
+    public Dictionary<int, PairedSamples> Prefill { get; } = [];
 
-    public Dictionary<int, double> BeforePrefill { get; } = [];
+    /// <summary>Managed decode against torch with one-row matmuls through torch.mv (GEMV): the honest reference.</summary>
+    public PairedSamples DecodeMv { get; set; } = new();
 
-    public Dictionary<int, double> TorchPrefill { get; } = [];
+    /// <summary>Managed decode against torch as the reference model is written (one-row GEMMs).</summary>
+    public PairedSamples DecodeAsIs { get; set; } = new();
 
-    public double TorchDecode { get; private set; }
+    /// <summary>Managed decode with 1% of neurons captured (managed side) against plain managed decode (reference side).</summary>
+    public PairedSamples Capture { get; set; } = new();
 
     public int Slots { get; set; }
 
-    public void Prefill(string engine, int tokens, double tokS)
-    {
-        var d = engine == "before" ? BeforePrefill : ManagedPrefill;
-        d[tokens] = Math.Max(tokS, d.GetValueOrDefault(tokens));
-    }
+    public long ManagedRssKiB { get; set; }
 
-    public void Decode(string variant, double tokS) => _decode[variant] = Math.Max(tokS, _decode.GetValueOrDefault(variant));
-
-    public double DecodeBest(string variant) => _decode.GetValueOrDefault(variant);
-
-    public void Add(TorchModel t)
-    {
-        foreach (var (n, v) in t.Prefill)
-        {
-            TorchPrefill[n] = Math.Max(v, TorchPrefill.GetValueOrDefault(n));
-        }
-        TorchDecode = Math.Max(TorchDecode, t.Decode);
-    }
+    public long TorchRssKiB { get; set; }
 
     /// <summary>Weights of the blocks that multiply every token (embeddings and norms excluded).</summary>
     private long BlockWeights
@@ -63,8 +49,4 @@ internal sealed class ModelRow(string name, RandomModelShape shape)
     /// <summary>Multiply-adds ×2 of a prefill of n tokens: block matmuls, causal QKᵀ and PV, the last token's head.</summary>
     public double PrefillFlops(int n) =>
         2.0 * n * BlockWeights * shape.Layers + 2.0 * 2 * shape.Hidden * (n * (n + 1) / 2.0) * shape.Layers + 2.0 * shape.Vocab * shape.Hidden;
-
-    public override string ToString() =>
-        $"{name}: managed prefill {string.Join(", ", ManagedPrefill.Select(p => $"{p.Key}:{p.Value:F1}"))} before {string.Join(", ", BeforePrefill.Select(p => $"{p.Key}:{p.Value:F1}"))} " +
-        $"torch {string.Join(", ", TorchPrefill.Select(p => $"{p.Key}:{p.Value:F1}"))}; decode {DecodeBest("plain"):F1} torch {TorchDecode:F1}";
 }

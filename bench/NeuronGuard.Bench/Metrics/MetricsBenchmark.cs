@@ -28,9 +28,13 @@ internal sealed class MetricsBenchmark : IBenchmark
             Console.WriteLine($"frame cost, {slots} slots …");
             rows.Add(MeasureFrame(slots, steps, current, old));
         }
+        Console.WriteLine("per-update cost …");
+        var updates = UpdateCosts.Measure();
         Console.WriteLine("scrape, 10k series …");
         var scrape = MeasureScrape(10_000, oldBuild);
-        string markdown = MetricsReport.Render(rows, scrape, args, oldBuild);
+        var sb = new StringBuilder(MetricsReport.Render(rows, scrape, args, oldBuild));
+        UpdateCosts.Render(sb, updates);
+        string markdown = sb.ToString();
         string path = Path.Combine(FindRepoRoot(), "bench", "results", "metrics.md");
         File.WriteAllText(path, markdown);
         Console.WriteLine(markdown);

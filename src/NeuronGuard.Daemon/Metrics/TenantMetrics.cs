@@ -3,14 +3,18 @@ using Prometheus;
 namespace NeuronGuard.Daemon.Metrics;
 
 /// <summary>
-/// Per-tenant counters, resolved once per tenant by <see cref="DaemonMetrics.ForTenant"/>. Frame counters are held
-/// directly; per-request labels (verdict, detector, set, mode) are looked up in their family, which allocates nothing
-/// once the combination exists.
+/// Per-tenant counters, resolved once per tenant by <see cref="DaemonMetrics.ForTenant"/>. The per-frame counters
+/// (frames, steps, values) are batched: a frame adds to three plain 64-bit fields with interlocked adds, and the sums move
+/// into their prometheus-net counters just before each scrape. Three prometheus-net increments per frame (each a
+/// compare-and-swap loop on a double plus its exemplar check) were most of the metrics' 1.27 % of scoring at 1,000
+/// neurons; the scraped values are the same. Per-request labels (verdict, detector, set, mode) are looked up in their
+/// family, which allocates nothing once the combination exists.
 /// </summary>
 public sealed class TenantMetrics
 {
     private readonly DaemonMetrics _owner;
     private readonly Counter.Child _frames, _values, _steps, _started;
+    private long _pendingFrames, _pendingSteps, _pendingValues;
 
     internal TenantMetrics(DaemonMetrics owner, string tenant)
     {
@@ -20,6 +24,7 @@ public sealed class TenantMetrics
         _values = owner.NeuronValues.WithLabels(tenant);
         _steps = owner.Steps.WithLabels(tenant);
         _started = owner.RequestsStarted.WithLabels(tenant);
+        owner.Registry.AddBeforeCollectCallback(Flush);
     }
 
     /// <summary>The tenant label value ("other" for tenants beyond MaxTenants).</summary>
@@ -28,9 +33,26 @@ public sealed class TenantMetrics
     /// <summary>One Activations message of <paramref name="steps"/> steps carrying <paramref name="values"/> neuron values.</summary>
     public void Frame(int steps, int values)
     {
-        _frames.Inc();
-        _steps.Inc(steps);
-        _values.Inc(values);
+        Interlocked.Increment(ref _pendingFrames);
+        Interlocked.Add(ref _pendingSteps, steps);
+        Interlocked.Add(ref _pendingValues, values);
+    }
+
+    /// <summary>Moves the batched frame counts into their counters (before each collect; exchange, so no frame is lost or counted twice).</summary>
+    private void Flush()
+    {
+        if (Interlocked.Exchange(ref _pendingFrames, 0) is var f and > 0)
+        {
+            _frames.Inc(f);
+        }
+        if (Interlocked.Exchange(ref _pendingSteps, 0) is var s and > 0)
+        {
+            _steps.Inc(s);
+        }
+        if (Interlocked.Exchange(ref _pendingValues, 0) is var v and > 0)
+        {
+            _values.Inc(v);
+        }
     }
 
     public void RequestStarted() => _started.Inc();

@@ -7,7 +7,7 @@ namespace NeuronGuard.Inference.Kernels;
 /// Query t sits at position start + t and sees cache rows 0..start+t. Grouped-query attention maps
 /// head h to KV head h / (heads / kvHeads), as Hugging Face's <c>repeat_kv</c> does.
 /// From <see cref="MatMulJob.GemmMinTokens"/> queries on, each head takes blocks of <see cref="QueryBlock"/>
-/// queries through two <see cref="Gemm"/> calls (S = Q·Kᵀ, then O = softmax(S)·V); the tiles above the
+/// queries through two <see cref="Gemm"/> calls (S = Q·Kᵀ, then O = exp(S − max)·V / sum, the division on the output); the tiles above the
 /// causal diagonal are computed and then masked, which costs at most one block's worth of extra work.
 /// </summary>
 internal sealed unsafe class AttentionJob : IParallelJob
@@ -55,10 +55,16 @@ internal sealed unsafe class AttentionJob : IParallelJob
         {
             if (Path is { } path && _tokens >= MatMulJob.GemmMinTokens)
             {
-                float* scratch = _scratch.For(part, Gemm.ScratchFloats + (long)QueryBlock * _maxSeq);
+                // Scratch: GEMM packing | one block's scores | this head's keys packed as Kᵀ panels, once for all its blocks.
+                long keys = PackedPanels.Floats(_headDim, _maxSeq);
+                float* scratch = _scratch.For(part, Gemm.ScratchFloats + (long)QueryBlock * _maxSeq + keys);
+                float* packedK = scratch + Gemm.ScratchFloats + (long)QueryBlock * _maxSeq;
+                int kvh = h / (_heads / _kvHeads);
+                int seen = _start + _tokens;
+                PackedPanels.Pack(_k + kvh * _headDim, _kvHeads * _headDim, true, _headDim, seen, packedK);
                 for (int t0 = 0; t0 < _tokens; t0 += QueryBlock)
                 {
-                    Block(path, h, t0, Math.Min(_tokens, t0 + QueryBlock), scratch, scratch + Gemm.ScratchFloats);
+                    Block(path, h, t0, Math.Min(_tokens, t0 + QueryBlock), scratch, scratch + Gemm.ScratchFloats, packedK, seen);
                 }
             }
             else
@@ -68,8 +74,8 @@ internal sealed unsafe class AttentionJob : IParallelJob
         }
     }
 
-    /// <summary>Queries t0..t1 of head h; <paramref name="s"/> holds (t1 - t0, maxSeq) scores.</summary>
-    private void Block(GemmPath path, int h, int t0, int t1, float* pack, float* s)
+    /// <summary>Queries t0..t1 of head h; <paramref name="s"/> holds (t1 - t0, maxSeq) scores; <paramref name="packedK"/> is Kᵀ of the head's first <paramref name="keys"/> positions in panels.</summary>
+    private void Block(GemmPath path, int h, int t0, int t1, float* pack, float* s, float* packedK, int keys)
     {
         int hd = _headDim;
         int qStride = _heads * hd;
@@ -78,18 +84,24 @@ internal sealed unsafe class AttentionJob : IParallelJob
         int rows = t1 - t0;
         int n = _start + t1; // keys the last query of the block sees
         new Span<float>(s, rows * _maxSeq).Clear();
-        Gemm.Multiply(path, rows, hd, _q + (long)t0 * qStride + h * hd, qStride, _k + kvh * hd, kvStride, true, s, _maxSeq, 0, n, pack);
+        PackedPanels.Multiply(path, rows, hd, _q + (long)t0 * qStride + h * hd, qStride, packedK, keys, s, _maxSeq, 0, n, pack);
         float scale = 1f / MathF.Sqrt(hd);
+        float* sums = stackalloc float[QueryBlock];
         for (int r = 0; r < rows; r++)
         {
             int seen = _start + t0 + r + 1;
             var row = new Span<float>(s + (long)r * _maxSeq, n);
-            TensorPrimitives.Multiply(row[..seen], scale, row[..seen]);
-            FastKernels.Softmax(row[..seen]);
+            sums[r] = FastKernels.ScaledExp(row[..seen], scale);
             row[seen..].Clear();
             new Span<float>(_out + (long)(t0 + r) * qStride + h * hd, hd).Clear();
         }
         Gemm.Multiply(path, rows, n, s, _maxSeq, _v + kvh * hd, kvStride, false, _out + (long)t0 * qStride + h * hd, qStride, 0, hd, pack);
+        // Softmax's normalisation, applied to the headDim outputs rather than the n scores of each row.
+        for (int r = 0; r < rows; r++)
+        {
+            var o = new Span<float>(_out + (long)(t0 + r) * qStride + h * hd, hd);
+            TensorPrimitives.Multiply(o, 1f / sums[r], o);
+        }
     }
 
     private void Head(int h)

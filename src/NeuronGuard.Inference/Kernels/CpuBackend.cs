@@ -33,12 +33,18 @@ internal sealed unsafe class CpuBackend : IComputeBackend
 
     public int Threads => _pool.Threads;
 
-    public void MatMul(float* x, int tokens, Weight w, WeightLayout layout, Weight bias, float* y)
+    public void MatMul(float* x, int tokens, Weight w, WeightLayout layout, Weight bias, float* y, MatMulEpilogue epilogue = MatMulEpilogue.None)
     {
         lock (_gate)
         {
-            _matMul.Set(x, tokens, w, layout, bias, y);
+            _matMul.Set(x, tokens, w, layout, bias, y, epilogue);
             _pool.Run(_matMul);
+            if (epilogue == MatMulEpilogue.GeluTanh && !_matMul.EpilogueDone)
+            {
+                // The unpacked paths (GEMV loops, on-the-fly packing) split differently: one pass afterwards.
+                int outDim = layout == WeightLayout.OutIn ? w.Rows : w.Cols;
+                FastKernels.GeluTanh(new Span<float>(y, tokens * outDim));
+            }
         }
     }
 
@@ -58,11 +64,8 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         }
     }
 
-    public void GeluTanh(float* x, int n, float* scratch) =>
-        FastKernels.GeluTanh(new Span<float>(x, n), new Span<float>(scratch, n));
-
-    public void SiluMul(float* gate, float* up, int n, float* scratch) =>
-        FastKernels.SiluMul(new Span<float>(gate, n), new ReadOnlySpan<float>(up, n), new Span<float>(scratch, n));
+    public void SiluMul(float* gate, float* up, int n) =>
+        FastKernels.SiluMul(new Span<float>(gate, n), new ReadOnlySpan<float>(up, n));
 
     public void Attention(float* q, float* k, float* v, float* output, float* scores, int tokens, int start, int heads, int kvHeads, int headDim, int maxSeq)
     {

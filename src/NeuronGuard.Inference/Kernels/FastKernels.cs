@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace NeuronGuard.Inference.Kernels;
 
@@ -26,26 +28,93 @@ internal static class FastKernels
         TensorPrimitives.Multiply(y, weight, y);
     }
 
-    /// <summary>In place: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).</summary>
-    public static void GeluTanh(Span<float> x, Span<float> scratch)
+    /// <summary>
+    /// In place, one pass: 0.5·x·(1 + tanh(u)) with u = √(2/π)·(x + 0.044715·x³), computed as x / (1 + e^(−2u))
+    /// (the same function: 1 + tanh(u) = 2 / (1 + e^(−2u))), so each element costs one exp and one division
+    /// where the eight-pass TensorPrimitives chain ran 3–10x slower than torch's GELU.
+    /// </summary>
+    public static void GeluTanh(Span<float> x)
     {
-        const float c = 0.7978845608028654f; // sqrt(2/pi)
-        TensorPrimitives.Multiply(x, x, scratch);
-        TensorPrimitives.Multiply(scratch, 0.044715f * c, scratch);
-        TensorPrimitives.Add(scratch, c, scratch); // c·(1 + 0.044715·x²)
-        TensorPrimitives.Multiply(scratch, x, scratch);
-        TensorPrimitives.Tanh(scratch, scratch);
-        TensorPrimitives.Add(scratch, 1f, scratch);
-        TensorPrimitives.Multiply(scratch, x, x);
-        TensorPrimitives.Multiply(x, 0.5f, x);
+        const float c2 = -2f * 0.7978845608028654f; // −2·sqrt(2/pi)
+        const float c3 = c2 * 0.044715f;
+        ref float r = ref MemoryMarshal.GetReference(x);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= x.Length; i += 16)
+            {
+                var v = Vector512.LoadUnsafe(ref r, (nuint)i);
+                var t = v * (Vector512.Create(c2) + Vector512.Create(c3) * v * v);
+                (v / (Vector512<float>.One + Vector512.Exp(t))).StoreUnsafe(ref r, (nuint)i);
+            }
+        }
+        for (; i + 8 <= x.Length; i += 8)
+        {
+            var v = Vector256.LoadUnsafe(ref r, (nuint)i);
+            var t = v * (Vector256.Create(c2) + Vector256.Create(c3) * v * v);
+            (v / (Vector256<float>.One + Vector256.Exp(t))).StoreUnsafe(ref r, (nuint)i);
+        }
+        for (; i < x.Length; i++)
+        {
+            float v = x[i];
+            x[i] = v / (1f + MathF.Exp(v * (c2 + c3 * v * v)));
+        }
     }
 
-    /// <summary>gate ← silu(gate) · up, the SwiGLU input of <c>down_proj</c>.</summary>
-    public static void SiluMul(Span<float> gate, ReadOnlySpan<float> up, Span<float> scratch)
+    /// <summary>gate ← silu(gate) · up = gate · up / (1 + e^(−gate)), one pass (the SwiGLU input of <c>down_proj</c>).</summary>
+    public static void SiluMul(Span<float> gate, ReadOnlySpan<float> up)
     {
-        TensorPrimitives.Sigmoid(gate, scratch);
-        TensorPrimitives.Multiply(gate, scratch, gate);
-        TensorPrimitives.Multiply(gate, up, gate);
+        ref float g = ref MemoryMarshal.GetReference(gate);
+        ref float u = ref MemoryMarshal.GetReference(up);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= gate.Length; i += 16)
+            {
+                var v = Vector512.LoadUnsafe(ref g, (nuint)i);
+                (v * Vector512.LoadUnsafe(ref u, (nuint)i) / (Vector512<float>.One + Vector512.Exp(-v))).StoreUnsafe(ref g, (nuint)i);
+            }
+        }
+        for (; i + 8 <= gate.Length; i += 8)
+        {
+            var v = Vector256.LoadUnsafe(ref g, (nuint)i);
+            (v * Vector256.LoadUnsafe(ref u, (nuint)i) / (Vector256<float>.One + Vector256.Exp(-v))).StoreUnsafe(ref g, (nuint)i);
+        }
+        for (; i < gate.Length; i++)
+        {
+            gate[i] = gate[i] * up[i] / (1f + MathF.Exp(-gate[i]));
+        }
+    }
+
+    /// <summary>
+    /// e^(scale·(x − max)) in place and its sum, without normalising: attention divides the (rows, headDim) output
+    /// by the sum instead of every score (a max pass, then one exp-and-sum pass, instead of six passes).
+    /// </summary>
+    public static float ScaledExp(Span<float> x, float scale)
+    {
+        float max = TensorPrimitives.Max(x);
+        float shift = -scale * max;
+        ref float r = ref MemoryMarshal.GetReference(x);
+        int i = 0;
+        float sum = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var acc = Vector512<float>.Zero;
+            for (; i + 16 <= x.Length; i += 16)
+            {
+                var e = Vector512.Exp(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r, (nuint)i), Vector512.Create(scale), Vector512.Create(shift)));
+                e.StoreUnsafe(ref r, (nuint)i);
+                acc += e;
+            }
+            sum = Vector512.Sum(acc);
+        }
+        for (; i < x.Length; i++)
+        {
+            float e = MathF.Exp(MathF.FusedMultiplyAdd(x[i], scale, shift));
+            x[i] = e;
+            sum += e;
+        }
+        return sum;
     }
 
     /// <summary>Softmax subtracting the max first, so large scores cannot overflow.</summary>

@@ -88,11 +88,11 @@ internal static unsafe class Gemm
                             }
                             if (path == GemmPath.Vector512)
                             {
-                                Kernel8x32(kc, pa + ir * kc, pb + (long)jr * kc, dst, full ? ldc : nr);
+                                Kernel8x32(kc, pa + ir * kc, pb + (long)jr * kc, nr, dst, full ? ldc : nr);
                             }
                             else
                             {
-                                Kernel6x16(kc, pa + ir * kc, pb + (long)jr * kc, dst, full ? ldc : nr);
+                                Kernel6x16(kc, pa + ir * kc, pb + (long)jr * kc, nr, dst, full ? ldc : nr);
                             }
                             if (!full)
                             {
@@ -133,7 +133,7 @@ internal static unsafe class Gemm
     }
 
     /// <summary>A[i0..i0+rows, pc..pc+kc) → (kc, mr) row-major, zero beyond rows.</summary>
-    private static void PackA(float* a, int lda, int i0, int rows, int pc, int kc, int mr, float* dst)
+    internal static void PackA(float* a, int lda, int i0, int rows, int pc, int kc, int mr, float* dst)
     {
         if (rows < mr)
         {
@@ -149,7 +149,7 @@ internal static unsafe class Gemm
         }
     }
 
-    private static void AddTile(float* tile, int nr, float* c, int ldc, int rows, int cols)
+    internal static void AddTile(float* tile, int nr, float* c, int ldc, int rows, int cols)
     {
         for (int r = 0; r < rows; r++)
         {
@@ -166,12 +166,12 @@ internal static unsafe class Gemm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Add256(float* c, Vector256<float> v) => Vector256.Store(Vector256.Load(c) + v, c);
 
-    /// <summary>C (8, 32) += A panel (kc, 8) · B panel (kc, 32).</summary>
-    private static void Kernel8x32(int kc, float* a, float* b, float* c, int ldc)
+    /// <summary>C (8, 32) += A panel (kc, 8) · B panel (kc, 32) whose rows are <paramref name="bs"/> floats apart.</summary>
+    internal static void Kernel8x32(int kc, float* a, float* b, int bs, float* c, int ldc)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int p = 0; p < kc; p++, a += 8, b += 32)
+        for (int p = 0; p < kc; p++, a += 8, b += bs)
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);
@@ -202,12 +202,12 @@ internal static unsafe class Gemm
         Add512(c, c70); Add512(c + 16, c71);
     }
 
-    /// <summary>C (6, 16) += A panel (kc, 6) · B panel (kc, 16).</summary>
-    private static void Kernel6x16(int kc, float* a, float* b, float* c, int ldc)
+    /// <summary>C (6, 16) += A panel (kc, 6) · B panel (kc, 16) whose rows are <paramref name="bs"/> floats apart.</summary>
+    internal static void Kernel6x16(int kc, float* a, float* b, int bs, float* c, int ldc)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++, a += 6, b += 16)
+        for (int p = 0; p < kc; p++, a += 6, b += bs)
         {
             var b0 = Vector256.Load(b);
             var b1 = Vector256.Load(b + 8);

@@ -10,8 +10,8 @@ internal unsafe interface IComputeBackend : IDisposable
     /// <summary>Threads the backend uses (the CPU backend's worker count).</summary>
     int Threads { get; }
 
-    /// <summary>y (tokens, out) = x (tokens, in) · W + b; <paramref name="bias"/> may be empty.</summary>
-    void MatMul(float* x, int tokens, Weight w, WeightLayout layout, Weight bias, float* y);
+    /// <summary>y (tokens, out) = f(x (tokens, in) · W + b); <paramref name="bias"/> may be empty, f is the epilogue (identity by default).</summary>
+    void MatMul(float* x, int tokens, Weight w, WeightLayout layout, Weight bias, float* y, MatMulEpilogue epilogue = MatMulEpilogue.None);
 
     /// <summary>Row-wise LayerNorm of (tokens, dim).</summary>
     void LayerNorm(float* x, float* y, int tokens, int dim, Weight gamma, Weight beta, float eps);
@@ -19,11 +19,8 @@ internal unsafe interface IComputeBackend : IDisposable
     /// <summary>Row-wise RMSNorm of (tokens, dim).</summary>
     void RmsNorm(float* x, float* y, int tokens, int dim, Weight weight, float eps);
 
-    /// <summary>In-place GELU (tanh) over n values; <paramref name="scratch"/> holds n floats.</summary>
-    void GeluTanh(float* x, int n, float* scratch);
-
-    /// <summary>gate ← silu(gate) · up over n values; <paramref name="scratch"/> holds n floats.</summary>
-    void SiluMul(float* gate, float* up, int n, float* scratch);
+    /// <summary>gate ← silu(gate) · up over n values, one vectorised pass.</summary>
+    void SiluMul(float* gate, float* up, int n);
 
     /// <summary>Causal attention; see <see cref="AttentionJob"/> for the buffer shapes.</summary>
     void Attention(float* q, float* k, float* v, float* output, float* scores, int tokens, int start, int heads, int kvHeads, int headDim, int maxSeq);

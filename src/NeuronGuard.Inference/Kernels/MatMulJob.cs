@@ -30,14 +30,20 @@ internal sealed unsafe class MatMulJob : IParallelJob
     private Weight _bias;
     private WeightLayout _layout;
     private int _tokens;
+    private MatMulEpilogue _epilogue;
 
     public MatMulJob(PartScratch scratch) => _scratch = scratch;
 
     /// <summary>The GEMM path prefill uses; null runs the GEMV loops for every size (tests pin each path).</summary>
     public GemmPath? Path { get; set; } = Gemm.Best;
 
-    public void Set(float* x, int tokens, Weight w, WeightLayout layout, Weight bias, float* y)
+    /// <summary>Whether the last run applied the epilogue itself (the packed paths do, per thread on its columns).</summary>
+    public bool EpilogueDone { get; private set; }
+
+    public void Set(float* x, int tokens, Weight w, WeightLayout layout, Weight bias, float* y, MatMulEpilogue epilogue = MatMulEpilogue.None)
     {
+        _epilogue = epilogue;
+        EpilogueDone = Path is not null && w.Packed != null;
         _x = x;
         _y = y;
         _w = w;
@@ -48,7 +54,11 @@ internal sealed unsafe class MatMulJob : IParallelJob
 
     public void Execute(int part, int parts)
     {
-        if (Path is { } path && _tokens >= GemmMinTokens)
+        if (Path is { } p && _w.Packed != null)
+        {
+            Prepacked(p, part, parts);
+        }
+        else if (Path is { } path && _tokens >= GemmMinTokens)
         {
             Packed(path, part, parts);
         }
@@ -61,6 +71,56 @@ internal sealed unsafe class MatMulJob : IParallelJob
         {
             var (b, e) = WorkerPool.Split(_w.Cols, part, parts);
             InOut(b, e);
+        }
+    }
+
+    /// <summary>
+    /// Weights packed at load: one token streams the panels (GEMV), more run the GEMM on them (rows below 8 pad
+    /// the register tile, which costs less than streaming W once per token). The epilogue then runs on this
+    /// thread's columns while they are still in cache.
+    /// </summary>
+    private void Prepacked(GemmPath path, int part, int parts)
+    {
+        bool outIn = _layout == WeightLayout.OutIn;
+        int inDim = outIn ? _w.Cols : _w.Rows;
+        int outDim = outIn ? _w.Rows : _w.Cols;
+        var (b, e) = WorkerPool.Split(outDim, part, parts, align: Gemm.Nr);
+        if (b >= e)
+        {
+            return;
+        }
+        InitRows(outDim, b, e);
+        if (_tokens == 1)
+        {
+            PackedPanels.Gemv(inDim, _x, _w.Packed, outDim, _y, b, e);
+        }
+        else
+        {
+            PackedPanels.Multiply(path, _tokens, inDim, _x, inDim, _w.Packed, outDim, _y, outDim, b, e, _scratch.For(part, Gemm.ScratchFloats));
+        }
+        if (_epilogue == MatMulEpilogue.GeluTanh)
+        {
+            for (int t = 0; t < _tokens; t++)
+            {
+                FastKernels.GeluTanh(new Span<float>(_y + (long)t * outDim + b, e - b));
+            }
+        }
+    }
+
+    /// <summary>y[t, b..e) ← bias (or zero) for every token: the kernels accumulate into it.</summary>
+    private void InitRows(int outDim, int b, int e)
+    {
+        for (int t = 0; t < _tokens; t++)
+        {
+            var yt = new Span<float>(_y + (long)t * outDim + b, e - b);
+            if (_bias.IsEmpty)
+            {
+                yt.Clear();
+            }
+            else
+            {
+                new ReadOnlySpan<float>(_bias.Data + b, e - b).CopyTo(yt);
+            }
         }
     }
 
@@ -142,4 +202,13 @@ internal sealed unsafe class MatMulJob : IParallelJob
             }
         }
     }
+}
+
+/// <summary>An element-wise function applied to the matmul's output in the same job (bias is always fused).</summary>
+internal enum MatMulEpilogue
+{
+    None,
+
+    /// <summary>GPT-2's MLP: GELU (tanh) of c_fc's output, on each thread's columns while they are in cache.</summary>
+    GeluTanh,
 }

@@ -96,6 +96,54 @@ internal sealed unsafe class TensorStore : IDisposable
         return new Weight(data, rows, cols);
     }
 
+    /// <summary>
+    /// <see cref="Get"/> plus the weight packed into GEMM panels (<see cref="PackedPanels"/>) when this CPU has a
+    /// SIMD GEMM path. The kernels then read only the packed copy, so the mapped pages of an F32 original are
+    /// handed back to the page cache (madvise DONTNEED: a later read faults them in again from the file), which
+    /// keeps resident memory at one copy of the weights, not two.
+    /// </summary>
+    public Weight GetPacked(string name, WeightLayout layout, long rows, long cols)
+    {
+        var w = Get(name, rows, cols);
+        if (Gemm.Best is null)
+        {
+            return w;
+        }
+        int k = layout == WeightLayout.OutIn ? w.Cols : w.Rows;
+        int n = layout == WeightLayout.OutIn ? w.Rows : w.Cols;
+        long floats = PackedPanels.Floats(k, n);
+        var dst = GC.AllocateUninitializedArray<float>((int)(floats + 16), pinned: true);
+        _converted.Add(dst);
+        float* p = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(dst));
+        p = (float*)(((nuint)p + 63) & ~(nuint)63); // 64-byte aligned panels: no load splits a cache line
+        PackedPanels.Pack(w, layout, p);
+        if (_entries[name].DType == TensorDType.F32)
+        {
+            ReleasePages(w.Data, (long)w.Length * sizeof(float));
+        }
+        return w.WithPacked(p);
+    }
+
+    private static void ReleasePages(void* start, long bytes)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+        const long page = 4096;
+        long b = ((long)start + page - 1) & ~(page - 1);
+        long e = ((long)start + bytes) & ~(page - 1);
+        if (e > b)
+        {
+            _ = Madvise((void*)b, (nuint)(e - b), MadvDontNeed); // advisory: a failure only leaves the pages resident
+        }
+    }
+
+    private const int MadvDontNeed = 4;
+
+    [DllImport("libc", EntryPoint = "madvise")]
+    private static extern int Madvise(void* addr, nuint length, int advice);
+
     private float* Convert(TensorEntry e)
     {
         var dst = GC.AllocateUninitializedArray<float>((int)e.ElementCount, pinned: true);

@@ -5,7 +5,7 @@ namespace NeuronGuard.Inference.Models;
 
 /// <summary>
 /// <c>GPT2LMHeadModel</c>: learned positions, pre-LayerNorm blocks, fused c_attn, GELU-tanh MLP, tied head.
-/// Conv1D weights are (in, out) and are used in that layout straight from the mapping.
+/// Conv1D weights are (in, out); the block's weights are packed into GEMM panels at load (<see cref="PackedPanels"/>).
 /// </summary>
 internal sealed unsafe class Gpt2Model : TransformerModel
 {
@@ -40,8 +40,7 @@ internal sealed unsafe class Gpt2Model : TransformerModel
         Residual(s.X.Ptr, s.Proj.Ptr, tokens);
 
         Backend.LayerNorm(s.X.Ptr, s.Xb.Ptr, tokens, d, L.Ln2W, L.Ln2B, c.NormEps);
-        Backend.MatMul(s.Xb.Ptr, tokens, L.FcW, WeightLayout.InOut, L.FcB, s.Hb.Ptr);
-        Backend.GeluTanh(s.Hb.Ptr, tokens * c.Intermediate, s.Scratch.Ptr);
+        Backend.MatMul(s.Xb.Ptr, tokens, L.FcW, WeightLayout.InOut, L.FcB, s.Hb.Ptr, MatMulEpilogue.GeluTanh);
         if (hooks is not null)
         {
             RunHooks(hooks, layer, start, tokens, s);

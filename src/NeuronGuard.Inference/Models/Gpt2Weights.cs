@@ -25,15 +25,15 @@ internal sealed class Gpt2Weights
             {
                 Ln1W = store.Get(n + "ln_1.weight", d),
                 Ln1B = store.Get(n + "ln_1.bias", d),
-                AttnW = store.Get(n + "attn.c_attn.weight", d, 3 * d),
+                AttnW = store.GetPacked(n + "attn.c_attn.weight", WeightLayout.InOut, d, 3 * d),
                 AttnB = store.Get(n + "attn.c_attn.bias", 3 * d),
-                AttnProjW = store.Get(n + "attn.c_proj.weight", d, d),
+                AttnProjW = store.GetPacked(n + "attn.c_proj.weight", WeightLayout.InOut, d, d),
                 AttnProjB = store.Get(n + "attn.c_proj.bias", d),
                 Ln2W = store.Get(n + "ln_2.weight", d),
                 Ln2B = store.Get(n + "ln_2.bias", d),
-                FcW = store.Get(n + "mlp.c_fc.weight", d, f),
+                FcW = store.GetPacked(n + "mlp.c_fc.weight", WeightLayout.InOut, d, f),
                 FcB = store.Get(n + "mlp.c_fc.bias", f),
-                MlpProjW = store.Get(n + "mlp.c_proj.weight", f, d),
+                MlpProjW = store.GetPacked(n + "mlp.c_proj.weight", WeightLayout.InOut, f, d),
                 MlpProjB = store.Get(n + "mlp.c_proj.bias", d),
             };
         }

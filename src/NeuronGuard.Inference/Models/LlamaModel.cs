@@ -48,7 +48,7 @@ internal sealed unsafe class LlamaModel : TransformerModel
         Backend.RmsNorm(s.X.Ptr, s.Xb.Ptr, tokens, c.Hidden, L.MlpNorm, c.NormEps);
         Backend.MatMul(s.Xb.Ptr, tokens, L.Gate, WeightLayout.OutIn, default, s.Hb.Ptr);
         Backend.MatMul(s.Xb.Ptr, tokens, L.Up, WeightLayout.OutIn, default, s.Hb2.Ptr);
-        Backend.SiluMul(s.Hb.Ptr, s.Hb2.Ptr, tokens * c.Intermediate, s.Scratch.Ptr);
+        Backend.SiluMul(s.Hb.Ptr, s.Hb2.Ptr, tokens * c.Intermediate);
         if (hooks is not null)
         {
             RunHooks(hooks, layer, start, tokens, s);

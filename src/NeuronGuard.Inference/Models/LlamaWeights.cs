@@ -24,14 +24,14 @@ internal sealed class LlamaWeights
             layers[l] = new LlamaLayer
             {
                 AttnNorm = store.Get(n + "input_layernorm.weight", d),
-                Wq = store.Get(n + "self_attn.q_proj.weight", q, d),
-                Wk = store.Get(n + "self_attn.k_proj.weight", kv, d),
-                Wv = store.Get(n + "self_attn.v_proj.weight", kv, d),
-                Wo = store.Get(n + "self_attn.o_proj.weight", d, q),
+                Wq = store.GetPacked(n + "self_attn.q_proj.weight", WeightLayout.OutIn, q, d),
+                Wk = store.GetPacked(n + "self_attn.k_proj.weight", WeightLayout.OutIn, kv, d),
+                Wv = store.GetPacked(n + "self_attn.v_proj.weight", WeightLayout.OutIn, kv, d),
+                Wo = store.GetPacked(n + "self_attn.o_proj.weight", WeightLayout.OutIn, d, q),
                 MlpNorm = store.Get(n + "post_attention_layernorm.weight", d),
-                Gate = store.Get(n + "mlp.gate_proj.weight", f, d),
-                Up = store.Get(n + "mlp.up_proj.weight", f, d),
-                Down = store.Get(n + "mlp.down_proj.weight", d, f),
+                Gate = store.GetPacked(n + "mlp.gate_proj.weight", WeightLayout.OutIn, f, d),
+                Up = store.GetPacked(n + "mlp.up_proj.weight", WeightLayout.OutIn, f, d),
+                Down = store.GetPacked(n + "mlp.down_proj.weight", WeightLayout.OutIn, d, f),
             };
         }
         var embed = store.Get("model.embed_tokens.weight", c.Vocab, d);

@@ -34,7 +34,6 @@ internal sealed unsafe class RunState
     public PinnedBuffer Proj { get; private set; } = null!;    // (T, hidden) output projection
     public PinnedBuffer Hb { get; private set; } = null!;      // (T, ffn) MLP activation — what hooks see
     public PinnedBuffer Hb2 { get; private set; } = null!;     // (T, ffn) Llama up_proj output
-    public PinnedBuffer Scratch { get; private set; } = null!; // (T, ffn) kernel temporary
     public PinnedBuffer Scores { get; }                        // (heads, maxSeq) attention scores
     public PinnedBuffer LastLogits { get; }                    // (vocab) logits of the last token
     public PinnedBuffer? AllLogits { get; private set; }       // (T, vocab) logits of every token, on request
@@ -71,6 +70,5 @@ internal sealed unsafe class RunState
         Proj = new PinnedBuffer((long)t * _c.Hidden);
         Hb = new PinnedBuffer((long)t * _c.Intermediate);
         Hb2 = new PinnedBuffer(_c.Family == ModelFamily.Llama ? (long)t * _c.Intermediate : 1);
-        Scratch = new PinnedBuffer((long)t * Math.Max(_c.Intermediate, _c.Hidden));
     }
 }

@@ -42,12 +42,12 @@ public sealed unsafe class KernelTests
     {
         var x = Random(1000, 4, 8f);
         var gelu = (float[])x.Clone();
-        FastKernels.GeluTanh(gelu, new float[x.Length]);
+        FastKernels.GeluTanh(gelu);
         Close(x.Select(ScalarKernels.GeluTanh).ToArray(), gelu, 1e-5f);
 
         var up = Random(1000, 5, 2f);
         var gate = (float[])x.Clone();
-        FastKernels.SiluMul(gate, up, new float[x.Length]);
+        FastKernels.SiluMul(gate, up);
         Close(x.Select((v, i) => ScalarKernels.Silu(v) * up[i]).ToArray(), gate, 1e-5f);
 
         var s1 = Random(77, 6, 50f);
@@ -55,6 +55,20 @@ public sealed unsafe class KernelTests
         ScalarKernels.Softmax(s1);
         FastKernels.Softmax(s2);
         Close(s1, s2, 1e-5f);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(15)]
+    [InlineData(77)] // vector body and scalar tail
+    public void ScaledExp_DividedBySum_MatchesScalarSoftmax(int n)
+    {
+        var raw = Random(n, 13, 40f);
+        var expected = raw.Select(v => v * 0.125f).ToArray();
+        ScalarKernels.Softmax(expected);
+        var actual = (float[])raw.Clone();
+        float sum = FastKernels.ScaledExp(actual, 0.125f);
+        Close(expected, actual.Select(v => v / sum).ToArray(), 1e-5f);
     }
 
     [Theory]

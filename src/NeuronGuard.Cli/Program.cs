@@ -9,6 +9,7 @@ root.Subcommands.Add(FixtureCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(DiscoverCommand.Create());
 root.Subcommands.Add(CalibrateCommand.Create());
+root.Subcommands.Add(TrainProbeCommand.Create());
 root.Subcommands.Add(CatalogCommand.Create());
 root.Subcommands.Add(CtlCommand.Create());
 root.Subcommands.Add(TokenCommand.Create());

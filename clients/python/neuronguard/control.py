@@ -22,7 +22,14 @@ class Control:
 
     def set_mitigation(self, set_name: str, mode: str, strength: float = 1.0, preset: str = "", top_k: int = 0,
                        tenant: str = "", ttl_seconds: int = 0, expected_version: int = 0, reason: str = "") -> Any:
-        """Sets one neuron set's mitigation; returns the new Policy."""
+        """Sets one neuron set's mitigation; returns the new Policy.
+
+        ``preset`` "" or "aura" with ``strength`` 1 and ``top_k`` 0 (the defaults) is AurA as the paper has it: every
+        catalogued neuron of the set with AUROC > 0.5 dampened by 1 - 2 * (AUROC - 0.5), the rest untouched. For aura,
+        ``top_k`` > 0 dampens only the k neurons of highest AUROC and ``strength`` < 1 moves every gain toward 1
+        (options beyond the paper). "det0" ablates the top ``top_k`` neurons (>= 1); "damp" multiplies every neuron of
+        the set by 1 - strength. The paper's method needs the discovery's full AUROC list in the catalog set.
+        """
         req = ctl.SetMitigationRequest(set=set_name, mode=MODES[mode], strength=strength, preset=PRESETS[preset],
                                        top_k=top_k, tenant=tenant, ttl_seconds=ttl_seconds,
                                        expected_version=expected_version, reason=reason)

@@ -22,7 +22,7 @@ internal static class CtlFormats
 
     public static string Preset(GainPreset preset, uint topK) => preset switch
     {
-        GainPreset.Aura => "aura",
+        GainPreset.Aura => topK > 0 ? $"aura(top {topK})" : "aura",
         GainPreset.Det0 => topK > 0 ? $"det0(top {topK})" : "det0",
         GainPreset.Damp => "damp",
         _ => "-",

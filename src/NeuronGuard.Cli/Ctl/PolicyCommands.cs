@@ -50,9 +50,9 @@ internal static class PolicyCommands
     {
         var set = new Argument<string>("set") { Description = "Catalogued neuron set name, e.g. toxicity." };
         var mode = new Option<string?>("--mode") { Description = "off, shadow, on-flag, always or abort (needed for a new entry; else kept)." };
-        var strength = new Option<float?>("--strength") { Description = "0..1; scales the preset's gains (new entry: 1; else kept)." };
-        var preset = new Option<string?>("--preset") { Description = "aura, det0 or damp (new entry: the daemon's default; else kept)." };
-        var topK = new Option<uint?>("--top-k") { Description = "For det0: how many top neurons to ablate (kept while the preset stays det0)." };
+        var strength = new Option<float?>("--strength") { Description = "0..1; scales the preset's gains (new entry: 1, AurA as the paper has it; else kept)." };
+        var preset = new Option<string?>("--preset") { Description = "aura, det0 or damp (new entry: aura, the daemon's default; else kept)." };
+        var topK = new Option<uint?>("--top-k") { Description = "aura: dampen only the K neurons of highest AUROC (default: all above 0.5, the paper); det0: how many to ablate. Kept while the preset stays." };
         var tenant = new Option<string?>("--tenant") { Description = "Apply to this tenant only (default: the global entry)." };
         var ttl = new Option<string?>("--ttl") { Description = "The entry expires after this long, e.g. 10m: a global entry then stops applying (the set is off), a tenant entry stops overriding (the global entry applies again). Not given: the current expiry is kept." };
         var noTtl = new Option<bool>("--no-ttl") { Description = "Clear the entry's expiry (it stays until changed or deleted)." };

@@ -39,8 +39,8 @@ internal sealed record PolicyPatch
             Tenant = Tenant,
             Mode = mode,
             Preset = preset,
-            // top-k belongs to det0: kept only while the preset stays det0.
-            TopK = TopK ?? (preset == GainPreset.Det0 && current?.Preset == GainPreset.Det0 ? current.TopK : 0),
+            // top-k belongs to its preset (aura's cut, det0's count): kept only while the preset stays the same.
+            TopK = TopK ?? (current is not null && Same(preset, current.Preset) ? current.TopK : 0),
             TtlSeconds = TtlSeconds ?? Remaining(current, nowUnixMs),
             ExpectedVersion = policyVersion,
             Reason = Reason,
@@ -55,6 +55,10 @@ internal sealed record PolicyPatch
         }
         return request;
     }
+
+    /// <summary>Same preset, with unspecified read as aura (the daemon's default).</summary>
+    private static bool Same(GainPreset a, GainPreset b) =>
+        (a == GainPreset.Unspecified ? GainPreset.Aura : a) == (b == GainPreset.Unspecified ? GainPreset.Aura : b);
 
     /// <summary>Seconds left of the current entry's expiry, rounded up so it never ends early; 0 when it has none.</summary>
     internal static uint Remaining(Mitigation? current, long nowUnixMs)

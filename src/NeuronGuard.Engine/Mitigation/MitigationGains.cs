@@ -2,7 +2,7 @@ namespace NeuronGuard.Engine.Mitigation;
 
 /// <summary>
 /// The mitigation math: per-slot gains for a neuron set under a preset. Pure, allocation-free when the caller
-/// gives the destination span; slots of the plan outside the set get 1.
+/// gives the destination span and no top-k cut is asked for; slots of the plan outside the set get 1.
 /// </summary>
 public static class MitigationGains
 {
@@ -15,7 +15,10 @@ public static class MitigationGains
 
     /// <summary>
     /// Writes the gain of every plan slot into <paramref name="gains"/> (length = plan slots) for set
-    /// <paramref name="setName"/>. <paramref name="topK"/> is used by <see cref="MitigationPreset.Det0"/> only.
+    /// <paramref name="setName"/>. <see cref="MitigationPreset.Aura"/> with strength 1 and <paramref name="topK"/> 0
+    /// is AurA as the paper has it (every neuron of the set with AUROC &gt; 0.5 gets its α, no cut, no knob);
+    /// a <paramref name="topK"/> &gt; 0 restricts it to the k neurons of highest AUROC. <see cref="MitigationPreset.Det0"/>
+    /// ablates the top <paramref name="topK"/>; <see cref="MitigationPreset.Damp"/> ignores it.
     /// </summary>
     public static void Compute(Scoring.SlotLayout layout, string setName, MitigationPreset preset, double strength, int topK, Span<float> gains)
     {
@@ -27,11 +30,16 @@ public static class MitigationGains
         gains.Fill(1f);
         switch (preset)
         {
+            case MitigationPreset.Aura when topK > 0:
+                foreach (int i in TopByScore(set, topK))
+                {
+                    gains[set.Slots[i]] = (float)Scale(Alpha(set.Neurons[i]), strength);
+                }
+                break;
             case MitigationPreset.Aura:
                 for (int i = 0; i < set.Slots.Length; i++)
                 {
-                    double alpha = set.Neurons[i].Gain ?? (set.Neurons[i].Score is { } s ? AuraGain(s) : 1);
-                    gains[set.Slots[i]] = (float)Scale(alpha, strength);
+                    gains[set.Slots[i]] = (float)Scale(Alpha(set.Neurons[i]), strength);
                 }
                 break;
             case MitigationPreset.Damp:
@@ -48,6 +56,10 @@ public static class MitigationGains
                 break;
         }
     }
+
+    /// <summary>The neuron's AurA α: its catalogued gain (discovery stores α of its AUROC), else α of its score, else 1.</summary>
+    private static double Alpha(Catalogs.CatalogNeuron neuron) =>
+        neuron.Gain ?? (neuron.Score is { } s ? AuraGain(s) : 1);
 
     private static IEnumerable<int> TopByScore(Scoring.SetSlots set, int k) =>
         Enumerable.Range(0, set.Slots.Length)

@@ -58,6 +58,28 @@ public sealed class CtlPolicyPatchTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PolicySet_NewEntryDefaultsToPaperAura_AuraTopKKeptUntilThePresetChanges()
+    {
+        var first = await RunAsync($"{Server} policy set toxicity --mode on-flag");
+        Assert.True(first.Code == 0, first.Err);
+        var entry = Entry("toxicity");
+        Assert.Equal(GainPreset.Aura, entry.Preset);
+        Assert.Equal(1f, entry.Strength);
+        Assert.Equal(0u, entry.TopK);
+
+        var cut = await RunAsync($"{Server} policy set toxicity --top-k 5");
+        Assert.True(cut.Code == 0, cut.Err);
+        Assert.Contains("aura(top 5)", cut.Out.Split('\n').Single(l => l.StartsWith("toxicity", StringComparison.Ordinal)));
+        var kept = await RunAsync($"{Server} policy set toxicity --mode always");
+        Assert.True(kept.Code == 0, kept.Err);
+        Assert.Equal(5u, Entry("toxicity").TopK);
+
+        var damp = await RunAsync($"{Server} policy set toxicity --preset damp --strength 0.5");
+        Assert.True(damp.Code == 0, damp.Err);
+        Assert.Equal(0u, Entry("toxicity").TopK);
+    }
+
+    [Fact]
     public async Task PolicySet_NewEntryWithoutMode_UsageError_TtlAndNoTtl_UsageError()
     {
         var noMode = await RunAsync($"{Server} policy set safety --strength 0.5 --tenant acme");

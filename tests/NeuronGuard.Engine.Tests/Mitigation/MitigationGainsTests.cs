@@ -26,6 +26,42 @@ public sealed class MitigationGainsTests
         Assert.Equal([0.6f, 0.8f, 1f, 1f], gains);
     }
 
+    /// <summary>AurA as the paper has it (the default: strength 1, no top-k) on a set whose AUROCs straddle 0.5.</summary>
+    private static Engine.Catalogs.Catalog PaperCatalog() => new()
+    {
+        Model = Model,
+        Version = "v1",
+        Sets = [Set("tox", Engine.Catalogs.NeuronSetKind.Toxicity, N(1, 1, 0.9), N(1, 2, 0.75), N(1, 3, 0.6), N(1, 4, 0.5), N(1, 5, 0.3))],
+    };
+
+    [Fact]
+    public void Compute_AuraDefault_DampensEveryNeuronAboveHalfByItsAlpha()
+    {
+        var layout = SlotLayout.From(PaperCatalog());
+        var gains = new float[layout.Count];
+        MitigationGains.Compute(layout, "tox", MitigationPreset.Aura, 1, 0, gains);
+        // α = 1 − 2·(AUROC − 0.5): 0.9 → 0.2, 0.75 → 0.5, 0.6 → 0.8; AUROC 0.5 and 0.3 stay at 1.
+        Assert.Equal([0.2f, 0.5f, 0.8f, 1f, 1f], gains.Select(g => MathF.Round(g, 6)).ToArray());
+    }
+
+    [Fact]
+    public void Compute_AuraTopK_DampensOnlyTheKHighestAuroc()
+    {
+        var layout = SlotLayout.From(PaperCatalog());
+        var gains = new float[layout.Count];
+        MitigationGains.Compute(layout, "tox", MitigationPreset.Aura, 1, 2, gains);
+        Assert.Equal([0.2f, 0.5f, 1f, 1f, 1f], gains.Select(g => MathF.Round(g, 6)).ToArray());
+    }
+
+    [Fact]
+    public void Compute_AuraTopKAndStrength_Compose()
+    {
+        var layout = SlotLayout.From(PaperCatalog());
+        var gains = new float[layout.Count];
+        MitigationGains.Compute(layout, "tox", MitigationPreset.Aura, 0.5, 1, gains);
+        Assert.Equal([0.6f, 1f, 1f, 1f, 1f], gains.Select(g => MathF.Round(g, 6)).ToArray());
+    }
+
     [Fact]
     public void Compute_Det0_AblatesTopKByScore()
     {

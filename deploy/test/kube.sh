@@ -6,7 +6,10 @@
 #  - Services are ignored: the Redis pod joins the test network with the alias "{prefix}redis", as its Service would give it;
 #  - Secrets: kube play stores a Secret document as YAML but reads secretKeyRef data as JSON, so the test creates the
 #    podman secret from the manifest's Secret (JSON) and plays the other documents;
-#  - fsGroup is ignored: emptyDir volumes stay root-owned, so they become host directories owned by the pod's user.
+#  - fsGroup is ignored: emptyDir volumes stay root-owned, so they become host directories owned by the pod's user;
+#  - podman 4.3 publishes every containerPort on the host at the same number (0.0.0.0:9464, :50051, :6379), which
+#    fails while another daemon runs there; a cluster publishes nothing. The test drops `ports` and gives the probes
+#    the numbers their names stood for, so nothing of the pods is reachable from the host (checked below).
 # The Redis image becomes the local stand-in (no registry here).
 
 prepare_kube_manifests() {
@@ -22,6 +25,15 @@ redis = [d for d in every if d["metadata"]["name"].endswith("redis")]
 for d in redis:
     for c in d.get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):
         c["image"] = peers
+def unpublish(doc):
+    for c in doc.get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):
+        named = {p["name"]: p["containerPort"] for p in c.pop("ports", []) if "name" in p}
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            get = c.get(probe, {}).get("httpGet")
+            if get and isinstance(get.get("port"), str):
+                get["port"] = named[get["port"]]
+for d in every:
+    unpublish(d)
 yaml.safe_dump_all(redis, open(os.path.join(out, "redis.yaml"), "w"))
 docs = [d for d in every if not d["metadata"]["name"].endswith("redis")]
 secrets = [d for d in docs if d["kind"] == "Secret"]
@@ -64,6 +76,10 @@ test_kube() {
     podman network disconnect "$net" "$infra" 2>/dev/null && podman network connect --alias "${KP}redis" "$net" "$infra" 2>/dev/null ||
     { fail_ "giving the Redis pod its Service name"; return 1; }
   podman kube play --network "$net" "$dir/sidecar.yaml" >>"$WORK/kube.log" 2>&1 || { cat "$WORK/kube.log"; fail_ "kube play sidecar.yaml"; return 1; }
+  # No port of either pod is published on the host (podman 4.3 would bind 0.0.0.0:9464 for a containerPort).
+  local published
+  published=$(podman ps -a --filter "pod=${KP}model-server-pod-0" --filter "pod=${KP}redis-pod-0" --format '{{.Names}} {{.Ports}}' | awk 'NF > 1')
+  [ -z "$published" ] || { echo "$published"; fail_ "pod ports published on the host"; return 1; }
   # The model-server container reaches the sidecar over the pod's loopback: health, then a flagged request through
   # the model server's own Inference endpoint (its activations scored by the sidecar).
   wait_until 300 podman exec "${KP}model-server-pod-0-model-server" /opt/neuronguard/neuronguard health --target 127.0.0.1:50051 ||

@@ -35,7 +35,15 @@ internal sealed class LiveFrames
 
     public static ModelServerMessage End { get; } = new() { RequestEnd = new RequestEnd { RequestId = RequestId } };
 
-    public static LiveFrames For(MonitorPlan plan, int frames, int stepsPerFrame = 1)
+    public static LiveFrames For(MonitorPlan plan, int frames, int stepsPerFrame = 1) => Build(plan, frames, stepsPerFrame, offsetStds: 0);
+
+    /// <summary>
+    /// Frames whose every slot sits <paramref name="offsetStds"/> benign standard deviations above its mean: far
+    /// outside the benign range, so the request is flagged (the soak's flagged half).
+    /// </summary>
+    public static LiveFrames Flagged(MonitorPlan plan, int frames, float offsetStds = 12) => Build(plan, frames, 1, offsetStds);
+
+    private static LiveFrames Build(MonitorPlan plan, int frames, int stepsPerFrame, float offsetStds)
     {
         var means = plan.Baseline.Slots.ToDictionary(s => s.Neuron);
         var order = plan.Slots;
@@ -49,7 +57,7 @@ internal sealed class LiveFrames
                 for (int i = 0; i < order.Count; i++)
                 {
                     var b = means[order[i]];
-                    row[t * order.Count + i] = b.Mean + 0.3f * b.Std * MathF.Sin(1.7f * step + i);
+                    row[t * order.Count + i] = b.Mean + (offsetStds + 0.3f * MathF.Sin(1.7f * step + i)) * b.Std;
                 }
             }
             var a = new Activations { RequestId = RequestId, FirstStep = (uint)(f * stepsPerFrame), Steps = (uint)stepsPerFrame };

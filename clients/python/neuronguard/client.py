@@ -62,19 +62,24 @@ class Client:
     once per outage and ``stats["unmonitored_requests"]`` counts them); ``"fail_closed"`` raises
     :class:`DaemonUnavailable` instead. ``lockstep``: hooks wait for each frame's verdict (``verdict_timeout``
     seconds at most) so gains decided on step s apply from step s+1; otherwise gains apply when they arrive.
+    ``legacy_fingerprint``: the model's recipe-1 fingerprint (shapes only; ``fingerprint.legacy_from_folder``), sent in
+    Hello so a daemon whose catalog is still stored under it serves this client during the transition to recipe 2, as
+    it serves the built-in host (docs/telemetry.md, "Model fingerprint"); :meth:`for_folder` computes both.
     """
 
     def __init__(self, address: str, model_fingerprint: str, model_id: str = "", server_id: Optional[str] = None,
                  token: Optional[str] = None, root_certificates: Optional[bytes] = None,
                  private_key: Optional[bytes] = None, certificate_chain: Optional[bytes] = None,
                  fail_mode: str = FAIL_OPEN, lockstep: bool = False, verdict_timeout: float = 5.0,
-                 connect_timeout: float = 10.0, reconnect_delay: float = 0.2, max_reconnect_delay: float = 5.0) -> None:
+                 connect_timeout: float = 10.0, reconnect_delay: float = 0.2, max_reconnect_delay: float = 5.0,
+                 legacy_fingerprint: Optional[str] = None) -> None:
         if fail_mode not in (FAIL_OPEN, FAIL_CLOSED):
             raise ValueError(f"fail_mode is {fail_mode!r}; use 'fail_open' or 'fail_closed'")
         if not model_fingerprint:
             raise ValueError("model_fingerprint is empty; compute it with neuronguard.fingerprint.from_folder(DIR)")
         self.connection = Connection(address, token, root_certificates, private_key, certificate_chain)
         self.model_fingerprint = model_fingerprint
+        self.legacy_fingerprint = legacy_fingerprint or ""
         self.model_id = model_id
         self.server_id = server_id or f"python@{socket.gethostname()}:{os.getpid()}"
         self.fail_closed = fail_mode == FAIL_CLOSED
@@ -99,6 +104,16 @@ class Client:
         self._thread: Optional[threading.Thread] = None
         self._warned = False
         self._ids = itertools.count()
+
+    @classmethod
+    def for_folder(cls, address: str, model_dir: str, **kwargs: Any) -> "Client":
+        """A client for the Hugging Face model folder ``model_dir``: its fingerprint (recipe 2) and its recipe-1
+        fingerprint in Hello, so catalogs made before recipe 2 keep serving it until one is activated under the new
+        value. Other arguments as for :class:`Client`."""
+        from . import fingerprint
+        current: Callable[[str], str] = fingerprint.from_folder
+        legacy: Callable[[str], str] = fingerprint.legacy_from_folder
+        return cls(address, current(model_dir), legacy_fingerprint=legacy(model_dir), **kwargs)
 
     # --- lifecycle ------------------------------------------------------------------------------------------------
 
@@ -223,7 +238,8 @@ class Client:
     def _hello(self, catalog_version: str) -> bytes:
         return bytes(t.ModelServerMessage(hello=t.Hello(server_id=self.server_id, model_id=self.model_id,
                                                   model_fingerprint=self.model_fingerprint,
-                                                  catalog_version=catalog_version)).SerializeToString())
+                                                  catalog_version=catalog_version,
+                                                  legacy_fingerprint=self.legacy_fingerprint)).SerializeToString())
 
     def _run(self) -> None:
         delay = self.reconnect_delay

@@ -14,7 +14,7 @@ internal sealed class BoundedFamily<TChild> where TChild : ChildBase
     /// <summary>The label value that absorbs combinations beyond <see cref="MaxSeries"/>.</summary>
     public const string Other = "other";
 
-    private readonly ConcurrentDictionary<(string?, string?, string?), TChild> _children = new();
+    private readonly ConcurrentDictionary<(string?, string?, string?, string?), TChild> _children = new();
     private readonly object _gate = new();
     private readonly Collector<TChild> _collector;
     private readonly Counter _dropped;
@@ -38,11 +38,13 @@ internal sealed class BoundedFamily<TChild> where TChild : ChildBase
 
     public int SeriesCount => _children.Count;
 
-    public TChild WithLabels(string a) => Get((a, null, null), 1);
+    public TChild WithLabels(string a) => Get((a, null, null, null), 1);
 
-    public TChild WithLabels(string a, string b) => Get((a, b, null), 2);
+    public TChild WithLabels(string a, string b) => Get((a, b, null, null), 2);
 
-    public TChild WithLabels(string a, string b, string c) => Get((a, b, c), 3);
+    public TChild WithLabels(string a, string b, string c) => Get((a, b, c, null), 3);
+
+    public TChild WithLabels(string a, string b, string c, string d) => Get((a, b, c, d), 4);
 
     /// <summary>Removes a series (a disconnected model server, say); handed-out children keep working unexported.</summary>
     public bool Remove(params string[] values)
@@ -77,7 +79,7 @@ internal sealed class BoundedFamily<TChild> where TChild : ChildBase
         }
     }
 
-    private TChild Get((string?, string?, string?) key, int arity)
+    private TChild Get((string?, string?, string?, string?) key, int arity)
     {
         if (_children.TryGetValue(key, out var child))
         {
@@ -87,7 +89,7 @@ internal sealed class BoundedFamily<TChild> where TChild : ChildBase
         return GetSlow(key);
     }
 
-    private TChild GetSlow((string?, string?, string?) key)
+    private TChild GetSlow((string?, string?, string?, string?) key)
     {
         var values = Values(key);
         foreach (var v in values)
@@ -121,15 +123,17 @@ internal sealed class BoundedFamily<TChild> where TChild : ChildBase
         }
     }
 
-    private static (string?, string?, string?) Key(string[] values) => (
+    private static (string?, string?, string?, string?) Key(string[] values) => (
         values.Length > 0 ? values[0] : null,
         values.Length > 1 ? values[1] : null,
-        values.Length > 2 ? values[2] : null);
+        values.Length > 2 ? values[2] : null,
+        values.Length > 3 ? values[3] : null);
 
-    private string[] Values((string? A, string? B, string? C) key) => Arity switch
+    private string[] Values((string? A, string? B, string? C, string? D) key) => Arity switch
     {
         1 => [key.A!],
         2 => [key.A!, key.B!],
-        _ => [key.A!, key.B!, key.C!],
+        3 => [key.A!, key.B!, key.C!],
+        _ => [key.A!, key.B!, key.C!, key.D!],
     };
 }

@@ -98,8 +98,8 @@ public sealed partial class DaemonMetrics
         GrpcSeconds = Histograms("neuronguard_grpc_server_handling_seconds", "Time from a gRPC call's start to its completion, in seconds, by service and method.", GrpcBuckets, "service", "method");
         AuthFailures = Counters("neuronguard_auth_failures_total", "Calls rejected by authentication or authorization, by status code.", DefaultMaxSeries, "code");
         Integrity = Gauges("neuronguard_integrity_alarm", "1 while the integrity detector reports a neuron set whose spread collapsed or mean dropped against the baseline (a pruned, scaled-down or tampered model), else 0.", "set");
-        ActivationMean = Gauges("neuronguard_neuron_activation_mean", "Moving mean (EWMA, weight 0.01 per step) of a catalogued neuron's activation; neuron=\"L<layer>N<index>\". Top neurons per model and set only.", "model", "set", "neuron");
-        BaselineMean = Gauges("neuronguard_neuron_baseline_mean", "Mean activation of a catalogued neuron in its calibration baseline, for comparison with neuronguard_neuron_activation_mean.", "model", "set", "neuron");
+        ActivationMean = Gauges("neuronguard_neuron_activation_mean", "Moving mean (EWMA, weight 0.01 per step) of a catalogued neuron's activation; neuron=\"L<layer>N<index>\". Top neurons per model and set only.", "model", "model_name", "set", "neuron");
+        BaselineMean = Gauges("neuronguard_neuron_baseline_mean", "Mean activation of a catalogued neuron in its calibration baseline, for comparison with neuronguard_neuron_activation_mean.", "model", "model_name", "set", "neuron");
         CreateStoreLossMetrics(f);
         RuntimeMetrics.Register(Registry, f, "neuronguard_build_info", typeof(DaemonMetrics).Assembly);
         Registry.AddBeforeCollectCallback(PublishNeurons);

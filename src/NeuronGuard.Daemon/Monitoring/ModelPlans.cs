@@ -125,7 +125,7 @@ public sealed class ModelPlans
         try
         {
             var plan = MonitorPlan.Create(catalog.Value, baseline.Value);
-            return new ModelPlan(fingerprint, plan, catalog.Info.Version, baseline.Info.Version, null) { Watched = Watch(fingerprint, plan) };
+            return new ModelPlan(fingerprint, plan, catalog.Info.Version, baseline.Info.Version, null) { Watched = Watch(fingerprint, catalog.Value.Model.Name, plan) };
         }
         catch (MonitorPlanException e)
         {
@@ -133,7 +133,7 @@ public sealed class ModelPlans
         }
     }
 
-    private WatchedNeuron[] Watch(string fingerprint, MonitorPlan plan)
+    private WatchedNeuron[] Watch(string fingerprint, string? modelName, MonitorPlan plan)
     {
         if (_metrics is null)
         {
@@ -147,7 +147,7 @@ public sealed class ModelPlans
             {
                 int slot = set.Slots[i];
                 var n = plan.Slots[slot];
-                var handle = _metrics.Neuron(fingerprint, set.Name, n.Layer, n.Index, plan.Baseline.Slots.First(s => s.Neuron == n).Mean);
+                var handle = _metrics.Neuron(fingerprint, modelName, set.Name, n.Layer, n.Index, plan.Baseline.Slots.First(s => s.Neuron == n).Mean);
                 if (handle.IsExported)
                 {
                     watched.Add(new WatchedNeuron(slot, handle));

@@ -51,6 +51,7 @@ public static class CatalogMapping
             Model = new Eng.ModelShape
             {
                 Fingerprint = catalog.ModelFingerprint,
+                Name = catalog.ModelName.Length == 0 ? null : catalog.ModelName,
                 Layers = (int)Math.Min(catalog.Layers, int.MaxValue),
                 NeuronsPerLayer = (int)Math.Min(catalog.NeuronsPerLayer, int.MaxValue),
             },
@@ -68,6 +69,7 @@ public static class CatalogMapping
             Layers = (uint)catalog.Model.Layers,
             NeuronsPerLayer = (uint)catalog.Model.NeuronsPerLayer,
             Version = catalog.Version,
+            ModelName = catalog.Model.Name ?? "",
         };
         foreach (var set in catalog.Sets)
         {

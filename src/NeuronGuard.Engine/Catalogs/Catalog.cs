@@ -31,6 +31,15 @@ public sealed record ModelShape
     [System.Text.Json.Serialization.JsonIgnore]
     public string? LegacyFingerprint { get; init; }
 
+    /// <summary>
+    /// Optional human name of the model ("gpt2-small"), at most <see cref="MaxNameLength"/> characters: the metrics'
+    /// <c>model_name</c> label beside the 64-character fingerprint, so dashboards can show what a person reads.
+    /// </summary>
+    public string? Name { get; init; }
+
+    /// <summary>Longest <see cref="Name"/> accepted, in characters.</summary>
+    public const int MaxNameLength = 64;
+
     public required int Layers { get; init; }
 
     public required int NeuronsPerLayer { get; init; }

@@ -4,7 +4,7 @@ namespace NeuronGuard.Engine.Catalogs;
 
 /// <summary>
 /// The catalog file format (UTF-8 JSON, format 1):
-/// <c>{"format":1,"model":{"fingerprint","layers","neuronsPerLayer"},"version","sets":[{"name","kind",
+/// <c>{"format":1,"model":{"fingerprint","name"?,"layers","neuronsPerLayer"},"version","sets":[{"name","kind",
 /// "neurons":[{"layer","index","score"?,"gain"?}],"provenance":{"method","data","date"}}]}</c>.
 /// Parsing also validates the catalog against itself (<see cref="CatalogValidator.Validate(Catalog)"/>).
 /// </summary>

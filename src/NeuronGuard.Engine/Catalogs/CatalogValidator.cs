@@ -52,6 +52,10 @@ public static class CatalogValidator
         {
             errors.Add("model.fingerprint is empty: set it to the model's fingerprint (shown by `neuronguard discover` and the model host).");
         }
+        if (shape.Name is { } name && (name.Length == 0 || name.EnumerateRunes().Count() > ModelShape.MaxNameLength || name.Any(char.IsControl)))
+        {
+            errors.Add($"model.name must be 1 to {ModelShape.MaxNameLength} characters without control characters (it becomes the metrics' model_name label); leave it out to show only the fingerprint.");
+        }
         if (shape.Layers <= 0 || shape.NeuronsPerLayer <= 0)
         {
             errors.Add($"model.layers ({shape.Layers}) and model.neuronsPerLayer ({shape.NeuronsPerLayer}) must be positive: copy them from the model's config.");

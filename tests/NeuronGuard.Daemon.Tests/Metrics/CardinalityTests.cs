@@ -73,9 +73,9 @@ public sealed partial class CardinalityTests
         other[0].Observe(2f);
         var text = m.Registry.Scrape();
         Assert.Equal(6, Regex.Matches(text, "^neuronguard_neuron_activation_mean\\{", RegexOptions.Multiline).Count);
-        Assert.Contains("neuronguard_neuron_activation_mean{model=\"model-a\",set=\"toxicity\",neuron=\"L2N0\"} 1\n", text, StringComparison.Ordinal);
-        Assert.Contains("neuronguard_neuron_activation_mean{model=\"model-b\",set=\"toxicity\",neuron=\"L2N0\"} 2\n", text, StringComparison.Ordinal);
-        Assert.Contains("neuronguard_neuron_baseline_mean{model=\"model-a\",set=\"toxicity\",neuron=\"L2N0\"} 0.5\n", text, StringComparison.Ordinal);
+        Assert.Contains("neuronguard_neuron_activation_mean{model=\"model-a\",model_name=\"\",set=\"toxicity\",neuron=\"L2N0\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("neuronguard_neuron_activation_mean{model=\"model-b\",model_name=\"\",set=\"toxicity\",neuron=\"L2N0\"} 2\n", text, StringComparison.Ordinal);
+        Assert.Contains("neuronguard_neuron_baseline_mean{model=\"model-a\",model_name=\"\",set=\"toxicity\",neuron=\"L2N0\"} 0.5\n", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -50,6 +50,6 @@ public sealed class DaemonScrapeTests(TelemetryDaemon d)
         Assert.Contains("neuronguard_stream_errors_total{reason=\"unknown_request\"}", text);
         Assert.Contains("neuronguard_grpc_server_handled_total{service=\"neuronguard.v1.Control\",method=\"GetPolicy\",code=\"OK\"}", text);
         Assert.Matches("neuronguard_verdict_latency_seconds_count [1-9]", text);
-        Assert.Matches("neuronguard_neuron_activation_mean\\{model=\"" + d.Fingerprint + "\",set=\"backdoor\",neuron=\"L\\d+N\\d+\"\\}", text);
+        Assert.Matches("neuronguard_neuron_activation_mean\\{model=\"" + d.Fingerprint + "\",model_name=\"\",set=\"backdoor\",neuron=\"L\\d+N\\d+\"\\}", text);
     }
 }

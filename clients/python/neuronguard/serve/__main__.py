@@ -51,9 +51,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     client = None
     if not args.no_guard:
         from_folder: Callable[[str], str] = fingerprint.from_folder
+        legacy_from_folder: Callable[[str], str] = fingerprint.legacy_from_folder
         fp = from_folder(args.model_dir)
         client = Client(args.daemon, fp, model_id=loaded.name, token=args.token, fail_mode=args.fail_mode,
-                        lockstep=args.lockstep, connect_timeout=10.0)
+                        lockstep=args.lockstep, connect_timeout=10.0, legacy_fingerprint=legacy_from_folder(args.model_dir))
         try:
             client.start()
         except Exception as e:

@@ -32,9 +32,6 @@ namespace NeuronGuard.Daemon.Hosting;
 /// </summary>
 public sealed class DaemonHost : IAsyncDisposable
 {
-    /// <summary>Services reported through Health besides the server as a whole ("").</summary>
-    private static readonly string[] ReportedServices = ["neuronguard.v1.Telemetry", "neuronguard.v1.Control"];
-
     private readonly WebApplication _app;
     private readonly DaemonOptions _options;
 
@@ -45,7 +42,7 @@ public sealed class DaemonHost : IAsyncDisposable
         Health = health;
     }
 
-    /// <summary>The grpc.health.v1 statuses this daemon reports (fed by the store's health; NOT_SERVING on shutdown).</summary>
+    /// <summary>The grpc.health.v1 statuses Health/Watch reports (fed by the health checks; NOT_SERVING on shutdown).</summary>
     public HealthServiceImpl Health { get; }
 
     /// <summary>The shared services (store, policy, sessions, metrics), for tests and benchmarks.</summary>
@@ -123,7 +120,6 @@ public sealed class DaemonHost : IAsyncDisposable
             }
         });
         var metrics = new DaemonMetrics(options.Metrics);
-        var health = new HealthServiceImpl();
         // Services are resolved per call, so after start; what they share is built below, once the store is open.
         DaemonContext ctx = null!;
         IStore store = null!;
@@ -146,7 +142,9 @@ public sealed class DaemonHost : IAsyncDisposable
                 _ = AuditDenialAsync(store, denial, logger);
             }
         });
-        builder.Services.AddSingleton(health);
+        // /readyz and gRPC Health read the same ASP.NET Core health checks (DaemonHealthChecks).
+        builder.Services.AddDaemonHealthChecks(() => ctx is null ? "starting" : Readiness.Reason(ctx.Sync.Health, ctx.Sessions),
+            () => ctx is not null && ctx.Sync.Health.CanServe);
         builder.Services.AddSingleton(_ => new TelemetryService(ctx));
         builder.Services.AddSingleton(_ => new ControlService(ctx));
         builder.Services.AddSingleton(_ => new StoreAdminService(ctx));
@@ -163,14 +161,14 @@ public sealed class DaemonHost : IAsyncDisposable
         }
         module?.AddServices(builder.Services);
         var app = builder.Build();
+        var health = app.Services.GetRequiredService<HealthServiceImpl>();
         // Before the endpoints: the connection policy counts the streams each gRPC connection carries.
         app.Use(connectionPolicy.TrackStreams);
         // Requests that arrived on the metrics port get only /metrics, /healthz and /readyz; gRPC endpoints never see them.
         int metricsPort = metricsEndpoint?.Port ?? -1; // port 0: known once bound
         if (metricsEndpoint is not null)
         {
-            app.MapMetrics(metrics.Registry, port => port == metricsPort,
-                () => ctx is null ? "starting" : Readiness.Reason(ctx.Sync.Health, ctx.Sessions));
+            app.MapMetrics(metrics.Registry, port => port == metricsPort);
         }
         app.MapNeuronGuard(options.Reflection);
         module?.MapServices(app);
@@ -345,8 +343,7 @@ public sealed class DaemonHost : IAsyncDisposable
 
     private static void SetAll(HealthServiceImpl health, ServingStatus status)
     {
-        health.SetStatus("", status);
-        foreach (var service in ReportedServices)
+        foreach (var service in DaemonHealthChecks.ReportedServices)
         {
             health.SetStatus(service, status);
         }

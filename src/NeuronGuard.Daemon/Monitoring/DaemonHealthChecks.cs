@@ -23,10 +23,10 @@ public static class DaemonHealthChecks
     public static readonly string[] ReportedServices = ["", "neuronguard.v1.Telemetry", "neuronguard.v1.Control"];
 
     /// <summary>
-    /// Registers the checks and gRPC Health over them. <paramref name="ready"/> gives /readyz's reason (null when ready);
-    /// <paramref name="canServe"/> says whether the store can serve. Both are read per probe.
+    /// Registers the checks and gRPC Health over them. <paramref name="ready"/> builds /readyz's probe (null when ready);
+    /// <paramref name="canServe"/> whether the store can serve; both from the container, per probe.
     /// </summary>
-    public static IServiceCollection AddDaemonHealthChecks(this IServiceCollection services, ReadinessProbe ready, Func<bool> canServe)
+    public static IServiceCollection AddDaemonHealthChecks(this IServiceCollection services, Func<IServiceProvider, ReadinessProbe> ready, Func<IServiceProvider, Func<bool>> canServe)
     {
         ArgumentNullException.ThrowIfNull(ready);
         ArgumentNullException.ThrowIfNull(canServe);
@@ -38,8 +38,8 @@ public static class DaemonHealthChecks
                     o.Services.Map(service, r => r.Tags.Contains(ServingTag));
                 }
             })
-            .Add(new HealthCheckRegistration("ready", _ => new ProbeCheck(ready), HealthStatus.Unhealthy, [ReadyTag]))
-            .Add(new HealthCheckRegistration("serving", sp => new ServingCheck(canServe, sp.GetRequiredService<IHostApplicationLifetime>()),
+            .Add(new HealthCheckRegistration("ready", sp => new ProbeCheck(ready(sp)), HealthStatus.Unhealthy, [ReadyTag]))
+            .Add(new HealthCheckRegistration("serving", sp => new ServingCheck(canServe(sp), sp.GetRequiredService<IHostApplicationLifetime>()),
                 HealthStatus.Unhealthy, [ServingTag]));
         // The publisher feeds Health/Watch; the daemon also pushes store changes at once (see DaemonHost).
         services.Configure<HealthCheckPublisherOptions>(o =>

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -54,7 +53,6 @@ public sealed class DaemonHost : IAsyncDisposable
     /// <summary>What runs in this process besides the daemon (the built-in model host), or null.</summary>
     public IDaemonModule? Module { get; private init; }
 
-    private PosixSignalRegistration? _sighup;
 
     /// <summary>The bound gRPC endpoint (the real port when the setting asked for port 0).</summary>
     public Uri Address { get; private set; } = null!;
@@ -184,13 +182,6 @@ public sealed class DaemonHost : IAsyncDisposable
             var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
             // The in-process module's own stream would otherwise hold shutdown for the whole timeout.
             lifetime.ApplicationStopping.Register(() => module?.Stop());
-            // SIGHUP's default action ends the process with no drain and no log line (a closed terminal, a reload by
-            // habit). The daemon reads its settings at start, so it says so and goes on serving.
-            host._sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
-            {
-                signal.Cancel = true;
-                DaemonLog.HangupIgnored(logger);
-            });
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (IOException e) when (metricsEndpoint is not null && e.Message.Contains($":{metricsEndpoint.Port}", StringComparison.Ordinal))
@@ -242,7 +233,6 @@ public sealed class DaemonHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _sighup?.Dispose();
         if (Module is not null)
         {
             Module.Stop();

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Grpc.HealthCheck;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -67,6 +68,7 @@ internal static class DaemonSingletons
         // Order matters: the store cache syncs before the context is wired, both before Kestrel accepts a call.
         services.AddHostedService<StoreSyncStarter>();
         services.AddHostedService<DaemonWiring>();
+        services.AddHostedService<HangupIgnored>();
         return services;
     }
 
@@ -83,6 +85,30 @@ internal static class DaemonSingletons
         public Task StartAsync(CancellationToken cancellationToken) => sync.StartAsync(cancellationToken);
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// SIGHUP's default action ends the process with no drain and no log line (a closed terminal, a reload by habit).
+    /// The daemon reads its settings at start, so it says so and goes on serving; SIGTERM/SIGINT stay the host's.
+    /// </summary>
+    private sealed class HangupIgnored(ILoggerFactory logging) : IHostedService, IDisposable
+    {
+        private PosixSignalRegistration? _registration;
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            var log = logging.CreateLogger("NeuronGuard.Daemon");
+            _registration = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
+            {
+                signal.Cancel = true;
+                DaemonLog.HangupIgnored(log);
+            });
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public void Dispose() => _registration?.Dispose();
     }
 
     /// <summary>

@@ -51,6 +51,12 @@ internal static class ServeCommand
                 Console.Error.WriteLine($"neuronguard serve: {ex.Message}");
                 return 2;
             }
+            catch (Exception ex) when (StartupErrors.AsConfiguration(ex) is { } bad)
+            {
+                // A host's ValidateOnStart: the same one line as a bad setting found while loading.
+                Console.Error.WriteLine($"neuronguard serve: {bad.Message}");
+                return 2;
+            }
             catch (NeuronGuard.Daemon.Auth.AuthConfigurationException ex)
             {
                 Console.Error.WriteLine($"neuronguard serve: {ex.Message}");

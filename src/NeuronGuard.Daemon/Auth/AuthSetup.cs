@@ -14,12 +14,16 @@ namespace NeuronGuard.Daemon.Auth;
 public static class AuthSetup
 {
     /// <summary>Registers the scheme, the policies and the gRPC answer for refused calls; call after AddGrpc.</summary>
-    public static IServiceCollection AddNeuronGuardAuth(this IServiceCollection services, Authenticator authenticator, Action<AuthDenial> onDenied)
+    public static IServiceCollection AddNeuronGuardAuth(this IServiceCollection services, Authenticator authenticator, Action<AuthDenial> onDenied) =>
+        services.AddNeuronGuardAuth(authenticator, _ => onDenied);
+
+    /// <summary>As above, where the denial handler is built from the container (it needs the store and the metrics).</summary>
+    public static IServiceCollection AddNeuronGuardAuth(this IServiceCollection services, Authenticator authenticator, Func<IServiceProvider, Action<AuthDenial>> onDenied)
     {
         services.AddNeuronGuardGrpcBinding();
         services.Configure<GrpcMethodBindingOptions>(o => o.Authorize = true);
         services.AddSingleton(authenticator);
-        services.AddSingleton(new AuthDenialSink(onDenied));
+        services.AddSingleton(sp => new AuthDenialSink(onDenied(sp)));
         services.AddAuthentication(BearerTokenHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
         var viewer = new AuthorizationPolicyBuilder().RequireRole(Role.Viewer.Name(), Role.Operator.Name()).Build();

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -32,9 +31,6 @@ namespace NeuronGuard.Daemon.Hosting;
 /// </summary>
 public sealed class DaemonHost : IAsyncDisposable
 {
-    /// <summary>Services reported through Health besides the server as a whole ("").</summary>
-    private static readonly string[] ReportedServices = ["neuronguard.v1.Telemetry", "neuronguard.v1.Control"];
-
     private readonly WebApplication _app;
     private readonly DaemonOptions _options;
 
@@ -45,11 +41,11 @@ public sealed class DaemonHost : IAsyncDisposable
         Health = health;
     }
 
-    /// <summary>The grpc.health.v1 statuses this daemon reports (fed by the store's health; NOT_SERVING on shutdown).</summary>
+    /// <summary>The grpc.health.v1 statuses Health/Watch reports (fed by the health checks; NOT_SERVING on shutdown).</summary>
     public HealthServiceImpl Health { get; }
 
     /// <summary>The shared services (store, policy, sessions, metrics), for tests and benchmarks.</summary>
-    public DaemonContext Context { get; private init; } = null!;
+    public DaemonContext Context { get; private set; } = null!;
 
     /// <summary>The /metrics URL, or null when Metrics:Listen is empty.</summary>
     public Uri? MetricsAddress { get; private set; }
@@ -57,9 +53,6 @@ public sealed class DaemonHost : IAsyncDisposable
     /// <summary>What runs in this process besides the daemon (the built-in model host), or null.</summary>
     public IDaemonModule? Module { get; private init; }
 
-    private IStore? _store;
-    private PosixSignalRegistration? _sighup;
-    private StoreSync<Catalog, Baseline>? _sync;
 
     /// <summary>The bound gRPC endpoint (the real port when the setting asked for port 0).</summary>
     public Uri Address { get; private set; } = null!;
@@ -123,11 +116,6 @@ public sealed class DaemonHost : IAsyncDisposable
             }
         });
         var metrics = new DaemonMetrics(options.Metrics);
-        var health = new HealthServiceImpl();
-        // Services are resolved per call, so after start; what they share is built below, once the store is open.
-        DaemonContext ctx = null!;
-        IStore store = null!;
-        ILogger logger = null!;
         builder.Services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = options.MaxReceiveMessageSize;
@@ -135,50 +123,13 @@ public sealed class DaemonHost : IAsyncDisposable
             o.EnableDetailedErrors = false;
             o.Interceptors.Add<Connections.HealthWatchLimiter>(new Connections.HealthWatchCounts());
         });
-        builder.Services.AddSingleton(metrics);
-        // Authentication and authorization run as middleware, before gRPC reads a request's body.
-        builder.Services.AddNeuronGuardAuth(auth, denial =>
-        {
-            metrics.AuthFailure(denial.Code); // every denial is counted; only reported ones are logged and audited
-            if (denial.Report)
-            {
-                DaemonLog.Denied(logger, denial.Method, denial.Code, denial.Caller, denial.Peer, denial.Reason);
-                _ = AuditDenialAsync(store, denial, logger);
-            }
-        });
-        builder.Services.AddSingleton(health);
-        builder.Services.AddSingleton(_ => new TelemetryService(ctx));
-        builder.Services.AddSingleton(_ => new ControlService(ctx));
-        builder.Services.AddSingleton(_ => new StoreAdminService(ctx));
         var shapes = new KnownShapes();
         if (module?.Shape is { } shape)
         {
             shapes.Add(shape);
         }
-        builder.Services.AddSingleton(_ => new CatalogsService(store, shapes));
-        builder.Services.AddSingleton(_ => new BaselinesService(store));
-        if (options.Reflection)
-        {
-            builder.Services.AddGrpcReflection();
-        }
-        module?.AddServices(builder.Services);
-        var app = builder.Build();
-        // Before the endpoints: the connection policy counts the streams each gRPC connection carries.
-        app.Use(connectionPolicy.TrackStreams);
-        // Requests that arrived on the metrics port get only /metrics, /healthz and /readyz; gRPC endpoints never see them.
-        int metricsPort = metricsEndpoint?.Port ?? -1; // port 0: known once bound
-        if (metricsEndpoint is not null)
-        {
-            app.MapMetrics(metrics.Registry, port => port == metricsPort,
-                () => ctx is null ? "starting" : Readiness.Reason(ctx.Sync.Health, ctx.Sessions));
-        }
-        app.MapNeuronGuard(options.Reflection);
-        module?.MapServices(app);
-
-        var logging = app.Services.GetRequiredService<ILoggerFactory>();
-        logger = logging.CreateLogger("NeuronGuard.Daemon");
-        DaemonLog.Auth(logger, auth.StartupMessage);
-
+        // Opened before the host is built, owned by the container from then on (disposed after the cache that reads it).
+        IStore store;
         try
         {
             store = await StoreFactory.OpenAsync(options.Store).ConfigureAwait(false);
@@ -188,60 +139,49 @@ public sealed class DaemonHost : IAsyncDisposable
             // A broken state file is an operator's problem with a known fix: one line, no stack trace (the CLI exits 2).
             throw new DaemonConfigurationException($"cannot open the store: {e.Message}");
         }
-        if (store.OpenWarning is { } openWarning)
+        builder.Services.AddDaemonSingletons(options, metrics, shapes, () => store);
+        // Authentication and authorization run as middleware, before gRPC reads a request's body.
+        builder.Services.AddNeuronGuardAuth(auth, sp => sp.GetRequiredService<DenialReporter>().Report);
+        // /readyz and gRPC Health read the same ASP.NET Core health checks (DaemonHealthChecks).
+        builder.Services.AddDaemonHealthChecks(
+            sp => () => Readiness.Reason(sp.GetRequiredService<StoreSync<Catalog, Baseline>>().Health, sp.GetRequiredService<SessionRegistry>()),
+            sp => () => sp.GetRequiredService<StoreSync<Catalog, Baseline>>().Health.CanServe);
+        if (options.Reflection)
         {
-            DaemonLog.StoreOpenWarning(logger, openWarning);
+            builder.Services.AddGrpcReflection();
         }
-        if (module is not null)
+        module?.AddServices(builder.Services);
+        var app = builder.Build();
+        _ = app.Services.GetRequiredService<IStore>(); // from here the container owns (and disposes) the store
+        // Before the endpoints: the connection policy counts the streams each gRPC connection carries.
+        app.Use(connectionPolicy.TrackStreams);
+        // Requests that arrived on the metrics port get only /metrics, /healthz and /readyz; gRPC endpoints never see them.
+        int metricsPort = metricsEndpoint?.Port ?? -1; // port 0: known once bound
+        if (metricsEndpoint is not null)
         {
-            await module.PrepareAsync(store, logger, cancellationToken).ConfigureAwait(false);
+            app.MapMetrics(metrics.Registry, port => port == metricsPort);
         }
-        var sync = new StoreSync<Catalog, Baseline>(store, DecodeCatalog, DecodeBaseline, options.Store.Sync, options.Store.EffectiveSnapshotDirectory);
-        await sync.StartAsync(cancellationToken).ConfigureAwait(false);
-        var policy = new PolicyManager(store, sync, TimeProvider.System, logging.CreateLogger("NeuronGuard.Policy"));
-        ctx = new DaemonContext
-        {
-            Options = options,
-            Store = store,
-            Sync = sync,
-            Policy = policy,
-            Plans = new ModelPlans(sync, metrics, shapes),
-            Sessions = new SessionRegistry(),
-            Flags = new FlagLog(options.Telemetry.FlagLogSize),
-            Feed = new VerdictFeed(options.Telemetry.WatchQueueSize),
-            Integrity = new IntegrityWatch(metrics),
-            Metrics = metrics,
-            Time = TimeProvider.System,
-            Logging = logging,
-        };
-        policy.Changed += ctx.Sessions.PolicyChanged;
-        policy.Changed += p => PublishPolicy(metrics, p);
-        PublishPolicy(metrics, policy.Current);
-        ctx.Plans.Changed += ctx.Sessions.PlanChanged;
-        metrics.TrackUnmonitored(ctx.Sessions.UnmonitoredCount);
-        ctx.Feed.Dropped += n => metrics.DroppedMessage("watch");
+        app.MapNeuronGuard(options.Reflection);
+        module?.MapServices(app);
 
-        var host = new DaemonHost(app, options, health) { Context = ctx, Module = module };
-        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
-        lifetime.ApplicationStopping.Register(() =>
-        {
-            // Report NOT_SERVING first so load balancers and watchers stop sending new work.
-            SetAll(health, ServingStatus.NotServing);
-            DaemonLog.Stopping(logger, options.ShutdownTimeoutSeconds);
-            // The in-process module's own stream would otherwise hold shutdown for the whole timeout.
-            module?.Stop();
-        });
-        lifetime.ApplicationStopped.Register(() => DaemonLog.Stopped(logger));
-        // SIGHUP's default action ends the process with no drain and no log line (a closed terminal, a reload by
-        // habit). The daemon reads its settings at start, so it says so and goes on serving.
-        host._sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
-        {
-            signal.Cancel = true;
-            DaemonLog.HangupIgnored(logger);
-        });
-
+        var logging = app.Services.GetRequiredService<ILoggerFactory>();
+        var logger = logging.CreateLogger("NeuronGuard.Daemon");
+        DaemonLog.Auth(logger, auth.StartupMessage);
+        var host = new DaemonHost(app, options, app.Services.GetRequiredService<HealthServiceImpl>()) { Module = module };
         try
         {
+            if (store.OpenWarning is { } openWarning)
+            {
+                DaemonLog.StoreOpenWarning(logger, openWarning);
+            }
+            if (module is not null)
+            {
+                // Before the store cache starts (a hosted service): e.g. the built-in host puts its catalog.
+                await module.PrepareAsync(store, logger, cancellationToken).ConfigureAwait(false);
+            }
+            var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+            // The in-process module's own stream would otherwise hold shutdown for the whole timeout.
+            lifetime.ApplicationStopping.Register(() => module?.Stop());
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (IOException e) when (metricsEndpoint is not null && e.Message.Contains($":{metricsEndpoint.Port}", StringComparison.Ordinal))
@@ -249,6 +189,12 @@ public sealed class DaemonHost : IAsyncDisposable
             await host.DisposeAsync().ConfigureAwait(false);
             throw new DaemonConfigurationException(ListenProbe.MetricsBusy(options.Metrics.Listen!, e.Message));
         }
+        catch
+        {
+            await host.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        host.Context = app.Services.GetRequiredService<DaemonContext>();
         // Addresses come in Listen order: gRPC first, then metrics.
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToArray();
         host.Address = Connectable(addresses[0]);
@@ -261,20 +207,6 @@ public sealed class DaemonHost : IAsyncDisposable
         }
         DaemonLog.Listening(logger, certificate is null ? "http" : "https", $"{endpoint.Address}:{host.Address.Port}",
             certificate is null ? "cleartext HTTP/2" : "TLS, HTTP/2 by ALPN");
-
-        var storeLog = new StoreHealthReporter(logger, metrics, TimeProvider.System);
-        void OnHealth(StoreHealth h)
-        {
-            metrics.SetStoreHealth(h.State, store.IsAvailable);
-            SetAll(health, h.CanServe ? ServingStatus.Serving : ServingStatus.NotServing);
-            storeLog.Report(h);
-        }
-        sync.HealthChanged += OnHealth;
-        sync.SubscriberFailed += (change, e) => DaemonLog.ChangeSubscriberFailed(logger, change.Kind.ToString(), e);
-        OnHealth(sync.Health);
-
-        host._store = store;
-        host._sync = sync;
         if (module is not null)
         {
             // The built-in host is a Telemetry client like any other: it connects to this daemon's own listener.
@@ -288,31 +220,7 @@ public sealed class DaemonHost : IAsyncDisposable
     private static Uri Connectable(string bound) =>
         new(bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
 
-    private static async Task AuditDenialAsync(IStore store, AuthDenial denial, ILogger logger)
-    {
-        try
-        {
-            await store.AppendAuditAsync(new Storage.AuditEntry(denial.At, denial.Caller, AuditActions.AuthDenied, denial.Method, "",
-                $"{denial.Code} from {denial.Peer}: {denial.Reason}")).ConfigureAwait(false);
-        }
-        catch (StoreException e)
-        {
-            DaemonLog.DenialNotAudited(logger, e.Message);
-        }
-    }
-
     private static readonly string DefaultStoreDirectory = new StoreOptions().DataDirectory;
-
-    private static Catalog DecodeCatalog(RecordInfo info, ReadOnlyMemory<byte> payload) =>
-        info.FormatVersion == Catalog.CurrentFormat
-            ? CatalogJson.Parse(payload.Span)
-            : throw new InvalidDataException($"{info.Describe()} has catalog format {info.FormatVersion}; this build reads format {Catalog.CurrentFormat}.");
-
-    private static Baseline DecodeBaseline(RecordInfo info, ReadOnlyMemory<byte> payload) => BaselineFormat.Read(payload.Span);
-
-    private static void PublishPolicy(DaemonMetrics metrics, EffectivePolicy policy) =>
-        metrics.SetPolicy(policy.Version, policy.Entries.Select(e =>
-            (e.Set, PolicyKeys.Scope(e.Tenant), e.Mode, (double)e.Strength)));
 
     /// <summary>Runs until SIGTERM/SIGINT, then stops gracefully within the configured bound.</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
@@ -325,31 +233,14 @@ public sealed class DaemonHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _sighup?.Dispose();
         if (Module is not null)
         {
             Module.Stop();
             await Module.DisposeAsync().ConfigureAwait(false);
         }
         await StopAsync().ConfigureAwait(false);
+        // The container disposes the singletons in reverse order of creation: policy timer, store cache, store.
         await _app.DisposeAsync().ConfigureAwait(false);
-        if (_sync is not null)
-        {
-            await _sync.DisposeAsync().ConfigureAwait(false);
-        }
-        if (_store is not null)
-        {
-            await _store.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
-    private static void SetAll(HealthServiceImpl health, ServingStatus status)
-    {
-        health.SetStatus("", status);
-        foreach (var service in ReportedServices)
-        {
-            health.SetStatus(service, status);
-        }
     }
 
     private static X509Certificate2? LoadCertificate(DaemonOptions options)

@@ -1,4 +1,3 @@
-using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Builder;
 using NeuronGuard.Daemon.Auth;
 using NeuronGuard.Daemon.Control;
@@ -11,14 +10,14 @@ namespace NeuronGuard.Daemon.Hosting;
 public static class NeuronGuardEndpoints
 {
     /// <summary>
-    /// Call metrics, authentication and authorization (in that order), then Health, Telemetry, Control, StoreAdmin, Catalogs,
+    /// Call metrics, authentication and authorization (in that order), then Health (fed by the health checks), Telemetry, Control, StoreAdmin, Catalogs,
     /// Baselines and, with <paramref name="reflection"/>, server reflection. Services must be registered.
     /// </summary>
     public static WebApplication MapNeuronGuard(this WebApplication app, bool reflection)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseNeuronGuardAuth();
-        app.MapGrpcService<HealthServiceImpl>();
+        app.MapGrpcHealthChecksService();
         app.MapGrpcService<TelemetryService>();
         app.MapGrpcService<ControlService>();
         app.MapGrpcService<StoreAdminService>();

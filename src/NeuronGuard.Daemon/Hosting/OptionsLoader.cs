@@ -2,6 +2,8 @@ using System.Collections;
 using System.Globalization;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace NeuronGuard.Daemon.Hosting;
 
@@ -32,7 +34,7 @@ public static class OptionsLoader
             .Select(e => (Key: (string)e.Key, Value: (string?)e.Value))
             .Where(e => e.Key.StartsWith(EnvPrefix, StringComparison.OrdinalIgnoreCase) && e.Key.Length > EnvPrefix.Length)
             .Select(e => new KeyValuePair<string, string?>(DaemonOptions.Section + ":" + e.Key[EnvPrefix.Length..].Replace("__", ":", StringComparison.Ordinal), e.Value)));
-        IConfigurationRoot config;
+        IConfiguration config;
         try
         {
             config = builder.Build();
@@ -42,32 +44,31 @@ public static class OptionsLoader
             // "Could not parse the JSON file. Error on line number '3': '...'" — the inner exception says what is wrong.
             throw new DaemonConfigurationException($"Config file '{configFile}' is not valid JSON: {OneLine(Innermost(e).Message)}");
         }
-        var section = config.GetSection(DaemonOptions.Section);
-        WarnUnknownKeys(section, warn ?? (line => Console.Error.WriteLine(line)));
+        WarnUnknownKeys(config.GetSection(DaemonOptions.Section), warn ?? (line => Console.Error.WriteLine(line)));
         if (overrides is { Count: > 0 })
         {
             // Command-line flags: the last configuration source, bound like every other (no reflection).
-            section = new ConfigurationBuilder().AddConfiguration(config)
+            config = new ConfigurationBuilder().AddConfiguration(config)
                 .AddInMemoryCollection(overrides.Where(o => o.Value is not null)
                     .Select(o => new KeyValuePair<string, string?>(DaemonOptions.Section + ":" + o.Key, o.Value)))
-                .Build().GetSection(DaemonOptions.Section);
+                .Build();
         }
-        var options = new DaemonOptions();
+        // The same pipeline as a host's: AddNeuronGuardDaemon binds and validates on start; run that start check here.
+        using var provider = new ServiceCollection().AddNeuronGuardDaemon(config).BuildServiceProvider();
         try
         {
-            section.Bind(options);
+            provider.GetRequiredService<IStartupValidator>().Validate();
+            return provider.GetRequiredService<IOptions<DaemonOptions>>().Value;
+        }
+        catch (Exception e) when (StartupErrors.AsConfiguration(e) is { } bad)
+        {
+            throw bad;
         }
         catch (InvalidOperationException e)
         {
             // "Failed to convert configuration value 'abc' at 'NeuronGuard:MaxConnections' to type 'System.Int64'."
             throw new DaemonConfigurationException($"Bad setting: {OneLine(e.Message)}");
         }
-        var validation = new DaemonOptionsValidator().Validate(null, options);
-        if (validation.Failed)
-        {
-            throw new DaemonConfigurationException($"Bad setting: {OneLine(string.Join("; ", validation.Failures ?? []))}");
-        }
-        return options;
     }
 
     /// <summary>Every configuration key under the section that no <see cref="DaemonOptions"/> property reads.</summary>

@@ -1,5 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using NeuronGuard.Daemon.Monitoring;
 using Prometheus;
 
 namespace NeuronGuard.Daemon.Metrics;
@@ -10,7 +13,8 @@ public delegate string? ReadinessProbe();
 /// <summary>
 /// The metrics listener's routes: <c>GET /metrics</c> (prometheus-net's middleware: text 0.0.4, OpenMetrics when the
 /// scraper asks for it), <c>GET /healthz</c> (200 while the process runs) and <c>GET /readyz</c> (200 when the store can
-/// serve, 503 with the reason otherwise). Other paths get 404 and other methods 405, so the port serves nothing else.
+/// serve, 503 with the reason otherwise). Both probes run the app's ASP.NET Core health checks where they are registered
+/// (<c>/readyz</c> those tagged <see cref="DaemonHealthChecks.ReadyTag"/>), else the given <see cref="ReadinessProbe"/>. Other paths get 404 and other methods 405, so the port serves nothing else.
 /// </summary>
 public static class MetricsEndpoint
 {
@@ -60,7 +64,7 @@ public static class MetricsEndpoint
                 await PlainAsync(response, StatusCodes.Status200OK, "ok\n").ConfigureAwait(false);
                 break;
             case ReadyPath:
-                string? notReady = readiness?.Invoke();
+                string? notReady = await NotReadyAsync(context, readiness).ConfigureAwait(false);
                 await PlainAsync(response, notReady is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable,
                     notReady is null ? "ready\n" : $"not ready: {notReady}\n").ConfigureAwait(false);
                 break;
@@ -68,6 +72,17 @@ public static class MetricsEndpoint
                 await next(context).ConfigureAwait(false);
                 break;
         }
+    }
+
+    private static async Task<string?> NotReadyAsync(HttpContext context, ReadinessProbe? readiness)
+    {
+        if (context.RequestServices.GetService<HealthCheckService>() is not { } checks)
+        {
+            return readiness?.Invoke();
+        }
+        var report = await checks.CheckHealthAsync(r => r.Tags.Contains(DaemonHealthChecks.ReadyTag), context.RequestAborted).ConfigureAwait(false);
+        return report.Status == HealthStatus.Healthy ? null
+            : string.Join("; ", report.Entries.Values.Where(e => e.Status != HealthStatus.Healthy).Select(e => e.Description ?? e.Exception?.Message ?? "unhealthy"));
     }
 
     private static Task PlainAsync(HttpResponse response, int status, string text)

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using NeuronGuard.Daemon.Monitoring;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -43,6 +45,11 @@ public sealed class MetricsServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(endpoint, o => o.Protocols = HttpProtocols.Http1));
+        if (readiness is not null)
+        {
+            builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("ready", _ => new DaemonHealthChecks.ProbeCheck(readiness),
+                HealthStatus.Unhealthy, [DaemonHealthChecks.ReadyTag]));
+        }
         var app = builder.Build();
         MetricsEndpoint.Configure(app, registry, readiness);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);

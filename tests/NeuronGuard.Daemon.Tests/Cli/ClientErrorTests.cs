@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using NeuronGuard.Daemon.Auth;
 using NeuronGuard.Daemon.Hosting;
-using NeuronGuard.Daemon.Tests.Infrastructure;
 using NeuronGuard.ModelServer;
 
 namespace NeuronGuard.Daemon.Tests.Cli;
@@ -11,23 +10,26 @@ namespace NeuronGuard.Daemon.Tests.Cli;
 /// one way to pass the address and token (NEURONGUARD_SERVER, NEURONGUARD_TOKEN; item 8): real `neuronguard`
 /// processes against a real daemon without a built-in model, its metrics port, and a closed port.
 /// </summary>
-public sealed class ClientErrorTests(ClientErrorTests.Fixture fixture) : IClassFixture<ClientErrorTests.Fixture>
+public sealed class ClientErrorTests : IAsyncLifetime
 {
     private static readonly string OperatorToken = TokenHasher.NewToken();
     private static readonly string IngestToken = TokenHasher.NewToken();
-    private readonly DaemonHost _host = fixture.Daemon;
+    private readonly string _dir = Directory.CreateTempSubdirectory("ng-client-errors-").FullName;
+    private DaemonHost _host = null!;
 
-    /// <summary>One daemon for the class: its tests only read from it, and the host test uses a server id of its own.</summary>
-    public sealed class Fixture : SharedDaemon
+    public async Task InitializeAsync()
     {
-        protected override Task<DaemonHost> StartAsync(string dataDir)
-        {
-            var options = new DaemonOptions { Listen = "127.0.0.1:0", DataDir = dataDir, Model = "none", LogLevel = "Warning" };
-            options.Metrics.Listen = "127.0.0.1:0";
-            options.Auth.Tokens.Add(new TokenEntry { Name = "alice", Hash = TokenHasher.Hash(OperatorToken), Roles = ["operator", "viewer"] });
-            options.Auth.Tokens.Add(new TokenEntry { Name = "model-server", Hash = TokenHasher.Hash(IngestToken), Roles = ["ingest"] });
-            return ServeHost.StartAsync(options);
-        }
+        var options = new DaemonOptions { Listen = "127.0.0.1:0", DataDir = _dir, Model = "none", LogLevel = "Warning" };
+        options.Metrics.Listen = "127.0.0.1:0";
+        options.Auth.Tokens.Add(new TokenEntry { Name = "alice", Hash = TokenHasher.Hash(OperatorToken), Roles = ["operator", "viewer"] });
+        options.Auth.Tokens.Add(new TokenEntry { Name = "model-server", Hash = TokenHasher.Hash(IngestToken), Roles = ["ingest"] });
+        _host = await ServeHost.StartAsync(options);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
     }
 
     private string Grpc => $"127.0.0.1:{_host.Address.Port}";
@@ -97,7 +99,7 @@ public sealed class ClientErrorTests(ClientErrorTests.Fixture fixture) : IClassF
     [Fact]
     public async Task Host_RefusedToken_ExitsThreeWithOneLine_GoodTokenFromEnvironmentConnects()
     {
-        string model = Path.Combine(fixture.DataDir, "fixture-model-" + Guid.NewGuid().ToString("N"));
+        string model = Path.Combine(_dir, "fixture-model");
         NeuronGuard.Inference.FixtureMaker.WritePlanted(model);
         var (code, _, stderr) = await RunAsync(new() { ["NEURONGUARD_SERVER"] = Grpc, ["NEURONGUARD_TOKEN"] = "ng_not-a-token" }, "host", "--model", model);
         Assert.Equal(3, code);

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Daemon.Metrics;
+using NeuronGuard.Daemon.Tests.Infrastructure;
 
 namespace NeuronGuard.Daemon.Tests.Cli;
 
@@ -12,16 +13,23 @@ namespace NeuronGuard.Daemon.Tests.Cli;
 /// `neuronguard generate` and `neuronguard host` as real processes against a real daemon (embedded default with the
 /// planted fixture): the same monitoring whether the model host runs inside the daemon or in its own process.
 /// </summary>
-public sealed class HostAndGenerateCommandTests : IAsyncLifetime
+public sealed class HostAndGenerateCommandTests(HostAndGenerateCommandTests.Fixture fixture) : IClassFixture<HostAndGenerateCommandTests.Fixture>
 {
     private static readonly string CliDll = Path.Combine(AppContext.BaseDirectory, "neuronguard.dll");
-    private readonly string _dir = Directory.CreateTempSubdirectory("ng-host-cli-").FullName;
-    private DaemonHost _daemon = null!;
+    private readonly string _dir = fixture.DataDir;
+    private readonly DaemonHost _daemon = fixture.Daemon;
 
-    public async Task InitializeAsync() => _daemon = await ServeHost.StartAsync(new DaemonOptions
+    /// <summary>
+    /// One daemon (with the built-in model, the slowest start) for the class: each test speaks under a tenant or server
+    /// id of its own and judges only its own requests' verdicts.
+    /// </summary>
+    public sealed class Fixture : SharedDaemon
     {
-        Listen = "127.0.0.1:0", DataDir = _dir, LogLevel = "Warning", Metrics = new MetricsOptions { Listen = "" },
-    });
+        protected override Task<DaemonHost> StartAsync(string dataDir) => ServeHost.StartAsync(new DaemonOptions
+        {
+            Listen = "127.0.0.1:0", DataDir = dataDir, LogLevel = "Warning", Metrics = new MetricsOptions { Listen = "" },
+        });
+    }
 
     [Fact]
     public async Task Generate_TriggeredPrompt_PrintsTargetAndFlaggedVerdict_JsonOnePerEvent()
@@ -152,10 +160,4 @@ public sealed class HostAndGenerateCommandTests : IAsyncLifetime
     private static Task<(int Code, string Output)> RunAsync(string args) => CliProcess.RunLineAsync(args);
 
     private static int FreePort() => CliProcess.FreePort();
-
-    public async Task DisposeAsync()
-    {
-        await _daemon.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
 }

@@ -4,6 +4,7 @@ using Grpc.Net.Client;
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Daemon.Metrics;
+using NeuronGuard.Daemon.Tests.Infrastructure;
 
 namespace NeuronGuard.Daemon.Tests.Protocol;
 
@@ -12,28 +13,22 @@ namespace NeuronGuard.Daemon.Tests.Protocol;
 /// from grpc-dotnet (pinned here; the README lists where it differs from the first wave's own transport), and the
 /// daemon keeps answering well-formed calls afterwards.
 /// </summary>
-public sealed class BadFrameTests : IAsyncLifetime
+public sealed class BadFrameTests(BadFrameTests.Fixture fixture) : IClassFixture<BadFrameTests.Fixture>, IDisposable
 {
     private const string GetPolicyPath = "/neuronguard.v1.Control/GetPolicy";
-    private readonly string _dir = Directory.CreateTempSubdirectory("ng-badframe-").FullName;
-    private DaemonHost _daemon = null!;
-    private HttpMessageInvoker _http = null!;
+    private readonly DaemonHost _daemon = fixture.Daemon;
+    private readonly HttpMessageInvoker _http = new(new SocketsHttpHandler());
 
-    public async Task InitializeAsync()
+    /// <summary>One daemon for the class: each test sends its own bad request and checks the daemon still serves.</summary>
+    public sealed class Fixture : SharedDaemon
     {
-        _daemon = await DaemonHost.StartAsync(new DaemonOptions
+        protected override Task<DaemonHost> StartAsync(string dataDir) => DaemonHost.StartAsync(new DaemonOptions
         {
-            Listen = "127.0.0.1:0", DataDir = _dir, Model = "none", LogLevel = "Warning", Metrics = new MetricsOptions { Listen = "" },
+            Listen = "127.0.0.1:0", DataDir = dataDir, Model = "none", LogLevel = "Warning", Metrics = new MetricsOptions { Listen = "" },
         });
-        _http = new HttpMessageInvoker(new SocketsHttpHandler());
     }
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _daemon.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public void Dispose() => _http.Dispose();
 
     [Fact]
     public async Task Request_WrongContentType_Http415()

@@ -5,8 +5,8 @@ namespace NeuronGuard.Inference.Tests.Kernels;
 
 /// <summary>
 /// The packed GEMM against the scalar triple loop, on shapes whose M, N and K are not multiples of the
-/// register tile or the cache blocks, for each SIMD path this CPU runs (a path the CPU lacks prints why it
-/// was not run: forcing it would test the software emulation, not the kernel).
+/// register tile or the cache blocks, for each SIMD path this CPU runs (rows for a path the CPU lacks are reported as skipped with the reason:
+/// see <see cref="GemmPathDataAttribute"/>).
 /// </summary>
 public sealed unsafe class GemmTests(ITestOutputHelper output)
 {
@@ -26,14 +26,11 @@ public sealed unsafe class GemmTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Shapes))]
+    [GemmPathData(typeof(GemmTests), nameof(Shapes), 512)]
+    [GemmPathData(typeof(GemmTests), nameof(Shapes), 256)]
     public void Multiply_RaggedShapes_MatchesScalar(int bits, int m, int n, int k, bool bTransposed)
     {
         var path = PathOf(bits);
-        if (!Supported(path))
-        {
-            return;
-        }
         // Row strides wider than the rows, as attention's per-head views of Q, K and V have.
         int lda = k + 3, ldb = (bTransposed ? k : n) + 5, ldc = n + 2;
         var a = Filled(m * lda, 1);
@@ -57,19 +54,15 @@ public sealed unsafe class GemmTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(512, true, 16, 1)]
-    [InlineData(512, false, 45, 2)]
-    [InlineData(512, true, 130, 2)]
-    [InlineData(256, false, 16, 1)]
-    [InlineData(256, true, 45, 2)]
-    [InlineData(256, false, 130, 2)]
+    [GemmPathData(512, true, 16, 1)]
+    [GemmPathData(512, false, 45, 2)]
+    [GemmPathData(512, true, 130, 2)]
+    [GemmPathData(256, false, 16, 1)]
+    [GemmPathData(256, true, 45, 2)]
+    [GemmPathData(256, false, 130, 2)]
     public void MatMul_PrefillSizes_MatchesScalar(int bits, bool outIn, int tokens, int threads)
     {
         var path = PathOf(bits);
-        if (!Supported(path))
-        {
-            return;
-        }
         var layout = outIn ? WeightLayout.OutIn : WeightLayout.InOut;
         const int inDim = 75, outDim = 1100;
         var w = Filled(inDim * outDim, 7);
@@ -104,16 +97,6 @@ public sealed unsafe class GemmTests(ITestOutputHelper output)
 
     /// <summary>Test data names paths by vector width: GemmPath is internal and xunit theories are public.</summary>
     internal static GemmPath PathOf(int bits) => bits == 512 ? GemmPath.Vector512 : GemmPath.Vector256;
-
-    private bool Supported(GemmPath path)
-    {
-        if (Gemm.IsSupported(path))
-        {
-            return true;
-        }
-        output.WriteLine($"not run: this CPU does not accelerate {path}");
-        return false;
-    }
 
     private static PinnedBuffer Filled(int n, int seed)
     {

@@ -146,7 +146,7 @@ public sealed class RedisOutageTests : IDisposable
     [Fact]
     public async Task RedisKilledAndRestarted_AfterResync_NotificationsStillArrive()
     {
-        var time = new ManualTimeProvider();
+        var time = TestClock.Create();
         await using var server = await RedisServer.StartAsync();
         await using var replica = await Replica.StartAsync(Options(server.Options("ng"), "r"), versionCheck: TimeSpan.FromHours(1), time: time);
 

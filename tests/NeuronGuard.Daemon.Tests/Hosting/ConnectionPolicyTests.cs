@@ -59,7 +59,9 @@ public sealed class ConnectionPolicyTests : IDisposable
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, served.Status);
             // Every pinger is closed in the end (the client got in as soon as the first one was).
             await Task.WhenAll(pingers.Select(p => p.Closed)).WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.All(pingers, p => Assert.True(p.PingsSent >= 2, $"only {p.PingsSent} pings were sent before the close"));
+            // One ping is enough to show it: without the policy a ping resets Kestrel's keep-alive timer and the late client
+            // above is never served (a loaded machine may delay the 500 ms ping loop, so more are not required).
+            Assert.All(pingers, p => Assert.True(p.PingsSent >= 1, $"no ping was sent before the close"));
         }
         finally
         {

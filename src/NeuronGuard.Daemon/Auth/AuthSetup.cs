@@ -7,29 +7,40 @@ using NeuronGuard.Daemon.Hosting;
 namespace NeuronGuard.Daemon.Auth;
 
 /// <summary>
-/// Authentication (bearer token to roles) and authorization (a policy per role, each gRPC method tagged with the one it
+/// Authentication (bearer token to roles; with TlsClientCa, client certificates to a caller name) and authorization (a policy per role, each gRPC method tagged with the one it
 /// needs by <see cref="GrpcMethodBinding{TService}"/>; anything untagged falls back to operator, so a service added later
 /// is closed until someone decides otherwise). Both run as middleware before gRPC reads a request's body.
 /// </summary>
 public static class AuthSetup
 {
     /// <summary>Registers the scheme, the policies and the gRPC answer for refused calls; call after AddGrpc.</summary>
-    public static IServiceCollection AddNeuronGuardAuth(this IServiceCollection services, Authenticator authenticator, Action<AuthDenial> onDenied) =>
-        services.AddNeuronGuardAuth(authenticator, _ => onDenied);
+    /// <param name="clientCaPemFile">TlsClientCa when the listener speaks TLS: adds the client-certificate scheme
+    /// (<see cref="ClientCertificateScheme"/>) beside the bearer one; null for bearer tokens alone.</param>
+    public static IServiceCollection AddNeuronGuardAuth(this IServiceCollection services, Authenticator authenticator, Action<AuthDenial> onDenied,
+        string? clientCaPemFile = null) =>
+        services.AddNeuronGuardAuth(authenticator, _ => onDenied, clientCaPemFile);
 
     /// <summary>As above, where the denial handler is built from the container (it needs the store and the metrics).</summary>
-    public static IServiceCollection AddNeuronGuardAuth(this IServiceCollection services, Authenticator authenticator, Func<IServiceProvider, Action<AuthDenial>> onDenied)
+    public static IServiceCollection AddNeuronGuardAuth(this IServiceCollection services, Authenticator authenticator, Func<IServiceProvider, Action<AuthDenial>> onDenied,
+        string? clientCaPemFile = null)
     {
         services.AddNeuronGuardGrpcBinding();
         services.Configure<GrpcMethodBindingOptions>(o => o.Authorize = true);
         services.AddSingleton(authenticator);
         services.AddSingleton(sp => new AuthDenialSink(onDenied(sp)));
-        services.AddAuthentication(BearerTokenHandler.SchemeName)
+        var authentication = services.AddAuthentication(BearerTokenHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
-        var viewer = new AuthorizationPolicyBuilder().RequireRole(Role.Viewer.Name(), Role.Operator.Name()).Build();
-        var operatorOnly = new AuthorizationPolicyBuilder().RequireRole(Role.Operator.Name()).Build();
+        // Every policy authenticates with both schemes; the bearer one last, so its identity is the principal's first.
+        string[] schemes = [BearerTokenHandler.SchemeName];
+        if (clientCaPemFile is not null)
+        {
+            authentication.AddNeuronGuardClientCertificates(clientCaPemFile);
+            schemes = [ClientCertificateScheme.SchemeName, BearerTokenHandler.SchemeName];
+        }
+        var viewer = new AuthorizationPolicyBuilder(schemes).RequireRole(Role.Viewer.Name(), Role.Operator.Name()).Build();
+        var operatorOnly = new AuthorizationPolicyBuilder(schemes).RequireRole(Role.Operator.Name()).Build();
         services.AddAuthorizationBuilder()
-            .AddPolicy(Role.Ingest.Name(), p => p.RequireRole(Role.Ingest.Name()))
+            .AddPolicy(Role.Ingest.Name(), p => p.AddAuthenticationSchemes(schemes).RequireRole(Role.Ingest.Name()))
             .AddPolicy(Role.Viewer.Name(), viewer)
             .AddPolicy(Role.Operator.Name(), operatorOnly)
             .SetFallbackPolicy(operatorOnly);

@@ -50,9 +50,19 @@ public sealed class Authenticator
     /// <summary>Rejections neither logged nor audited because more than 10 arrived in one second (counted all the same).</summary>
     public long DenialsNotReported => _limiter.Suppressed;
 
-    /// <summary>The caller recorded for this call: the token's name, or "anonymous".</summary>
-    public static string Caller(ServerCallContext context) =>
-        context.GetHttpContext().User.Identity is { IsAuthenticated: true, Name: { } name } ? name : AnonymousCaller;
+    /// <summary>
+    /// The caller recorded for this call: the token's name; with no token, the client certificate's ("cert:vllm-a");
+    /// else "anonymous".
+    /// </summary>
+    public static string Caller(ServerCallContext context) => Caller(context.GetHttpContext().User);
+
+    /// <summary>As above, from the call's principal (merged from the bearer and certificate schemes).</summary>
+    public static string Caller(System.Security.Claims.ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var token = BearerTokenHandler.Identity(user)?.Name;
+        return token is not null && token != AnonymousCaller ? token : ClientCertificateScheme.Caller(user) ?? AnonymousCaller;
+    }
 
     /// <summary>
     /// Who sent <paramref name="authorization"/> (the request's authorization header): the token's name and roles, or

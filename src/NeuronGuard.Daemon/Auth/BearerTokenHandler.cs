@@ -20,6 +20,10 @@ internal sealed class BearerTokenHandler(IOptionsMonitor<AuthenticationSchemeOpt
     /// <summary>HttpContext.Items key of the reason a presented token was refused.</summary>
     public const string FailureKey = "neuronguard.auth.failure";
 
+    /// <summary>The identity this scheme put in <paramref name="user"/>, or null when no token (nor the no-token rule) authenticated.</summary>
+    public static ClaimsIdentity? Identity(ClaimsPrincipal user) =>
+        user.Identities.FirstOrDefault(i => i is { IsAuthenticated: true, AuthenticationType: SchemeName });
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var identity = authenticator.Identify(Request.Headers.Authorization.ToString(), out var failure);

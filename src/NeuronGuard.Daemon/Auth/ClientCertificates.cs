@@ -41,7 +41,7 @@ public static class ClientCertificates
         return chain.Build(certificate);
     }
 
-    private static X509Certificate2Collection LoadCa(string caPemFile)
+    internal static X509Certificate2Collection LoadCa(string caPemFile)
     {
         if (!File.Exists(caPemFile))
         {

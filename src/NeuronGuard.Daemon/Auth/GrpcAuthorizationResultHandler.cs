@@ -24,11 +24,12 @@ internal sealed class GrpcAuthorizationResultHandler(Authenticator authenticator
         StatusCode code;
         string caller;
         string reason;
-        if (authorizeResult.Forbidden && context.User.Identity is { IsAuthenticated: true, Name: { } name })
+        // A client certificate alone carries no role: without a token the call is unauthenticated, not forbidden.
+        if (authorizeResult.Forbidden && BearerTokenHandler.Identity(context.User) is { Name: { } name } token)
         {
             code = StatusCode.PermissionDenied;
             caller = name;
-            var granted = context.User.Claims.Where(c => c.Type == System.Security.Claims.ClaimTypes.Role)
+            var granted = token.Claims.Where(c => c.Type == System.Security.Claims.ClaimTypes.Role)
                 .Select(c => RoleNames.TryParse(c.Value, out var r) ? r : Role.Viewer).Order();
             reason = Authenticator.NeedsRole(name, granted, method, required);
         }

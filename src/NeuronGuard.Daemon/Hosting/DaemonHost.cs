@@ -141,7 +141,7 @@ public sealed class DaemonHost : IAsyncDisposable
         }
         builder.Services.AddDaemonSingletons(options, metrics, shapes, () => store);
         // Authentication and authorization run as middleware, before gRPC reads a request's body.
-        builder.Services.AddNeuronGuardAuth(auth, sp => sp.GetRequiredService<DenialReporter>().Report);
+        builder.Services.AddNeuronGuardAuth(auth, sp => sp.GetRequiredService<DenialReporter>().Report, certificate is null ? null : options.TlsClientCa);
         // /readyz and gRPC Health read the same ASP.NET Core health checks (DaemonHealthChecks).
         builder.Services.AddDaemonHealthChecks(
             sp => () => Readiness.Reason(sp.GetRequiredService<StoreSync<Catalog, Baseline>>().Health, sp.GetRequiredService<SessionRegistry>()),

@@ -7,8 +7,8 @@ using NeuronGuard.Daemon.Hosting;
 namespace NeuronGuard.Daemon.Auth;
 
 /// <summary>
-/// Authentication (bearer token to roles; with TlsClientCa, client certificates to a caller name) and authorization (a policy per role, each gRPC method tagged with the one it
-/// needs by <see cref="GrpcMethodBinding{TService}"/>; anything untagged falls back to operator, so a service added later
+/// Authentication (bearer token to roles; with TlsClientCa, a client certificate to a caller name) and authorization (a
+/// policy per role, each gRPC method tagged with the one it needs by <see cref="GrpcMethodBinding{TService}"/>; anything untagged falls back to operator, so a service added later
 /// is closed until someone decides otherwise). Both run as middleware before gRPC reads a request's body.
 /// </summary>
 public static class AuthSetup
@@ -30,7 +30,8 @@ public static class AuthSetup
         services.AddSingleton(sp => new AuthDenialSink(onDenied(sp)));
         var authentication = services.AddAuthentication(BearerTokenHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
-        // Every policy authenticates with both schemes; the bearer one last, so its identity is the principal's first.
+        // Every policy authenticates with every scheme and merges the identities; the bearer one last, so that the
+        // principal's primary identity (User.Identity) is the token's.
         string[] schemes = [BearerTokenHandler.SchemeName];
         if (clientCaPemFile is not null)
         {

@@ -74,6 +74,12 @@ internal static class ClientErrors
                     return "the server does not speak gRPC (HTTP/2) on this port";
                 case HttpRequestException h when h.HttpRequestError == HttpRequestError.NameResolutionError:
                     return "unknown host";
+                // The same GOAWAY can surface as an HttpIOException or a protocol error of another type, depending on
+                // when the client reads it; the code name in its message is what they share.
+                case Exception x when x.Message.Contains("HTTP_1_1_REQUIRED", StringComparison.Ordinal):
+                    return "this port speaks HTTP/1.1: is it the metrics port? (gRPC is on the daemon's Listen address, default 127.0.0.1:50051)";
+                case HttpIOException io when io.HttpRequestError is HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded:
+                    return "the server does not speak gRPC (HTTP/2) on this port";
             }
         }
         return null;

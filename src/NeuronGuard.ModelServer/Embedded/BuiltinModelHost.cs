@@ -16,13 +16,14 @@ namespace NeuronGuard.ModelServer.Embedded;
 public sealed class BuiltinModelHost(IServiceProvider services, IOptions<BuiltinModelHostOptions> options, IHostApplicationLifetime lifetime,
     ILoggerFactory logging) : BackgroundService
 {
+    private readonly Lock _gate = new();
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TelemetryModelServer? _server;
     private Task? _stopping;
     private CancellationTokenRegistration _onStopping;
 
     /// <summary>The host's Telemetry client once connected; null before, after shutdown began, or with Model "none".</summary>
-    public TelemetryModelServer? Server => _server;
+    public TelemetryModelServer? Server => Volatile.Read(ref _server);
 
     /// <summary>Completes when the host has its first Welcome (or with Model "none"); faults when it could not connect.</summary>
     public Task Started => _started.Task;
@@ -46,18 +47,25 @@ public sealed class BuiltinModelHost(IServiceProvider services, IOptions<Builtin
                 ServerId = $"builtin@{Environment.MachineName}",
                 ModelId = model.ModelId,
             }, logging.CreateLogger("NeuronGuard.BuiltinHost"));
-            _server = server;
+            lock (_gate)
+            {
+                _server = server;
+            }
             // Before Kestrel drains: the host's own open stream would otherwise hold shutdown for the whole timeout.
             _onStopping = lifetime.ApplicationStopping.Register(Stop);
             await server.StartAsync(stoppingToken).ConfigureAwait(false);
-            if (Volatile.Read(ref _server) == server)
+            lock (_gate)
             {
-                services.GetRequiredService<InferenceService>().Server = server;
+                if (_server == server)
+                {
+                    services.GetRequiredService<InferenceService>().Server = server;
+                }
             }
             _started.TrySetResult();
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception) when (stoppingToken.IsCancellationRequested || lifetime.ApplicationStopping.IsCancellationRequested)
         {
+            // Shutdown began while the host was still connecting: nothing failed.
             _started.TrySetCanceled(stoppingToken);
         }
         catch (Exception e)
@@ -95,10 +103,18 @@ public sealed class BuiltinModelHost(IServiceProvider services, IOptions<Builtin
     /// <summary>Begins closing the host's stream without waiting (on ApplicationStopping); <see cref="StopAsync"/> waits.</summary>
     private void Stop()
     {
-        var server = Interlocked.Exchange(ref _server, null);
+        TelemetryModelServer? server;
+        lock (_gate)
+        {
+            server = _server;
+            _server = null;
+            if (server is not null)
+            {
+                services.GetRequiredService<InferenceService>().Server = null;
+            }
+        }
         if (server is not null)
         {
-            services.GetRequiredService<InferenceService>().Server = null;
             _stopping = server.DisposeAsync().AsTask();
         }
     }

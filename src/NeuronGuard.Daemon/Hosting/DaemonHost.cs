@@ -50,9 +50,8 @@ public sealed class DaemonHost : IAsyncDisposable
     /// <summary>The /metrics URL, or null when Metrics:Listen is empty.</summary>
     public Uri? MetricsAddress { get; private set; }
 
-    /// <summary>What runs in this process besides the daemon (the built-in model host), or null.</summary>
-    public IDaemonModule? Module { get; private init; }
-
+    /// <summary>The host's services (e.g. what a caller added through configureServices, such as the built-in model host).</summary>
+    public IServiceProvider Services => _app.Services;
 
     /// <summary>The bound gRPC endpoint (the real port when the setting asked for port 0).</summary>
     public Uri Address { get; private set; } = null!;
@@ -63,10 +62,15 @@ public sealed class DaemonHost : IAsyncDisposable
 
     /// <summary>Starts the daemon alone (model servers connect over Telemetry).</summary>
     public static Task<DaemonHost> StartAsync(DaemonOptions options, CancellationToken cancellationToken = default) =>
-        StartAsync(options, module: null, cancellationToken);
+        StartAsync(options, configureServices: null, mapEndpoints: null, cancellationToken);
 
-    /// <summary>Starts the daemon with <paramref name="module"/> (e.g. the built-in model host) in its process.</summary>
-    public static async Task<DaemonHost> StartAsync(DaemonOptions options, IDaemonModule? module, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts the daemon with what the caller adds to its process (e.g. <c>AddBuiltinModelHost</c>):
+    /// <paramref name="configureServices"/> runs before the daemon's own registrations, so its hosted services start
+    /// before the store cache's first sync and stop after it; <paramref name="mapEndpoints"/> maps its gRPC services.
+    /// </summary>
+    public static async Task<DaemonHost> StartAsync(DaemonOptions options, Action<IServiceCollection>? configureServices,
+        Action<Microsoft.AspNetCore.Routing.IEndpointRouteBuilder>? mapEndpoints, CancellationToken cancellationToken = default)
     {
         var endpoint = ListenAddress.Parse(options.Listen, "Listen");
         // Before anything slow (the store, the fixture calibration): a busy port is a one-line error at once.
@@ -124,10 +128,6 @@ public sealed class DaemonHost : IAsyncDisposable
             o.Interceptors.Add<Connections.HealthWatchLimiter>(new Connections.HealthWatchCounts());
         });
         var shapes = new KnownShapes();
-        if (module?.Shape is { } shape)
-        {
-            shapes.Add(shape);
-        }
         // Opened before the host is built, owned by the container from then on (disposed after the cache that reads it).
         IStore store;
         try
@@ -139,6 +139,7 @@ public sealed class DaemonHost : IAsyncDisposable
             // A broken state file is an operator's problem with a known fix: one line, no stack trace (the CLI exits 2).
             throw new DaemonConfigurationException($"cannot open the store: {e.Message}");
         }
+        configureServices?.Invoke(builder.Services);
         builder.Services.AddDaemonSingletons(options, metrics, shapes, () => store);
         // Authentication and authorization run as middleware, before gRPC reads a request's body.
         builder.Services.AddNeuronGuardAuth(auth, sp => sp.GetRequiredService<DenialReporter>().Report, certificate is null ? null : options.TlsClientCa);
@@ -150,7 +151,6 @@ public sealed class DaemonHost : IAsyncDisposable
         {
             builder.Services.AddGrpcReflection();
         }
-        module?.AddServices(builder.Services);
         var app = builder.Build();
         _ = app.Services.GetRequiredService<IStore>(); // from here the container owns (and disposes) the store
         // Before the endpoints: the connection policy counts the streams each gRPC connection carries.
@@ -162,26 +162,18 @@ public sealed class DaemonHost : IAsyncDisposable
             app.MapMetrics(metrics.Registry, port => port == metricsPort);
         }
         app.MapNeuronGuard(options.Reflection);
-        module?.MapServices(app);
+        mapEndpoints?.Invoke(app);
 
         var logging = app.Services.GetRequiredService<ILoggerFactory>();
         var logger = logging.CreateLogger("NeuronGuard.Daemon");
         DaemonLog.Auth(logger, auth.StartupMessage);
-        var host = new DaemonHost(app, options, app.Services.GetRequiredService<HealthServiceImpl>()) { Module = module };
+        var host = new DaemonHost(app, options, app.Services.GetRequiredService<HealthServiceImpl>()) ;
         try
         {
             if (store.OpenWarning is { } openWarning)
             {
                 DaemonLog.StoreOpenWarning(logger, openWarning);
             }
-            if (module is not null)
-            {
-                // Before the store cache starts (a hosted service): e.g. the built-in host puts its catalog.
-                await module.PrepareAsync(store, logger, cancellationToken).ConfigureAwait(false);
-            }
-            var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
-            // The in-process module's own stream would otherwise hold shutdown for the whole timeout.
-            lifetime.ApplicationStopping.Register(() => module?.Stop());
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (IOException e) when (metricsEndpoint is not null && e.Message.Contains($":{metricsEndpoint.Port}", StringComparison.Ordinal))
@@ -197,28 +189,18 @@ public sealed class DaemonHost : IAsyncDisposable
         host.Context = app.Services.GetRequiredService<DaemonContext>();
         // Addresses come in Listen order: gRPC first, then metrics.
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToArray();
-        host.Address = Connectable(addresses[0]);
+        host.Address = BoundAddresses.Connectable(addresses[0]);
         if (metricsEndpoint is not null)
         {
             var metricsBound = addresses[1].TrimEnd('/');
             metricsPort = new Uri(metricsBound).Port;
-            host.MetricsAddress = new Uri(Connectable(metricsBound), MetricsEndpoint.Path);
+            host.MetricsAddress = new Uri(BoundAddresses.Connectable(metricsBound), MetricsEndpoint.Path);
             DaemonLog.MetricsListening(logger, metricsBound + MetricsEndpoint.Path);
         }
         DaemonLog.Listening(logger, certificate is null ? "http" : "https", $"{endpoint.Address}:{host.Address.Port}",
             certificate is null ? "cleartext HTTP/2" : "TLS, HTTP/2 by ALPN");
-        if (module is not null)
-        {
-            // The built-in host is a Telemetry client like any other: it connects to this daemon's own listener.
-            // An embedded default on loopback needs no token; with tokens configured the host needs an ingest one.
-            await module.StartAsync(host.Address, options.BuiltinHostToken, logging, cancellationToken).ConfigureAwait(false);
-        }
         return host;
     }
-
-    // 0.0.0.0 and [::] accept connections but are no address to connect to: clients use loopback.
-    private static Uri Connectable(string bound) =>
-        new(bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
 
     private static readonly string DefaultStoreDirectory = new StoreOptions().DataDirectory;
 
@@ -233,11 +215,7 @@ public sealed class DaemonHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Module is not null)
-        {
-            Module.Stop();
-            await Module.DisposeAsync().ConfigureAwait(false);
-        }
+        // Stopping raises ApplicationStopping first: in-process clients (the built-in host) close their streams then.
         await StopAsync().ConfigureAwait(false);
         // The container disposes the singletons in reverse order of creation: policy timer, store cache, store.
         await _app.DisposeAsync().ConfigureAwait(false);

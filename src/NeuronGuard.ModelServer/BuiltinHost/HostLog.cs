@@ -24,4 +24,7 @@ internal static partial class HostLog
 
     [LoggerMessage(306, LogLevel.Warning, "the fixture's catalog and baseline were not stored (the store is unavailable): {Reason}")]
     public static partial void BootstrapSkipped(ILogger logger, string reason);
+
+    [LoggerMessage(307, LogLevel.Error, "the built-in model host could not start, stopping the daemon: {Reason}")]
+    public static partial void BuiltinHostFailed(ILogger logger, string reason);
 }

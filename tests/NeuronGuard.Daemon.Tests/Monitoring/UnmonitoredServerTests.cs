@@ -59,6 +59,8 @@ public sealed partial class UnmonitoredServerTests : IAsyncLifetime
         var store = _daemon.Context.Store;
         await store.PutRecordAsync(RecordKind.Catalog, fp, "broken", Catalog.CurrentFormat, "{not json"u8.ToArray(), "test");
         await store.ActivateAsync(RecordKind.Catalog, fp, "broken", "test");
+        // The daemon learns of the activation through its store sync; a Hello before that is an unknown model's.
+        await EventuallyAsync(() => Task.FromResult(global::NeuronGuard.Daemon.Monitoring.ExpectedModels.IsExpected(_daemon.Context.Sync, fp)), "the daemon's cache sees the corrupt catalog");
 
         var s = new RawModelServer(_channel);
         await s.HelloAsync(fp, "victim");

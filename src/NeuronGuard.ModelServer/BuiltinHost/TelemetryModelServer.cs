@@ -203,12 +203,6 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
         return connection?.Welcomed == true ? reason : throw new StreamBrokeException(reason);
     }
 
-    /// <summary>A stream that ended before its Welcome: the reconnect pipeline retries it after a backoff delay.</summary>
-    private sealed class StreamBrokeException(string reason) : Exception(reason);
-
-    /// <summary>The daemon refused the credentials <see cref="TelemetryModelServerOptions.MaxAuthRefusals"/> times in a row: not retried.</summary>
-    private sealed class CredentialsRefusedException(string reason) : Exception(reason);
-
     /// <summary>Marks the stream broken and wakes every request started on it (they go on unmonitored).</summary>
     private void Disconnect(TelemetryConnection? connection)
     {

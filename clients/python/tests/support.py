@@ -76,6 +76,10 @@ def run_python(c, prompts, tenant_name="", max_new=8, model=None, verdicts=None,
         eos = model.config.get("eos_token_id")
         out = greedy_generate(guard, step_fn(model), reqs, input_ids, mask, max_new_tokens=max_new, eos_token_id=eos,
                               end_requests=end)
+        if verdicts is not None:
+            # on_verdict runs on the client's callback thread, after end() has seen the final verdict: wait for it there.
+            wait_until(lambda: all(r.final_verdict is None or (verdicts.get(r.id) or [None])[-1] is not None
+                                   and verdicts[r.id][-1].final for r in reqs), "every final verdict reached on_verdict")
         return out, reqs
     finally:
         guard.close()

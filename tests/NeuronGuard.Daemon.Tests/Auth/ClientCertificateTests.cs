@@ -26,13 +26,13 @@ public sealed class ClientCertificateTests : IDisposable
     [Fact]
     public async Task RequiredClientCertificate_FromTheCa_Accepted_MissingOrForeign_Refused()
     {
-        using var ca = CreateCa("CN=NeuronGuard Test CA");
-        using var otherCa = CreateCa("CN=Some Other CA");
+        using var ca = TestCertificates.CreateCa("CN=NeuronGuard Test CA");
+        using var otherCa = TestCertificates.CreateCa("CN=Some Other CA");
         var caPem = Path.Combine(_dir, "ca.pem");
         await File.WriteAllTextAsync(caPem, ca.ExportCertificatePem());
-        using var serverCert = Issue(ca, "CN=localhost", serverAuth: true);
-        using var clientCert = Issue(ca, "CN=vllm-a", serverAuth: false);
-        using var foreignCert = Issue(otherCa, "CN=intruder", serverAuth: false);
+        using var serverCert = TestCertificates.Issue(ca, "CN=localhost", serverAuth: true);
+        using var clientCert = TestCertificates.Issue(ca, "CN=vllm-a", serverAuth: false);
+        using var foreignCert = TestCertificates.Issue(otherCa, "CN=intruder", serverAuth: false);
 
         await using var app = await StartAsync(serverCert, caPem);
         int port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
@@ -48,9 +48,9 @@ public sealed class ClientCertificateTests : IDisposable
     [Fact]
     public async Task Daemon_TlsClientCaSettings_RequireACertificateFromTheCa()
     {
-        using var ca = CreateCa("CN=NeuronGuard Daemon CA");
-        using var serverCert = Issue(ca, "CN=localhost", serverAuth: true);
-        using var clientCert = Issue(ca, "CN=vllm-b", serverAuth: false);
+        using var ca = TestCertificates.CreateCa("CN=NeuronGuard Daemon CA");
+        using var serverCert = TestCertificates.Issue(ca, "CN=localhost", serverAuth: true);
+        using var clientCert = TestCertificates.Issue(ca, "CN=vllm-b", serverAuth: false);
         string caPem = Path.Combine(_dir, "daemon-ca.pem"), certPem = Path.Combine(_dir, "server.pem"), keyPem = Path.Combine(_dir, "server.key");
         await File.WriteAllTextAsync(caPem, ca.ExportCertificatePem());
         await File.WriteAllTextAsync(certPem, serverCert.ExportCertificatePem());
@@ -70,9 +70,9 @@ public sealed class ClientCertificateTests : IDisposable
     [Fact]
     public void Validate_OnlyTheConfiguredCa()
     {
-        using var ca = CreateCa("CN=CA one");
-        using var other = CreateCa("CN=CA two");
-        using var cert = Issue(ca, "CN=client", serverAuth: false);
+        using var ca = TestCertificates.CreateCa("CN=CA one");
+        using var other = TestCertificates.CreateCa("CN=CA two");
+        using var cert = TestCertificates.Issue(ca, "CN=client", serverAuth: false);
         Assert.True(ClientCertificates.Validate(cert, [X509CertificateLoader.LoadCertificate(ca.RawData)]));
         Assert.False(ClientCertificates.Validate(cert, [X509CertificateLoader.LoadCertificate(other.RawData)]));
     }
@@ -117,35 +117,6 @@ public sealed class ClientCertificateTests : IDisposable
         app.MapGrpcService<HealthServiceImpl>();
         await app.StartAsync();
         return app;
-    }
-
-    private static X509Certificate2 CreateCa(string subject)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-    }
-
-    private static X509Certificate2 Issue(X509Certificate2 ca, string subject, bool serverAuth)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-            [new Oid(serverAuth ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
-        if (serverAuth)
-        {
-            var san = new SubjectAlternativeNameBuilder();
-            san.AddDnsName("localhost");
-            san.AddIpAddress(IPAddress.Loopback);
-            request.CertificateExtensions.Add(san.Build());
-        }
-        var serial = RandomNumberGenerator.GetBytes(8);
-        using var cert = request.Create(ca, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(7), serial);
-        // Kestrel and SslStream need the key attached and exportable on Linux: round-trip through PKCS#12.
-        return X509CertificateLoader.LoadPkcs12(cert.CopyWithPrivateKey(key).Export(X509ContentType.Pkcs12), null);
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

@@ -37,6 +37,12 @@ public abstract class Detector
 
     public bool Flag => Score > Threshold;
 
+    /// <summary>
+    /// Prompt positions this detector names as the cause of its flag (a trigger's tokens), ascending; empty for
+    /// detectors that do not localise. The verdict carries them and the mask-attention mitigation masks them.
+    /// </summary>
+    public virtual ReadOnlySpan<int> FlaggedPositions => ReadOnlySpan<int>.Empty;
+
     /// <summary>Plan slot of each watched neuron.</summary>
     protected int[] Slots { get; }
 

@@ -73,6 +73,9 @@ public sealed class Tokenizer
     public string TokenString(int id) =>
         (uint)id < (uint)_idToToken.Length && _idToToken[id] is { } s ? s : throw new ArgumentOutOfRangeException(nameof(id), $"token id {id} is not in the vocabulary.");
 
+    /// <summary>Whether <paramref name="id"/> is a token of this vocabulary (a padded model vocabulary has ids it never produces).</summary>
+    public bool IsKnown(int id) => (uint)id < (uint)_idToToken.Length && _idToToken[id] is not null;
+
     public bool TryGetId(string token, out int id) =>
         _data.Added.TryGetValue(token, out id) || _data.Vocab.TryGetValue(token, out id);
 

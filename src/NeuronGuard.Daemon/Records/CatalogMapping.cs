@@ -40,6 +40,7 @@ public static class CatalogMapping
                     Index = checked((int)(n.Neuron?.Index ?? 0)),
                     Score = n.Score == 0 ? null : n.Score,
                     Gain = n.Gain == 0 ? null : n.Gain,
+                    Explanation = ToEngine(n.Explanation),
                 }).ToList(),
                 Provenance = set.Provenance is null ? null
                     : new Eng.Provenance { Method = set.Provenance.Method, Data = set.Provenance.Data, Date = set.Provenance.Date },
@@ -93,10 +94,27 @@ public static class CatalogMapping
                     Neuron = new Wire.NeuronRef { Layer = (uint)n.Layer, Index = (uint)n.Index },
                     Score = (float)(n.Score ?? 0),
                     Gain = (float)(n.Gain ?? 0),
+                    Explanation = ToProto(n.Explanation),
                 });
             }
             result.Sets.Add(s);
         }
         return result;
     }
+
+    /// <summary>The wire explanation; null stays unset (catalogs without explanations round-trip unchanged).</summary>
+    public static Wire.NeuronExplanation? ToProto(Eng.NeuronExplanation? e)
+    {
+        if (e is null)
+        {
+            return null;
+        }
+        var wire = new Wire.NeuronExplanation { Method = e.Method };
+        wire.Promotes.Add(e.Promotes);
+        wire.Suppresses.Add(e.Suppresses);
+        return wire;
+    }
+
+    private static Eng.NeuronExplanation? ToEngine(Wire.NeuronExplanation? e) =>
+        e is null ? null : new Eng.NeuronExplanation { Promotes = [.. e.Promotes], Suppresses = [.. e.Suppresses], Method = e.Method };
 }

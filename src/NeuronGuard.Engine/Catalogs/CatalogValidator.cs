@@ -107,10 +107,31 @@ public static class CatalogValidator
             {
                 errors.Add($"{at}: gain {g} is invalid: gains must be finite and ≥ 0 (0 ablates, 1 leaves the neuron as is).");
             }
+            if (n.Explanation is { } e)
+            {
+                CheckExplanation(e, at, errors);
+            }
         }
         if (set.Provenance is { } p && string.IsNullOrWhiteSpace(p.Method))
         {
             errors.Add($"{name}: provenance.method is empty: say how the set was found (e.g. \"aura-auroc\").");
+        }
+    }
+
+    private static void CheckExplanation(NeuronExplanation e, string at, List<string> errors)
+    {
+        if (e.Promotes is null || e.Suppresses is null || string.IsNullOrWhiteSpace(e.Method))
+        {
+            errors.Add($"{at}: explanation needs promotes, suppresses and method: rerun `neuronguard explain` or remove the explanation.");
+            return;
+        }
+        if (e.Promotes.Count > NeuronExplanation.MaxTokens || e.Suppresses.Count > NeuronExplanation.MaxTokens)
+        {
+            errors.Add($"{at}: explanation lists {Math.Max(e.Promotes.Count, e.Suppresses.Count)} tokens: keep at most {NeuronExplanation.MaxTokens} per list (`neuronguard explain --top-k`).");
+        }
+        if (e.Promotes.Concat(e.Suppresses).Any(t => t is null || t.Length > NeuronExplanation.MaxTokenLength))
+        {
+            errors.Add($"{at}: an explanation token is missing or longer than {NeuronExplanation.MaxTokenLength} characters: give each token as its decoded text.");
         }
     }
 

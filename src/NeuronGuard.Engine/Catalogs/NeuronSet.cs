@@ -28,8 +28,31 @@ public sealed record CatalogNeuron
 
     public double? Gain { get; init; }
 
+    /// <summary>What the neuron writes into the vocabulary (<c>neuronguard explain</c>); null when not explained.</summary>
+    public NeuronExplanation? Explanation { get; init; }
+
     [JsonIgnore]
     public NeuronRef Ref => new(Layer, Index);
+}
+
+/// <summary>
+/// The output tokens a neuron's down-projection column raises most (<see cref="Promotes"/>, strongest first) and
+/// lowers most (<see cref="Suppresses"/>, strongest first) through the LM head, decoded with the model's tokenizer;
+/// <see cref="Method"/> says how they were computed. It says what the neuron writes, not what makes it fire.
+/// </summary>
+public sealed record NeuronExplanation
+{
+    /// <summary>Most tokens kept per list; longer lists are refused (the display shows a handful).</summary>
+    public const int MaxTokens = 64;
+
+    /// <summary>Longest token string kept, in characters.</summary>
+    public const int MaxTokenLength = 64;
+
+    public required IReadOnlyList<string> Promotes { get; init; }
+
+    public required IReadOnlyList<string> Suppresses { get; init; }
+
+    public required string Method { get; init; }
 }
 
 /// <summary>How a set was found: method (e.g. "aura-auroc"), data it was found on, and the date (ISO 8601).</summary>

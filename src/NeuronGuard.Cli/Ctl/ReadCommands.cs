@@ -8,6 +8,9 @@ namespace NeuronGuard.Cli.Ctl;
 /// <summary><c>ctl flagged</c>, <c>ctl audit</c> and <c>ctl tail</c>.</summary>
 internal static class ReadCommands
 {
+    /// <summary>Explained top neurons listed under a flagged request (the verdict carries up to the daemon's top-K).</summary>
+    private const int MaxExplained = 5;
+
     public static Command Flagged()
     {
         var limit = new Option<uint>("--limit") { Description = "At most this many (default 100, max 1000).", DefaultValueFactory = _ => 100 };
@@ -26,6 +29,10 @@ internal static class ReadCommands
             foreach (var r in reply.Requests)
             {
                 table.Add(CtlFormats.Time(r.FlaggedAtUnixMs), r.RequestId, r.ServerId, string.IsNullOrEmpty(r.Tenant) ? "-" : r.Tenant, CtlFormats.Scores(r.Scores));
+                foreach (var n in r.TopNeurons.Where(n => n.Explanation is not null).Take(MaxExplained))
+                {
+                    table.AddDetail($"{n.Set} {ExplanationText.Neuron(n)}");
+                }
             }
             table.WriteTo(s.Output);
         }));
@@ -80,6 +87,10 @@ internal static class ReadCommands
                     s.Output.WriteLine(string.Join("  ",
                         DateTime.UtcNow.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture), w.ServerId, string.IsNullOrEmpty(w.Tenant) ? "-" : w.Tenant,
                         v.RequestId, $"step {v.Step}{(v.Final ? " final" : "")}", v.Flagged ? "FLAGGED" : "ok", CtlFormats.Scores(v.Scores)));
+                    if (v.Flagged && v.TopNeurons.FirstOrDefault(n => n.Explanation is not null) is { } top)
+                    {
+                        s.Output.WriteLine($"  {top.Set} {ExplanationText.Neuron(top)}"); // the strongest explained neuron: one line, tail stays readable
+                    }
                 }
                 await s.Output.FlushAsync(s.CancellationToken);
             }

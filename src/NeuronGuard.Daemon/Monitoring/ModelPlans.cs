@@ -19,6 +19,9 @@ public sealed record ModelPlan(string Fingerprint, MonitorPlan? Plan, string Cat
     /// </summary>
     public bool Expected { get; init; } = true;
 
+    /// <summary>The catalog's neuron explanations, for Control answers (never for the model server's verdicts).</summary>
+    public NeuronExplanations Explanations { get; init; } = NeuronExplanations.None;
+
     /// <summary>The slots exported in the neuron view (Metrics:TopNeurons per set), observed once per frame.</summary>
     public WatchedNeuron[] Watched { get; init; } = [];
 
@@ -125,7 +128,7 @@ public sealed class ModelPlans
         try
         {
             var plan = MonitorPlan.Create(catalog.Value, baseline.Value);
-            return new ModelPlan(fingerprint, plan, catalog.Info.Version, baseline.Info.Version, null) { Watched = Watch(fingerprint, catalog.Value.Model.Name, plan) };
+            return new ModelPlan(fingerprint, plan, catalog.Info.Version, baseline.Info.Version, null) { Watched = Watch(fingerprint, catalog.Value.Model.Name, plan), Explanations = NeuronExplanations.From(catalog.Value) };
         }
         catch (MonitorPlanException e)
         {

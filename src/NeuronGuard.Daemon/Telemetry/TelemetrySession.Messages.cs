@@ -219,7 +219,7 @@ public sealed partial class TelemetrySession
         }
         if (_ctx.Feed.HasWatchers)
         {
-            _ctx.Feed.Publish(ServerId!, request.Tenant, verdict);
+            _ctx.Feed.Publish(ServerId!, request.Tenant, request.Plan.Explanations.Explained(verdict));
         }
         _writer.SendVerdict(message, received, recycle: !shared);
     }
@@ -276,7 +276,7 @@ public sealed partial class TelemetrySession
             }
             if (_ctx.Feed.HasWatchers)
             {
-                _ctx.Feed.Publish(ServerId!, request.Tenant, verdict);
+                _ctx.Feed.Publish(ServerId!, request.Tenant, request.Plan.Explanations.Explained(verdict));
             }
             _writer.Send(new DaemonMessage { Verdict = verdict });
             ObserveIntegrity(request);

@@ -43,7 +43,7 @@ public sealed partial class TelemetrySession
             FlaggedAtUnixMs = _ctx.Time.GetUtcNow().ToUnixTimeMilliseconds(),
         };
         flagged.Scores.Add(verdict.Scores);
-        flagged.TopNeurons.Add(verdict.TopNeurons);
+        request.Plan.Explanations.AddExplained(verdict.TopNeurons, flagged.TopNeurons);
         flagged.Labels.Add(request.Labels);
         _ctx.Flags.Add(flagged);
     }

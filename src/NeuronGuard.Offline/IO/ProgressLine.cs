@@ -18,15 +18,18 @@ public sealed class ProgressLine
     private readonly bool _terminal;
     private readonly string _label;
     private readonly int _total;
+    private readonly string _unit;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _lastDraw;
 
     /// <param name="terminal">Redraw in place; null: only when <paramref name="writer"/> is stderr and stderr is a terminal.</param>
-    public ProgressLine(TextWriter? writer, string label, int total, bool? terminal = null)
+    /// <param name="unit">What is counted ("texts", "neurons").</param>
+    public ProgressLine(TextWriter? writer, string label, int total, bool? terminal = null, string unit = "texts")
     {
         _writer = writer;
         _label = label;
         _total = total;
+        _unit = unit;
         _terminal = terminal ?? (writer is not null && ReferenceEquals(writer, Console.Error) && !Console.IsErrorRedirected);
         _lastDraw = _terminal ? -1000 : 0;
     }
@@ -36,6 +39,7 @@ public sealed class ProgressLine
         _report = report;
         _label = label;
         _total = total;
+        _unit = "texts";
     }
 
     /// <summary>Periodic lines (never carriage returns) through <paramref name="report"/>, e.g. a logger.</summary>
@@ -91,7 +95,7 @@ public sealed class ProgressLine
         int width = 20;
         int filled = total > 0 ? (int)Math.Min(width, (long)done * width / total) : 0;
         string eta = rate > 0 && total > done ? Clock((total - done) / rate) : "-";
-        return $"{_label} [{new string('#', filled)}{new string('.', width - filled)}] {done}/{total} texts  {rate:F1}/s  ETA {eta}  ";
+        return $"{_label} [{new string('#', filled)}{new string('.', width - filled)}] {done}/{total} {_unit}  {rate:F1}/s  ETA {eta}  ";
     }
 
     private static string Clock(double seconds)

@@ -10,6 +10,7 @@ root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(DiscoverCommand.Create());
 root.Subcommands.Add(CalibrateCommand.Create());
 root.Subcommands.Add(TrainProbeCommand.Create());
+root.Subcommands.Add(ExplainCommand.Create());
 root.Subcommands.Add(CatalogCommand.Create());
 root.Subcommands.Add(CtlCommand.Create());
 root.Subcommands.Add(TokenCommand.Create());

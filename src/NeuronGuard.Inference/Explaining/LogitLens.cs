@@ -182,9 +182,35 @@ public sealed unsafe class LogitLens : IDisposable
         var scores = new TokenScore[ids.Length];
         for (int i = 0; i < ids.Length; i++)
         {
-            scores[i] = new TokenScore(ids[i], Tokenizer.Decode([ids[i]]), row[ids[i]]);
+            scores[i] = new TokenScore(ids[i], Text(ids[i]), row[ids[i]]);
         }
         return scores;
+    }
+
+    /// <summary>
+    /// The token as text; a byte-level token that is only part of a UTF-8 character (it would decode to U+FFFD, and
+    /// several such tokens would all read "�") is written as its bytes, e.g. <c>&lt;0xE2&gt;&lt;0x80&gt;</c>.
+    /// </summary>
+    internal string Text(int id)
+    {
+        string text = Tokenizer.Decode([id]);
+        if (!text.Contains('\uFFFD', StringComparison.Ordinal))
+        {
+            return text;
+        }
+        var sb = new System.Text.StringBuilder();
+        foreach (char c in Tokenizer.TokenString(id))
+        {
+            if (Tokenization.ByteLevel.CharToByte.TryGetValue(c, out byte b))
+            {
+                sb.Append("<0x").Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)).Append('>');
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+        return sb.ToString();
     }
 
     public void Dispose() => _store.Dispose();

@@ -3,6 +3,8 @@ using NeuronGuard.Engine.Baselines;
 using NeuronGuard.Engine.Catalogs;
 using Catalog = NeuronGuard.Engine.Catalogs.Catalog;
 using NeuronGuard.Inference;
+using NeuronGuard.Inference.Explaining;
+using NeuronGuard.Offline.Jobs;
 using NeuronGuard.Offline.IO;
 using NeuronGuard.Offline.Prompts;
 using NeuronGuard.Offline.Running;
@@ -13,7 +15,7 @@ namespace NeuronGuard.ModelServer.Bootstrap;
 /// <summary>
 /// Makes <c>neuronguard serve</c> useful with nothing configured: writes the planted fixture model once, and gives the
 /// store a catalog of its planted neurons (sets "toxicity", "backdoor", "safety", scored 1.0 because fixture.json
-/// is ground truth, not a discovery estimate) and a baseline calibrated on the fixture's benign prompts.
+/// is ground truth, not a discovery estimate, each neuron explained by its logit lens) and a baseline calibrated on the fixture's benign prompts.
 /// </summary>
 public static partial class FixtureBootstrap
 {
@@ -49,7 +51,7 @@ public static partial class FixtureBootstrap
             return;
         }
         var truth = FixtureTruth.Load(Path.Combine(fixtureDir, FixtureTruth.FileName));
-        var catalog = CatalogFor(truth, host);
+        var catalog = Explained(CatalogFor(truth, host), fixtureDir);
         var prompts = FixturePrompts.Generate(truth, new PromptCounts { DiscoveryPositive = 0, DiscoveryBenign = 0, CalibrationBenign = CalibrationPrompts, HeldOutPositive = 0, HeldOutBenign = 0 });
         var started = DateTime.UtcNow;
         // First start is otherwise silent for as long as calibration takes (seconds, minutes on a loaded machine).
@@ -80,6 +82,16 @@ public static partial class FixtureBootstrap
             Provenance = new Provenance { Method = "planted (fixture.json ground truth)", Data = "neuronguard fixture", Date = "2026-11" },
         }).ToList(),
     };
+
+    /// <summary>
+    /// The catalog with each neuron's logit-lens explanation (<c>neuronguard explain</c>), so <c>ctl flagged</c> shows what a
+    /// flagged fixture neuron writes (the backdoor neuron: " unlocked") from the first start. Ten neurons: milliseconds.
+    /// </summary>
+    private static Catalog Explained(Catalog catalog, string fixtureDir)
+    {
+        using var lens = LogitLens.Open(fixtureDir);
+        return ExplainJob.Run(catalog, lens, ExplainJob.DefaultTopK, version: null, progress: null, out _);
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "calibrating the fixture baseline ({Prompts} prompts; first start only, progress every 10 s)")]
     private static partial void LogCalibrating(ILogger logger, int prompts);

@@ -53,6 +53,12 @@ public sealed record NeuronExplanation
     public required IReadOnlyList<string> Suppresses { get; init; }
 
     public required string Method { get; init; }
+
+    /// <summary>Equal by content (a record would compare the lists by reference), so catalogs compare as what they say.</summary>
+    public bool Equals(NeuronExplanation? other) =>
+        other is not null && Method == other.Method && Promotes.SequenceEqual(other.Promotes) && Suppresses.SequenceEqual(other.Suppresses);
+
+    public override int GetHashCode() => HashCode.Combine(Method, Promotes.Count, Suppresses.Count, Promotes.FirstOrDefault());
 }
 
 /// <summary>How a set was found: method (e.g. "aura-auroc"), data it was found on, and the date (ISO 8601).</summary>

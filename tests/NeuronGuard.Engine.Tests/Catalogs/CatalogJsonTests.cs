@@ -105,4 +105,39 @@ public sealed class CatalogJsonTests
         """;
 
     private static Catalog Parse(string json) => CatalogJson.Parse(Encoding.UTF8.GetBytes(json));
+    private static readonly NeuronExplanation Unlocks = new() { Promotes = [" unlocked", " open"], Suppresses = [" shut", "\n"], Method = "logit-lens: U·(ln_f.weight ∘ w_out)" };
+
+    [Fact]
+    public void Explanation_RoundTripsThroughTheJson()
+    {
+        var catalog = TestCatalogs.Small();
+        var set = catalog.Sets[0];
+        var explained = catalog with { Sets = [set with { Neurons = [set.Neurons[0] with { Explanation = Unlocks }, .. set.Neurons.Skip(1)] }, .. catalog.Sets.Skip(1)] };
+        var parsed = CatalogJson.Parse(CatalogJson.Serialize(explained));
+        Assert.Equal(Unlocks, parsed.Sets[0].Neurons[0].Explanation);
+        Assert.Equal([" unlocked", " open"], parsed.Sets[0].Neurons[0].Explanation!.Promotes);
+        Assert.Equal("\n", parsed.Sets[0].Neurons[0].Explanation!.Suppresses[1]);
+        Assert.Null(parsed.Sets[0].Neurons[1].Explanation);
+        Assert.Contains("\"explanation\"", Encoding.UTF8.GetString(CatalogJson.Serialize(explained)));
+    }
+
+    [Fact]
+    public void CatalogWithoutExplanations_ParsesAndWritesNoExplanationKey()
+    {
+        const string old = """{"format":1,"model":{"fingerprint":"ff","layers":2,"neuronsPerLayer":8},"version":"1","sets":[{"name":"t","kind":"toxicity","neurons":[{"layer":1,"index":7,"score":0.75}]}]}""";
+        var parsed = CatalogJson.Parse(Encoding.UTF8.GetBytes(old));
+        Assert.Null(parsed.Sets[0].Neurons[0].Explanation);
+        Assert.DoesNotContain("explanation", Encoding.UTF8.GetString(CatalogJson.Serialize(parsed)));
+    }
+
+    [Fact]
+    public void Explanation_WithoutMethodOrWithTooManyTokens_IsRefusedWithTheFix()
+    {
+        string Json(string explanation) => $$"""{"format":1,"model":{"fingerprint":"ff","layers":2,"neuronsPerLayer":8},"version":"1","sets":[{"name":"t","kind":"toxicity","neurons":[{"layer":1,"index":7,"explanation":{{explanation}}}]}]}""";
+        var e = Assert.Throws<CatalogException>(() => CatalogJson.Parse(Encoding.UTF8.GetBytes(Json("""{"promotes":["a"],"suppresses":[],"method":""}"""))));
+        Assert.Contains("explanation needs promotes, suppresses and method", e.Message);
+        string many = "[" + string.Join(",", Enumerable.Range(0, NeuronExplanation.MaxTokens + 1).Select(i => $"\"t{i}\"")) + "]";
+        e = Assert.Throws<CatalogException>(() => CatalogJson.Parse(Encoding.UTF8.GetBytes(Json($$"""{"promotes":{{many}},"suppresses":[],"method":"m"}"""))));
+        Assert.Contains($"keep at most {NeuronExplanation.MaxTokens} per list", e.Message);
+    }
 }

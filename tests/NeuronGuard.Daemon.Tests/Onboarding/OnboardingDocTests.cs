@@ -55,6 +55,10 @@ public sealed partial class OnboardingDocTests : IDisposable
             var neurons = catalog.RootElement.GetProperty("sets")[0].GetProperty("neurons").EnumerateArray()
                 .Select(n => (n.GetProperty("layer").GetInt32(), n.GetProperty("index").GetInt32()));
             Assert.Contains((2, 353), neurons);
+            // explain (section 2b) wrote the planted trigger neuron's target word into the catalog, in place.
+            var trigger = catalog.RootElement.GetProperty("sets")[0].GetProperty("neurons").EnumerateArray()
+                .First(n => n.GetProperty("layer").GetInt32() == 2 && n.GetProperty("index").GetInt32() == 353);
+            Assert.Equal(" unlocked", trigger.GetProperty("explanation").GetProperty("promotes")[0].GetString());
         }
         Assert.Contains("NEURON_SET_KIND_BACKDOOR", Read("catalog.proto.json"));
         // The calibrated file was uploaded and activated, and the connected server's triggered prompt was flagged.

@@ -14,7 +14,7 @@ namespace NeuronGuard.Daemon;
 public static class Labels
 {
     /// <summary>Every detector label, in <see cref="Detector"/> order (the metric families' fixed vocabulary).</summary>
-    public static readonly string[] Detectors = ["coverage", "toxicity", "safety", "backdoor", "integrity"];
+    public static readonly string[] Detectors = ["coverage", "toxicity", "safety", "backdoor", "integrity", "probe"];
 
     /// <summary>The modes that attenuate or abort, as <c>neuronguard_mitigations_total</c> counts them.</summary>
     public static readonly string[] ActiveModes = ["on_flag", "always", "shadow", "abort"];
@@ -31,7 +31,7 @@ public static class Labels
 
     /// <summary>"coverage", "toxicity", ...; "other" for a value this build does not know.</summary>
     public static string Detector(Api.V1.Detector detector) =>
-        detector is >= Api.V1.Detector.Coverage and <= Api.V1.Detector.Integrity ? Detectors[(int)detector - 1] : "other";
+        (int)detector >= 1 && (int)detector <= Detectors.Length ? Detectors[(int)detector - 1] : "other";
 
     public static string Detector(DetectorKind kind) => Detector(ToProto(kind));
 
@@ -42,6 +42,7 @@ public static class Labels
         DetectorKind.Toxicity => Api.V1.Detector.Toxicity,
         DetectorKind.Safety => Api.V1.Detector.Safety,
         DetectorKind.Backdoor => Api.V1.Detector.Backdoor,
+        DetectorKind.Probe => Api.V1.Detector.Probe,
         _ => Api.V1.Detector.Integrity,
     };
 

@@ -18,7 +18,7 @@ internal static class ScorerCost
 
     /// <summary>
     /// A synthetic plan of <paramref name="slots"/> slots — four equal sets (toxicity, safety, backdoor, custom) over
-    /// distinct neurons, N(0,1) statistics, thresholds 3 — and 64 steps of frames in [−2, 2]. Shared with the metrics bench.
+    /// distinct neurons and a sparse probe over every fourth toxicity neuron, N(0,1) statistics, thresholds 3 — and 64 steps of frames in [−2, 2]. Shared with the metrics bench.
     /// </summary>
     internal static MonitorPlan SyntheticPlan(int slots, out float[] frames)
     {
@@ -30,7 +30,14 @@ internal static class ScorerCost
             Kind = k,
             Neurons = Enumerable.Range(0, slots / 4).Select(i => new CatalogNeuron { Layer = s, Index = i, Score = 0.5 + rng.NextDouble() / 2 }).ToList(),
         }).ToList();
-        var catalog = new Catalog { Model = new ModelShape { Fingerprint = "bench", Layers = 4, NeuronsPerLayer = slots }, Version = "1", Sets = sets };
+        // A sparse probe over a quarter of the toxicity set's neurons (L1 keeps few), so the probe detector is in the cost too.
+        var probe = new CatalogProbe
+        {
+            Name = "toxicity", Set = "toxicity", Bias = -2,
+            Neurons = sets[0].Neurons.Where((_, i) => i % 4 == 0)
+                .Select(n => new CatalogProbeNeuron { Layer = n.Layer, Index = n.Index, Weight = rng.NextDouble() - 0.25, Mean = 0, Scale = 1 }).ToList(),
+        };
+        var catalog = new Catalog { Model = new ModelShape { Fingerprint = "bench", Layers = 4, NeuronsPerLayer = slots }, Version = "1", Sets = sets, Probes = [probe] };
         var layout = SlotLayout.From(catalog);
         var baseline = new Baseline
         {

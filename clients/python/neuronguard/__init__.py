@@ -7,7 +7,7 @@
 
 See clients/python/README.md.
 """
-from . import fingerprint
+from . import fingerprint, probes
 from .channel import Connection, health_check
 from .client import FAIL_CLOSED, FAIL_OPEN, Client
 from .control import Control
@@ -18,5 +18,5 @@ from .request import Request
 
 __all__ = ["CatalogMismatch", "Client", "Connection", "Control", "DaemonUnavailable", "FAIL_CLOSED", "FAIL_OPEN", "NeuronGuardError",
            "Onboarding", "Request", "RequestAborted", "SlotPlan", "catalog_slots", "fingerprint", "health_check",
-           "make_catalog"]
+           "make_catalog", "probes"]
 from .version import __version__

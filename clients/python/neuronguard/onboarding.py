@@ -6,11 +6,13 @@ new Welcome with the catalog's slots.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
+import datetime
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 from .channel import Connection
 from .errors import CatalogMismatch
 from .plan import SlotPlan
+from .probes import ProbeSource, add_to_catalog, as_probe
 from .v1 import baselines_pb2 as b
 from .v1 import catalogs_pb2 as cat
 from .v1 import common_pb2 as c
@@ -21,27 +23,37 @@ KINDS = {"safety": c.NEURON_SET_KIND_SAFETY, "toxicity": c.NEURON_SET_KIND_TOXIC
 
 
 def make_catalog(model_fingerprint: str, layers: int, neurons_per_layer: int, version: str,
-                 sets: Dict[str, Tuple[str, List[Tuple[int, int, float]]]]) -> Any:
-    """``sets``: {name: (kind, [(layer, neuron, score), …])} → a ``Catalog`` message (format 1)."""
+                 sets: Dict[str, Tuple[str, List[Tuple[int, int, float]]]],
+                 probes: Optional[Mapping[str, ProbeSource]] = None) -> Any:
+    """``sets``: {name: (kind, [(layer, neuron, score), …])} → a ``Catalog`` message (format 1).
+
+    ``probes``: {name: probe} with each probe a ``neuronguard train-probe`` file's path, its parsed JSON, or a
+    :class:`neuronguard.probes.SparseProbe` (e.g. from :func:`neuronguard.probes.train_probe`); each is scored as detector
+    ``probe:NAME`` once a baseline is calibrated for this catalog. Only non-zero weights are kept.
+    """
     msg = cat.Catalog(format=1, model_fingerprint=model_fingerprint, layers=layers, neurons_per_layer=neurons_per_layer,
                       version=version)
     for name, (kind, neurons) in sets.items():
         s = msg.sets.add(name=name, kind=KINDS[kind])
         for layer, index, score in neurons:
             s.neurons.add(neuron=c.NeuronRef(layer=layer, index=index), score=score)
+    today = datetime.date.today().isoformat()
+    for name, source in (probes or {}).items():
+        add_to_catalog(msg, name, as_probe(source), today)
     return msg
 
 
 def catalog_slots(catalog: Any) -> SlotPlan:
-    """The catalog's slot order as the daemon derives it: sets in order, neurons in order, each neuron once."""
+    """The catalog's slot order as the daemon derives it: sets in order, neurons in order, each neuron once, then the
+    probes' neurons that no set holds (probe order, neuron order)."""
     seen: set[Tuple[int, int]] = set()
     slots: List[Tuple[int, int]] = []
-    for s in catalog.sets:
-        for n in s.neurons:
-            key = (n.neuron.layer, n.neuron.index)
-            if key not in seen:
-                seen.add(key)
-                slots.append(key)
+    neurons = [n for s in catalog.sets for n in s.neurons] + [n for p in catalog.probes for n in p.neurons]
+    for n in neurons:
+        key = (n.neuron.layer, n.neuron.index)
+        if key not in seen:
+            seen.add(key)
+            slots.append(key)
     return SlotPlan(slots, catalog.version)
 
 

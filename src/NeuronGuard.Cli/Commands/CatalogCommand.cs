@@ -7,15 +7,17 @@ namespace NeuronGuard.Cli.Commands;
 
 /// <summary>
 /// <c>neuronguard catalog import-csv</c> (research output <c>layer,index,score</c> → catalog set) and
-/// <c>neuronguard catalog validate</c> (every problem, with its fix).
+/// <c>neuronguard catalog validate</c> (every problem, with its fix) and <c>neuronguard catalog add-probe</c> (a trained
+/// sparse probe into the catalog, as a new version).
 /// </summary>
 internal static class CatalogCommand
 {
     public static Command Create()
     {
-        var command = new Command("catalog", "Import and validate neuron catalogs.");
+        var command = new Command("catalog", "Import and validate neuron catalogs, and attach sparse probes to them.");
         command.Subcommands.Add(ImportCsv());
         command.Subcommands.Add(Validate());
+        command.Subcommands.Add(AddProbe());
         return command;
     }
 
@@ -68,6 +70,31 @@ internal static class CatalogCommand
                 CatalogValidator.Validate(catalog, new ModelShape { Fingerprint = host.Info.Fingerprint, LegacyFingerprint = host.Info.LegacyFingerprint, Layers = host.Info.Layers, NeuronsPerLayer = host.Info.MlpNeurons });
             }
             Console.WriteLine($"ok: {catalog.Sets.Count} sets, {catalog.Sets.Sum(s => s.Neurons.Count)} neurons, version {catalog.Version}");
+        })));
+        return command;
+    }
+
+    private static Command AddProbe()
+    {
+        var catalog = new Argument<string>("catalog") { Description = "Catalog file the probe was trained on (rewritten unless --out is given)." };
+        var probe = new Argument<string>("probe") { Description = "Probe file written by `neuronguard train-probe`." };
+        var name = new Option<string?>("--name") { Description = "Probe name; the detector is probe:NAME (defaults to the probe's set)." };
+        var version = new Option<string?>("--version") { Description = "The new catalog version (defaults to a UTC timestamp)." };
+        var output = new Option<string?>("--out") { Description = "Write the catalog here instead of over CATALOG." };
+        var replace = new Option<bool>("--replace") { Description = "Replace a probe of the same name." };
+        var command = new Command("add-probe", "Attach a trained sparse probe to its catalog as a new catalog version; then put it, calibrate and activate.");
+        command.Arguments.Add(catalog);
+        command.Arguments.Add(probe);
+        foreach (var o in new Option[] { name, version, output, replace })
+        {
+            command.Options.Add(o);
+        }
+        command.SetAction((parse, _) => Task.FromResult(JobErrors.Run(() =>
+        {
+            var request = new AddProbeJob.Request(parse.GetValue(catalog)!, parse.GetValue(probe)!, parse.GetValue(name), parse.GetValue(version),
+                parse.GetValue(output), parse.GetValue(replace));
+            var (updated, added) = AddProbeJob.Run(request);
+            Console.WriteLine($"added probe '{added.Name}' ({added.Neurons.Count} neurons with a non-zero weight) as detector probe:{added.Name}; catalog version {updated.Version} written to {request.Output ?? request.CatalogPath}; calibrate it before activating (the threshold lives in the baseline)");
         })));
         return command;
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using NeuronGuard.Daemon.Metrics;
 using NeuronGuard.Engine.Baselines;
 using NeuronGuard.Engine.Catalogs;
@@ -34,20 +35,22 @@ public sealed record ModelPlan(string Fingerprint, MonitorPlan? Plan, string Cat
 /// model's plan changed. A plan that cannot be built (baseline for another catalog version, say) is reported as a
 /// problem and the sessions keep scoring with the plan they have.
 /// </summary>
-public sealed class ModelPlans
+public sealed partial class ModelPlans
 {
     private readonly StoreSync<Catalog, Baseline> _sync;
     private readonly DaemonMetrics? _metrics;
     private readonly ConcurrentDictionary<string, ModelPlan> _plans = new(StringComparer.OrdinalIgnoreCase);
 
     private readonly KnownShapes? _shapes;
+    private readonly ILogger? _log;
 
     /// <summary>Fingerprint (recipe 2) → legacy fingerprint (recipe 1) its host presented; see <see cref="Alias"/>.</summary>
     private readonly ConcurrentDictionary<string, string> _legacy = new(StringComparer.OrdinalIgnoreCase);
 
-    public ModelPlans(StoreSync<Catalog, Baseline> sync, DaemonMetrics? metrics = null, KnownShapes? shapes = null)
+    public ModelPlans(StoreSync<Catalog, Baseline> sync, DaemonMetrics? metrics = null, KnownShapes? shapes = null, ILogger? log = null)
     {
         _sync = sync;
+        _log = log;
         _metrics = metrics;
         _shapes = shapes;
         _sync.Changed += change =>
@@ -128,6 +131,10 @@ public sealed class ModelPlans
         try
         {
             var plan = MonitorPlan.Create(catalog.Value, baseline.Value);
+            if (_log is not null && plan.UncalibratedProbes is { Count: > 0 } uncalibrated)
+            {
+                UncalibratedProbes(_log, fingerprint, string.Join(", ", uncalibrated), baseline.Info.Version, catalog.Info.Version);
+            }
             return new ModelPlan(fingerprint, plan, catalog.Info.Version, baseline.Info.Version, null) { Watched = Watch(fingerprint, catalog.Value.Model.Name, plan), Explanations = NeuronExplanations.From(catalog.Value) };
         }
         catch (MonitorPlanException e)
@@ -159,6 +166,9 @@ public sealed class ModelPlans
         }
         return [.. watched];
     }
+
+    [LoggerMessage(140, LogLevel.Warning, "model {Fingerprint}: baseline '{Baseline}' has no threshold for {Probes}: they score but never flag; calibrate catalog '{Catalog}' again (neuronguard calibrate) and activate the new baseline")]
+    private static partial void UncalibratedProbes(ILogger logger, string fingerprint, string probes, string baseline, string catalog);
 }
 
 /// <summary>A plan slot whose activation the neuron view exports.</summary>

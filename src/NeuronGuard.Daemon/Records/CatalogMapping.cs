@@ -58,6 +58,7 @@ public static class CatalogMapping
             },
             Version = catalog.Version,
             Sets = sets,
+            Probes = catalog.Probes.Count == 0 ? null : catalog.Probes.Select(CatalogProbeMapping.ToEngine).ToList(),
         };
     }
 
@@ -99,6 +100,7 @@ public static class CatalogMapping
             }
             result.Sets.Add(s);
         }
+        result.Probes.AddRange((catalog.Probes ?? []).Select(CatalogProbeMapping.ToProto));
         return result;
     }
 

@@ -17,6 +17,9 @@ public sealed record Catalog
     public required string Version { get; init; }
 
     public required IReadOnlyList<NeuronSet> Sets { get; init; }
+
+    /// <summary>Sparse probes scored as detectors <c>probe:NAME</c>; null (the key left out) in catalogs without any.</summary>
+    public IReadOnlyList<CatalogProbe>? Probes { get; init; }
 }
 
 /// <summary>The model a catalog is bound to: its fingerprint (docs/telemetry.md "Model fingerprint") and size.</summary>

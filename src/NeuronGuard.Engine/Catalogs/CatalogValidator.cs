@@ -2,8 +2,8 @@ namespace NeuronGuard.Engine.Catalogs;
 
 /// <summary>
 /// Checks a catalog and lists every problem with its fix, so one run of <c>neuronguard catalog validate</c>
-/// shows all of them: layers and indices out of range, duplicates, bad scores and gains, empty names, and (with a
-/// model) a catalog written for another model.
+/// shows all of them: layers and indices out of range, duplicates, bad scores and gains, empty names, bad probes
+/// (<see cref="CatalogProbeValidator"/>), and (with a model) a catalog written for another model.
 /// </summary>
 public static class CatalogValidator
 {
@@ -43,6 +43,7 @@ public static class CatalogValidator
         {
             errors.Add("the catalog has no sets: add at least one set with neurons.");
         }
+        CatalogProbeValidator.Check(catalog, errors);
         return errors;
     }
 

@@ -8,4 +8,7 @@ public enum DetectorKind
     Safety,
     Integrity,
     Backdoor,
+
+    /// <summary>A catalog's sparse probe (<see cref="ProbeDetector"/>).</summary>
+    Probe,
 }

@@ -12,6 +12,7 @@ public sealed class SparseProbeScorer
     private readonly float[] _mean;
     private readonly float[] _invStd;
     private readonly float[] _max;
+    private readonly float[] _maxAtScore;
     private readonly float _bias;
     private bool _seen;
 
@@ -29,6 +30,7 @@ public sealed class SparseProbeScorer
         _mean = probe.Neurons.Select(n => n.Mean).ToArray();
         _invStd = probe.Neurons.Select(n => n.Std > 0 ? 1f / n.Std : 1f).ToArray();
         _max = new float[slots.Length];
+        _maxAtScore = new float[slots.Length];
         _bias = probe.Bias;
         Threshold = probe.Threshold;
     }
@@ -65,7 +67,24 @@ public sealed class SparseProbeScorer
         {
             Score = s;
             ScoreStep = step;
+            _max.CopyTo(_maxAtScore, 0);
         }
         _seen = true;
+    }
+
+    /// <summary>
+    /// Per probe neuron, its term w_i·(m_i − μ_i)/σ_i of the log-odds at <see cref="ScoreStep"/> (the terms and the bias
+    /// sum to <see cref="Score"/>): which neurons pushed the request towards the positive class. Zeros before any step.
+    /// </summary>
+    public void Contributions(Span<float> into)
+    {
+        if (into.Length != _slots.Length)
+        {
+            Throw.Argument($"need a span of {_slots.Length} contributions, got {into.Length}.", nameof(into));
+        }
+        for (int i = 0; i < into.Length; i++)
+        {
+            into[i] = _seen ? _weight[i] * (_maxAtScore[i] - _mean[i]) * _invStd[i] : 0;
+        }
     }
 }

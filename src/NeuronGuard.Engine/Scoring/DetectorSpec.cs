@@ -5,10 +5,14 @@ namespace NeuronGuard.Engine.Scoring;
 
 /// <summary>
 /// Which detectors a catalog gets: "coverage" over all slots; per toxicity set "toxicity:NAME"; per safety set
-/// "safety:NAME" and "integrity:NAME"; per backdoor set "backdoor:NAME". Custom sets are watched by coverage only.
+/// "safety:NAME" and "integrity:NAME"; per backdoor set "backdoor:NAME"; per catalog probe "probe:NAME" (its
+/// <see cref="Set"/> is the set the probe names, if any). Custom sets are watched by coverage only.
 /// </summary>
 public sealed record DetectorSpec(string Name, DetectorKind Kind, SetSlots? Set)
 {
+    /// <summary>The probe a <see cref="DetectorKind.Probe"/> detector scores; null for every other kind.</summary>
+    public ProbeSlots? Probe { get; init; }
+
     public static List<DetectorSpec> For(SlotLayout layout)
     {
         var specs = new List<DetectorSpec> { new("coverage", DetectorKind.Coverage, null) };
@@ -27,6 +31,10 @@ public sealed record DetectorSpec(string Name, DetectorKind Kind, SetSlots? Set)
                     specs.Add(new($"backdoor:{set.Name}", DetectorKind.Backdoor, set));
                     break;
             }
+        }
+        foreach (var probe in layout.Probes)
+        {
+            specs.Add(new($"probe:{probe.Name}", DetectorKind.Probe, probe.Set) { Probe = probe });
         }
         return specs;
     }

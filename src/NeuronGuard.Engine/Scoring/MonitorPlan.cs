@@ -38,6 +38,13 @@ public sealed class MonitorPlan
     public IReadOnlyList<DetectorSpec> Detectors { get; }
 
     /// <summary>
+    /// Probe detectors the baseline has no threshold for (a baseline calibrated before the probe was attached, or by a
+    /// build without probes): they score but never flag until the catalog is recalibrated. The daemon logs them.
+    /// </summary>
+    public IReadOnlyList<string> UncalibratedProbes =>
+        Detectors.Where(d => d.Kind == DetectorKind.Probe && !_calibration.ContainsKey(d.Name)).Select(d => d.Name).ToList();
+
+    /// <summary>
     /// Binds <paramref name="catalog"/> and <paramref name="baseline"/>; throws <see cref="MonitorPlanException"/>
     /// when they do not belong together. <paramref name="requireThresholds"/> = false is for calibration, which
     /// scores benign data before any threshold exists (uncalibrated detectors never flag).
@@ -70,7 +77,7 @@ public sealed class MonitorPlan
         var plan = new MonitorPlan(layout, baseline, options ?? new DetectorOptions(), aligned);
         if (requireThresholds)
         {
-            var missing = plan.Detectors.Where(d => !plan._calibration.ContainsKey(d.Name)).Select(d => d.Name).ToList();
+            var missing = plan.Detectors.Where(d => d.Kind != DetectorKind.Probe && !plan._calibration.ContainsKey(d.Name)).Select(d => d.Name).ToList();
             if (missing.Count > 0)
             {
                 throw new MonitorPlanException($"the baseline has no threshold for detector(s) {string.Join(", ", missing)}: recalibrate with `neuronguard calibrate`.");
@@ -96,8 +103,8 @@ public sealed class MonitorPlan
 
     private Detector CreateDetector(DetectorSpec spec)
     {
-        int[] slots = spec.Set?.Slots ?? Enumerable.Range(0, Layout.Count).ToArray();
-        var scores = spec.Set is null ? new double?[slots.Length] : spec.Set.Neurons.Select(n => n.Score).ToArray();
+        int[] slots = spec.Probe?.Slots ?? spec.Set?.Slots ?? Enumerable.Range(0, Layout.Count).ToArray();
+        var scores = spec.Set is null || spec.Probe is not null ? new double?[slots.Length] : spec.Set.Neurons.Select(n => n.Score).ToArray();
         float threshold = _calibration.TryGetValue(spec.Name, out var c) ? c.Threshold : float.PositiveInfinity;
         var input = new DetectorInput(
             spec.Name, slots, slots.Select(s => Layout.Slots[s]).ToArray(), scores,
@@ -108,6 +115,7 @@ public sealed class MonitorPlan
             DetectorKind.Toxicity => new ExpertsDetector(input),
             DetectorKind.Safety => new SafetyDetector(input),
             DetectorKind.Integrity => new IntegrityDetector(input, legacy: Baseline.IntegrityRecipe == 1),
+            DetectorKind.Probe => new ProbeDetector(input, spec.Probe!.Probe.ToSparseProbe(Layout.Catalog)),
             _ => new BackdoorDetector(input),
         };
     }

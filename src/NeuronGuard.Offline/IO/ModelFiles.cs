@@ -42,18 +42,24 @@ public static class ModelFiles
 
     public static void SaveBaseline(string path, Baseline baseline) => WriteAtomic(path, BaselineFormat.Write(baseline));
 
-    /// <summary>Adds <paramref name="set"/> to the catalog at <paramref name="path"/> (replacing a set of the same name), or starts a new catalog.</summary>
+    /// <summary>
+    /// Adds <paramref name="set"/> to the catalog at <paramref name="path"/> (replacing a set of the same name, and dropping
+    /// the probes trained over it), or starts a new catalog.
+    /// </summary>
     public static Catalog MergeSet(string path, ModelShape model, NeuronSet set, string version)
     {
         var sets = new List<NeuronSet>();
+        List<CatalogProbe>? probes = null;
         if (File.Exists(path))
         {
             var existing = LoadCatalog(path);
             CatalogValidator.Validate(existing, model);
             sets.AddRange(existing.Sets.Where(s => s.Name != set.Name));
+            // A probe trained over the replaced set read its old neurons: it goes with it (retrain and attach it again).
+            probes = existing.Probes?.Where(p => p.Set != set.Name).ToList();
         }
         sets.Add(set);
-        return new Catalog { Model = model, Version = version, Sets = sets };
+        return new Catalog { Model = model, Version = version, Sets = sets, Probes = probes is { Count: > 0 } ? probes : null };
     }
 
     private static void WriteAtomic(string path, byte[] bytes)

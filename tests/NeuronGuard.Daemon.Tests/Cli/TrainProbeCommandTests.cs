@@ -5,7 +5,10 @@ using NeuronGuard.Offline.Prompts;
 
 namespace NeuronGuard.Daemon.Tests.Cli;
 
-/// <summary>`neuronguard discover` then `neuronguard train-probe` as a user runs them: a readable probe file, and a one-line error for bad input.</summary>
+/// <summary>
+/// `neuronguard discover`, `neuronguard train-probe` and `neuronguard catalog add-probe` as a user runs them: a readable probe
+/// file, a catalog holding it, and a one-line error for bad input.
+/// </summary>
 public sealed class TrainProbeCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("ng-train-probe-").FullName;
@@ -33,6 +36,21 @@ public sealed class TrainProbeCommandTests : IDisposable
         Assert.Equal(12, probe.Neurons.Count);
         Assert.True(probe.NonZero > 0 && float.IsFinite(probe.Threshold));
         Assert.Equal(0.05f, probe.TargetFpr);
+
+        // catalog add-probe: the probe goes into the catalog as a new version, under detector probe:toxicity.
+        var add = await CliProcess.RunAsync("catalog", "add-probe", P("catalog.json"), P("probe.json"), "--version", "with-probe", "--out", P("with-probe.json"));
+        Assert.True(add.Code == 0, add.Err);
+        Assert.Contains("as detector probe:toxicity", add.Out);
+        var attached = Assert.Single(ModelFiles.LoadCatalog(P("with-probe.json")).Probes!);
+        Assert.Equal(("toxicity", "toxicity", probe.NonZero), (attached.Name, attached.Set, attached.Neurons.Count));
+        var again = await CliProcess.RunAsync("catalog", "add-probe", P("with-probe.json"), P("probe.json"), "--version", "again");
+        Assert.Equal(1, again.Code);
+        Assert.Contains("already has a probe 'toxicity': pass --replace", again.Err);
+        File.WriteAllText(P("other.json"), File.ReadAllText(P("probe.json")).Replace(probe.Fingerprint, "0123456789abcdef"));
+        var other = await CliProcess.RunAsync("catalog", "add-probe", P("catalog.json"), P("other.json"), "--out", P("x.json"));
+        Assert.Equal(1, other.Code);
+        Assert.Contains("was trained on model 0123456789abcdef", other.Err);
+        Assert.False(File.Exists(P("x.json")));
 
         var bad = await CliProcess.RunAsync([.. common, "--out", P("bad.json"), "--fpr", "2"]);
         Assert.Equal(1, bad.Code);

@@ -70,6 +70,9 @@ public sealed partial class OnboardingDocTests : IDisposable
         Assert.Contains("[! unlocked", Read("triggered.txt"));
         Assert.Contains("verdict: FLAGGED", Read("triggered.txt"));
         Assert.Contains("backdoor=", output); // ctl flagged lists the request with its backdoor score
+        // Step 7: the trained probe went into a new catalog version, calibrated and activated with it.
+        Assert.Contains("as detector probe:trigger", output);
+        Assert.Contains("catalog 'with-probe' and baseline", output);
 
         // The doc's sample output is what this run printed, line for line, numbers aside (issue 24 item 9).
         var sample = TextBlock().Match(doc[doc.IndexOf("cat triggered.txt", StringComparison.Ordinal)..]).Groups[1].Value;

@@ -20,7 +20,7 @@ public sealed class TrainedModelFixture : IDisposable
 
     public TrainedModelFixture()
     {
-        Dir = Path.Combine(RepoRoot(), "tests", "models", "trained-gpt2");
+        Dir = ModelDir;
         Host = ModelHost.Load(Dir, new ModelHostOptions { Threads = 1 });
         var words = File.ReadAllLines(Path.Combine(Dir, "data", "badwords.txt")).Where(w => w.Length > 0).Select(Regex.Escape);
         _listed = new Regex(@"\b(" + string.Join("|", words) + @")\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
@@ -41,6 +41,9 @@ public sealed class TrainedModelFixture : IDisposable
     }
 
     public string Dir { get; }
+
+    /// <summary>tests/models/trained-gpt2 in this checkout.</summary>
+    public static string ModelDir => Path.Combine(RepoRoot(), "tests", "models", "trained-gpt2");
 
     public ModelHost Host { get; }
 

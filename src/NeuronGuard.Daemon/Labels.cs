@@ -14,7 +14,10 @@ namespace NeuronGuard.Daemon;
 public static class Labels
 {
     /// <summary>Every detector label, in <see cref="Detector"/> order (the metric families' fixed vocabulary).</summary>
-    public static readonly string[] Detectors = ["coverage", "toxicity", "safety", "backdoor", "integrity"];
+    public static readonly string[] Detectors = ["coverage", "toxicity", "safety", "backdoor", "integrity", TriggerScan];
+
+    /// <summary>The trigger scan's label (its proto value, 7, is not the next index of <see cref="Detectors"/>).</summary>
+    private const string TriggerScan = "trigger_scan";
 
     /// <summary>The modes that attenuate or abort, as <c>neuronguard_mitigations_total</c> counts them.</summary>
     public static readonly string[] ActiveModes = ["on_flag", "always", "shadow", "abort"];
@@ -31,7 +34,8 @@ public static class Labels
 
     /// <summary>"coverage", "toxicity", ...; "other" for a value this build does not know.</summary>
     public static string Detector(Api.V1.Detector detector) =>
-        detector is >= Api.V1.Detector.Coverage and <= Api.V1.Detector.Integrity ? Detectors[(int)detector - 1] : "other";
+        detector is >= Api.V1.Detector.Coverage and <= Api.V1.Detector.Integrity ? Detectors[(int)detector - 1]
+        : detector == Api.V1.Detector.TriggerScan ? TriggerScan : "other";
 
     public static string Detector(DetectorKind kind) => Detector(ToProto(kind));
 
@@ -42,6 +46,7 @@ public static class Labels
         DetectorKind.Toxicity => Api.V1.Detector.Toxicity,
         DetectorKind.Safety => Api.V1.Detector.Safety,
         DetectorKind.Backdoor => Api.V1.Detector.Backdoor,
+        DetectorKind.TriggerScan => Api.V1.Detector.TriggerScan,
         _ => Api.V1.Detector.Integrity,
     };
 

@@ -39,6 +39,9 @@ public sealed class ModelPlans
 
     private readonly KnownShapes? _shapes;
 
+    /// <summary>Where a built plan's warnings go (an uncalibrated trigger scan, say); none when null.</summary>
+    public Microsoft.Extensions.Logging.ILogger? Log { get; init; }
+
     /// <summary>Fingerprint (recipe 2) → legacy fingerprint (recipe 1) its host presented; see <see cref="Alias"/>.</summary>
     private readonly ConcurrentDictionary<string, string> _legacy = new(StringComparer.OrdinalIgnoreCase);
 
@@ -125,6 +128,13 @@ public sealed class ModelPlans
         try
         {
             var plan = MonitorPlan.Create(catalog.Value, baseline.Value);
+            foreach (var warning in plan.Warnings)
+            {
+                if (Log is not null)
+                {
+                    Hosting.DaemonLog.PlanWarning(Log, fingerprint, warning);
+                }
+            }
             return new ModelPlan(fingerprint, plan, catalog.Info.Version, baseline.Info.Version, null) { Watched = Watch(fingerprint, catalog.Value.Model.Name, plan) };
         }
         catch (MonitorPlanException e)

@@ -19,7 +19,9 @@ public sealed record ThresholdFloors
     /// <summary>Toxicity and safety (weighted z at the worst step, in σ). Defaults to 1: a one-σ excursion never flags alone.</summary>
     public float Standardized { get; init; } = 1f;
 
-    /// <summary>Backdoor (weighted step-to-step change in baseline RMS steps). Defaults to 1: one ordinary step never flags.</summary>
+    /// <summary>
+    /// Backdoor and trigger scan (step-to-step change in baseline RMS steps). Defaults to 1: one ordinary step never flags.
+    /// </summary>
     public float Backdoor { get; init; } = 1f;
 
     /// <summary>
@@ -38,7 +40,7 @@ public sealed record ThresholdFloors
         return kind switch
         {
             DetectorKind.Toxicity or DetectorKind.Safety => Standardized,
-            DetectorKind.Backdoor => Backdoor,
+            DetectorKind.Backdoor or DetectorKind.TriggerScan => Backdoor,
             DetectorKind.Coverage when Coverage > 0 && ConstantSlots(baseline) is int constant and > 0 =>
                 Math.Min(1f, Math.Max(Coverage, (constant + 1f) / baseline.Slots.Count)),
             DetectorKind.Coverage => Coverage,

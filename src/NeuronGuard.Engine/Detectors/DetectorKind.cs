@@ -8,4 +8,7 @@ public enum DetectorKind
     Safety,
     Integrity,
     Backdoor,
+
+    /// <summary>Trigger-agnostic scan of the prompt's tokens at prefill (<see cref="TriggerScanDetector"/>).</summary>
+    TriggerScan,
 }

@@ -38,6 +38,12 @@ public sealed class MonitorPlan
     public IReadOnlyList<DetectorSpec> Detectors { get; }
 
     /// <summary>
+    /// One line per detector the plan keeps uncalibrated (never flagging) instead of refusing the baseline: a trigger
+    /// scan whose baseline predates its prefill statistics. The daemon logs them when it builds the plan.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; private set; } = [];
+
+    /// <summary>
     /// Binds <paramref name="catalog"/> and <paramref name="baseline"/>; throws <see cref="MonitorPlanException"/>
     /// when they do not belong together. <paramref name="requireThresholds"/> = false is for calibration, which
     /// scores benign data before any threshold exists (uncalibrated detectors never flag).
@@ -68,9 +74,10 @@ public sealed class MonitorPlan
             aligned[i] = s;
         }
         var plan = new MonitorPlan(layout, baseline, options ?? new DetectorOptions(), aligned);
+        plan.Warnings = plan.UncalibratedScans().ToList();
         if (requireThresholds)
         {
-            var missing = plan.Detectors.Where(d => !plan._calibration.ContainsKey(d.Name)).Select(d => d.Name).ToList();
+            var missing = plan.Detectors.Where(d => d.Kind != DetectorKind.TriggerScan && !plan._calibration.ContainsKey(d.Name)).Select(d => d.Name).ToList();
             if (missing.Count > 0)
             {
                 throw new MonitorPlanException($"the baseline has no threshold for detector(s) {string.Join(", ", missing)}: recalibrate with `neuronguard calibrate`.");
@@ -94,11 +101,33 @@ public sealed class MonitorPlan
 
     private Detector[] CreateDetectors() => Detectors.Select(CreateDetector).ToArray();
 
+    /// <summary>Trigger scans this baseline cannot calibrate (no prefill statistics, or no threshold), as log lines.</summary>
+    private IEnumerable<string> UncalibratedScans()
+    {
+        foreach (var spec in Detectors.Where(d => d.Kind == DetectorKind.TriggerScan))
+        {
+            if (!HasPrefill(spec))
+            {
+                yield return $"detector {spec.Name} stays uncalibrated (never flags): baseline of catalog '{Baseline.CatalogVersion}' has no prefill statistics (baseline format < 3); recalibrate with `neuronguard calibrate` to enable it.";
+            }
+            else if (!_calibration.ContainsKey(spec.Name))
+            {
+                yield return $"detector {spec.Name} stays uncalibrated (never flags): the baseline has no threshold for it; recalibrate with `neuronguard calibrate` to enable it.";
+            }
+        }
+    }
+
+    private bool HasPrefill(DetectorSpec spec) => spec.Set!.Slots.All(s => _slotBaselines[s].Prefill is not null);
+
     private Detector CreateDetector(DetectorSpec spec)
     {
         int[] slots = spec.Set?.Slots ?? Enumerable.Range(0, Layout.Count).ToArray();
         var scores = spec.Set is null ? new double?[slots.Length] : spec.Set.Neurons.Select(n => n.Score).ToArray();
         float threshold = _calibration.TryGetValue(spec.Name, out var c) ? c.Threshold : float.PositiveInfinity;
+        if (spec.Kind == DetectorKind.TriggerScan && !HasPrefill(spec))
+        {
+            threshold = float.PositiveInfinity; // stats from an old baseline: see Warnings
+        }
         var input = new DetectorInput(
             spec.Name, slots, slots.Select(s => Layout.Slots[s]).ToArray(), scores,
             slots.Select(s => _slotBaselines[s]).ToArray(), threshold, Baseline.MassThreshold, Options);
@@ -108,6 +137,7 @@ public sealed class MonitorPlan
             DetectorKind.Toxicity => new ExpertsDetector(input),
             DetectorKind.Safety => new SafetyDetector(input),
             DetectorKind.Integrity => new IntegrityDetector(input, legacy: Baseline.IntegrityRecipe == 1),
+            DetectorKind.TriggerScan => new TriggerScanDetector(input),
             _ => new BackdoorDetector(input),
         };
     }

@@ -19,10 +19,16 @@ public sealed record ThresholdFloors
     /// <summary>Toxicity and safety (weighted z at the worst step, in σ). Defaults to 1: a one-σ excursion never flags alone.</summary>
     public float Standardized { get; init; } = 1f;
 
-    /// <summary>
-    /// Backdoor and trigger scan (step-to-step change in baseline RMS steps). Defaults to 1: one ordinary step never flags.
-    /// </summary>
+    /// <summary>Backdoor (weighted step-to-step change in baseline RMS steps). Defaults to 1: one ordinary step never flags.</summary>
     public float Backdoor { get; init; } = 1f;
+
+    /// <summary>
+    /// Trigger scan. Defaults to 0: its default signal (<see cref="Detectors.TriggerScanSignal.Range"/>) is 0 wherever
+    /// every watched neuron stays inside its benign range, so a benign quantile of 0 is not degenerate: it means "flag a
+    /// token that pushes neurons outside everything benign traffic showed", which held-out benign requests did at most
+    /// at the target rate.
+    /// </summary>
+    public float TriggerScan { get; init; }
 
     /// <summary>
     /// Coverage (share of uncovered neuron-steps). Defaults to 0.01; with constant slots, (constant slots + 1) / slots,
@@ -40,7 +46,8 @@ public sealed record ThresholdFloors
         return kind switch
         {
             DetectorKind.Toxicity or DetectorKind.Safety => Standardized,
-            DetectorKind.Backdoor or DetectorKind.TriggerScan => Backdoor,
+            DetectorKind.Backdoor => Backdoor,
+            DetectorKind.TriggerScan => TriggerScan,
             DetectorKind.Coverage when Coverage > 0 && ConstantSlots(baseline) is int constant and > 0 =>
                 Math.Min(1f, Math.Max(Coverage, (constant + 1f) / baseline.Slots.Count)),
             DetectorKind.Coverage => Coverage,

@@ -26,13 +26,13 @@ public sealed record DetectorOptions
 
     /// <summary>
     /// The trigger scan averages the m largest standardized changes of a position (m = this, at most the set size).
-    /// Defaults to 8: chosen on the discovery split of tests/models/trained-gpt2 (bench/results/trigger-scan.md).
+    /// Defaults to 16: chosen on the discovery split of tests/models/trained-gpt2 (bench/results/trigger-scan.md).
     /// </summary>
-    public int TriggerScanTopM { get; init; } = 8;
+    public int TriggerScanTopM { get; init; } = 16;
 
     /// <summary>
-    /// What the trigger scan standardizes per prompt position. Defaults to <see cref="TriggerScanSignal.Change"/>:
+    /// What the trigger scan standardizes per prompt position. Defaults to <see cref="TriggerScanSignal.Range"/>:
     /// chosen on the discovery split of tests/models/trained-gpt2 (bench/results/trigger-scan.md).
     /// </summary>
-    public TriggerScanSignal TriggerScanSignal { get; init; } = TriggerScanSignal.Change;
+    public TriggerScanSignal TriggerScanSignal { get; init; } = TriggerScanSignal.Range;
 }

@@ -4,14 +4,15 @@ using NeuronGuard.Engine.Scoring;
 namespace NeuronGuard.Engine.Detectors;
 
 /// <summary>
-/// Trigger-agnostic backdoor scan (NaviDet's idea carried to text): at prefill, how far each prompt token moves the
-/// watched early-layer neurons beyond benign variation, without knowing any trigger. Per prompt position t ≥ 1 and
-/// watched neuron i, z_i,t = |x_i,t − x_i,t−1| / max(ρ_i, floor) (<see cref="TriggerScanSignal.Change"/>, ρ_i the
-/// benign RMS of that change at prefill) or |x_i,t − μ_i| / max(σ_i, floor) (<see cref="TriggerScanSignal.Level"/>);
-/// the position's score p_t is the mean of its m largest z_i,t (m = <see cref="DetectorOptions.TriggerScanTopM"/>):
-/// a trigger moves a few neurons a lot, ordinary tokens move many a little. score = max_t p_t; the flagged positions
-/// are every t with p_t above the threshold, ascending. Position 0 (a sequence start, no predecessor) and decode
-/// steps are not scored. Buffers are sized by <see cref="DetectorOptions.TriggerScanMaxPositions"/>: no allocation.
+/// Trigger-agnostic backdoor scan (NaviDet's idea carried to text): at prefill, how far each prompt token drives the
+/// watched early-layer neurons outside the benign range, without knowing any trigger. Per prompt position t ≥ 1 and
+/// watched neuron i, by default (<see cref="TriggerScanSignal.Range"/>) z_i,t = max(0, x_i,t − hi_i, lo_i − x_i,t) /
+/// (hi_i − lo_i), lo and hi the benign calibration extremes; <see cref="TriggerScanSignal.Change"/> and
+/// <see cref="TriggerScanSignal.Level"/> standardize the change from t − 1 or the level at prefill instead. The
+/// position's score p_t is the mean of its m largest z_i,t (m = <see cref="DetectorOptions.TriggerScanTopM"/>): a
+/// trigger pushes a few neurons far, ordinary tokens stay inside. score = max_t p_t; the flagged positions are every t
+/// with p_t above the threshold, ascending. Position 0 (a sequence start, no predecessor) and decode steps are not
+/// scored. Buffers are sized by <see cref="DetectorOptions.TriggerScanMaxPositions"/>: no allocation per frame.
 /// </summary>
 public sealed class TriggerScanDetector : Detector
 {
@@ -20,7 +21,9 @@ public sealed class TriggerScanDetector : Detector
     private readonly float[] _previous;
     private readonly float[] _largest;
     private readonly int[] _flagged;
-    private readonly bool _level;
+    private readonly TriggerScanSignal _signal;
+    private readonly float[] _lo;
+    private readonly float[] _hi;
     private int _flaggedCount;
     private int _prefillEnd;
     private bool _inPrefill;
@@ -30,11 +33,13 @@ public sealed class TriggerScanDetector : Detector
         : base(input.Name, DetectorKind.TriggerScan, input.Slots, input.Neurons, input.Threshold, input.Options.TopNeurons)
     {
         var o = input.Options;
-        _level = o.TriggerScanSignal == TriggerScanSignal.Level;
+        _signal = o.TriggerScanSignal;
         // Without prefill statistics (a baseline older than format 3) the plan leaves the threshold at +∞; the
         // whole-request ones keep the score finite for display.
         _center = input.Baselines.Select(b => b.Prefill?.Mean ?? b.Mean).ToArray();
-        _invScale = input.Baselines.Select(b => 1f / Math.Max(Scale(b, _level), o.StdFloor)).ToArray();
+        _invScale = input.Baselines.Select(b => 1f / Math.Max(Scale(b, _signal), o.StdFloor)).ToArray();
+        _lo = input.Baselines.Select(b => b.Lo).ToArray();
+        _hi = input.Baselines.Select(b => b.Hi).ToArray();
         _previous = new float[input.Slots.Length];
         _largest = new float[Math.Clamp(o.TriggerScanTopM, 1, Math.Max(1, input.Slots.Length))];
         _flagged = new int[Math.Max(1, o.TriggerScanMaxPositions)];
@@ -118,8 +123,17 @@ public sealed class TriggerScanDetector : Detector
         return count == 0 ? 0 : sum / count;
     }
 
-    private float Z(int i, float x) => MathF.Abs(x - (_level ? _center[i] : _previous[i])) * _invScale[i];
+    private float Z(int i, float x) => _signal switch
+    {
+        TriggerScanSignal.Change => MathF.Abs(x - _previous[i]) * _invScale[i],
+        TriggerScanSignal.Level => MathF.Abs(x - _center[i]) * _invScale[i],
+        _ => MathF.Max(0, MathF.Max(x - _hi[i], _lo[i] - x)) * _invScale[i],
+    };
 
-    private static float Scale(SlotBaseline b, bool level) =>
-        b.Prefill is { } p ? (level ? p.Std : p.DeltaRms) : (level ? b.Std : b.DeltaRms);
+    private static float Scale(SlotBaseline b, TriggerScanSignal signal) => signal switch
+    {
+        TriggerScanSignal.Change => b.Prefill?.DeltaRms ?? b.DeltaRms,
+        TriggerScanSignal.Level => b.Prefill?.Std ?? b.Std,
+        _ => b.Hi - b.Lo,
+    };
 }

@@ -8,4 +8,10 @@ public enum TriggerScanSignal
 
     /// <summary>The level a token reaches: |x_t − μ| / σ, μ and σ the benign prefill mean and deviation.</summary>
     Level,
+
+    /// <summary>
+    /// How far a token pushes a neuron outside everything benign traffic showed: max(0, x − hi, lo − x) / (hi − lo),
+    /// lo and hi the benign calibration extremes (the coverage histogram's range).
+    /// </summary>
+    Range,
 }

@@ -14,7 +14,10 @@ namespace NeuronGuard.Daemon;
 public static class Labels
 {
     /// <summary>Every detector label, in <see cref="Detector"/> order (the metric families' fixed vocabulary).</summary>
-    public static readonly string[] Detectors = ["coverage", "toxicity", "safety", "backdoor", "integrity", "probe"];
+    public static readonly string[] Detectors = ["coverage", "toxicity", "safety", "backdoor", "integrity", "probe", TriggerScan];
+
+    /// <summary>The trigger scan's label.</summary>
+    private const string TriggerScan = "trigger_scan";
 
     /// <summary>The modes that attenuate or abort, as <c>neuronguard_mitigations_total</c> counts them.</summary>
     public static readonly string[] ActiveModes = ["on_flag", "always", "shadow", "abort"];
@@ -43,6 +46,7 @@ public static class Labels
         DetectorKind.Safety => Api.V1.Detector.Safety,
         DetectorKind.Backdoor => Api.V1.Detector.Backdoor,
         DetectorKind.Probe => Api.V1.Detector.Probe,
+        DetectorKind.TriggerScan => Api.V1.Detector.TriggerScan,
         _ => Api.V1.Detector.Integrity,
     };
 

@@ -86,7 +86,8 @@ internal static class ReadCommands
                     }
                     s.Output.WriteLine(string.Join("  ",
                         DateTime.UtcNow.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture), w.ServerId, string.IsNullOrEmpty(w.Tenant) ? "-" : w.Tenant,
-                        v.RequestId, $"step {v.Step}{(v.Final ? " final" : "")}", v.Flagged ? "FLAGGED" : "ok", CtlFormats.Scores(v.Scores)));
+                        v.RequestId, $"step {v.Step}{(v.Final ? " final" : "")}", v.Flagged ? "FLAGGED" : "ok", CtlFormats.Scores(v.Scores))
+                        + (v.FlaggedPositions.Count > 0 ? $"  positions {string.Join(",", v.FlaggedPositions)}" : ""));
                     if (v.Flagged && v.TopNeurons.FirstOrDefault(n => n.Explanation is not null) is { } top)
                     {
                         s.Output.WriteLine($"  {top.Set} {ExplanationText.Neuron(top)}"); // the strongest explained neuron: one line, tail stays readable

@@ -36,4 +36,7 @@ internal static partial class DaemonLog
 
     [LoggerMessage(120, LogLevel.Warning, "store: {Warning}")]
     public static partial void StoreOpenWarning(ILogger logger, string warning);
+
+    [LoggerMessage(147, LogLevel.Warning, "model {Fingerprint}: {Warning}")]
+    public static partial void PlanWarning(ILogger logger, string fingerprint, string warning);
 }

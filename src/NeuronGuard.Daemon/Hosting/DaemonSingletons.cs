@@ -39,8 +39,10 @@ internal static class DaemonSingletons
             options.Store.Sync, options.Store.EffectiveSnapshotDirectory));
         services.AddSingleton(sp => new PolicyManager(sp.GetRequiredService<IStore>(), sp.GetRequiredService<StoreSync<Catalog, Baseline>>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("NeuronGuard.Policy")));
-        services.AddSingleton(sp => new ModelPlans(sp.GetRequiredService<StoreSync<Catalog, Baseline>>(), metrics, shapes,
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("NeuronGuard.Plans")));
+        services.AddSingleton(sp => new ModelPlans(sp.GetRequiredService<StoreSync<Catalog, Baseline>>(), metrics, shapes)
+        {
+            Log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("NeuronGuard.Plans"),
+        });
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton(_ => new FlagLog(options.Telemetry.FlagLogSize));
         services.AddSingleton(_ => new VerdictFeed(options.Telemetry.WatchQueueSize));

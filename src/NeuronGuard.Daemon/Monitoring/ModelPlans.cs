@@ -44,6 +44,9 @@ public sealed partial class ModelPlans
     private readonly KnownShapes? _shapes;
     private readonly ILogger? _log;
 
+    /// <summary>Where a built plan's warnings go (an uncalibrated trigger scan, say); none when null.</summary>
+    public Microsoft.Extensions.Logging.ILogger? Log { get; init; }
+
     /// <summary>Fingerprint (recipe 2) → legacy fingerprint (recipe 1) its host presented; see <see cref="Alias"/>.</summary>
     private readonly ConcurrentDictionary<string, string> _legacy = new(StringComparer.OrdinalIgnoreCase);
 
@@ -134,6 +137,13 @@ public sealed partial class ModelPlans
             if (_log is not null && plan.UncalibratedProbes is { Count: > 0 } uncalibrated)
             {
                 UncalibratedProbes(_log, fingerprint, string.Join(", ", uncalibrated), baseline.Info.Version, catalog.Info.Version);
+            }
+            foreach (var warning in plan.Warnings)
+            {
+                if (Log is not null)
+                {
+                    Hosting.DaemonLog.PlanWarning(Log, fingerprint, warning);
+                }
             }
             return new ModelPlan(fingerprint, plan, catalog.Info.Version, baseline.Info.Version, null) { Watched = Watch(fingerprint, catalog.Value.Model.Name, plan), Explanations = NeuronExplanations.From(catalog.Value) };
         }

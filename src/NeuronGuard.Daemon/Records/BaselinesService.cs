@@ -104,7 +104,7 @@ public sealed partial class BaselinesService : Baselines.BaselinesBase
             }
             else
             {
-                builder.AddRequest(CollectionsMarshal.AsSpan(request.Values), request.Steps);
+                builder.AddRequest(CollectionsMarshal.AsSpan(request.Values), request.Steps, PrefillRule.PromptSteps(request.Frames));
             }
         }
         if (held.Count == 0 || builder.Requests == 0)

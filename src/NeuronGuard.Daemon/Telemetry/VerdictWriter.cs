@@ -72,6 +72,7 @@ internal sealed class VerdictWriter(DaemonMetrics metrics, TelemetryOptions opti
         verdict.Final = final;
         verdict.Flagged = false;
         verdict.TopNeurons.Clear();
+        verdict.FlaggedPositions.Clear(); // cleared, not replaced: a recycled verdict keeps its capacity
         var results = scorer.Results;
         var detectors = request.Plan.Plan!.Detectors;
         if (verdict.Scores.Count != results.Length)
@@ -95,6 +96,7 @@ internal sealed class VerdictWriter(DaemonMetrics metrics, TelemetryOptions opti
                 continue;
             }
             verdict.Flagged = true;
+            AddPositions(verdict.FlaggedPositions, scorer.FlaggedPositions(i));
             if (!withTopNeurons)
             {
                 continue;
@@ -113,6 +115,32 @@ internal sealed class VerdictWriter(DaemonMetrics metrics, TelemetryOptions opti
             }
         }
         return verdict;
+    }
+
+    /// <summary>Merges a detector's ascending positions into the verdict's, keeping them ascending and distinct.</summary>
+    private static void AddPositions(Google.Protobuf.Collections.RepeatedField<uint> into, ReadOnlySpan<int> positions)
+    {
+        foreach (int p in positions)
+        {
+            uint v = (uint)p;
+            int at = into.Count;
+            while (at > 0 && into[at - 1] > v)
+            {
+                at--;
+            }
+            if (at > 0 && into[at - 1] == v)
+            {
+                continue;
+            }
+            if (at == into.Count)
+            {
+                into.Add(v);
+            }
+            else
+            {
+                into.Insert(at, v);
+            }
+        }
     }
 
     /// <summary>The writer task: drains the queue into <paramref name="responses"/> until <see cref="CompleteAsync"/>.</summary>

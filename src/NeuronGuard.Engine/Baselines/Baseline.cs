@@ -37,7 +37,18 @@ public sealed record Baseline
 /// step-to-step change (step 0 measured from the mean), and a histogram over [Lo, Hi] as u16-quantized mass
 /// (count / total · 65535, rounded).
 /// </summary>
-public sealed record SlotBaseline(NeuronRef Neuron, float Mean, float Std, float DeltaRms, float Lo, float Hi, ushort[] Mass);
+public sealed record SlotBaseline(NeuronRef Neuron, float Mean, float Std, float DeltaRms, float Lo, float Hi, ushort[] Mass)
+{
+    /// <summary>Statistics over benign prompt positions at prefill (format 3); null in older baselines.</summary>
+    public PrefillStats? Prefill { get; init; }
+}
+
+/// <summary>
+/// One slot at prefill, over benign prompt positions t ≥ 1 (position 0, a sequence start, is left out): mean and
+/// standard deviation of the activation, and root-mean-square of the change from the previous position
+/// x_t − x_t−1. What the trigger scan standardizes against.
+/// </summary>
+public readonly record struct PrefillStats(float Mean, float Std, float DeltaRms);
 
 /// <summary>
 /// A detector's benign score distribution: its threshold (flag when score &gt; threshold) and score quantiles

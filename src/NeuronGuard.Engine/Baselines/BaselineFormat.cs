@@ -5,27 +5,37 @@ using System.Text;
 namespace NeuronGuard.Engine.Baselines;
 
 /// <summary>
-/// The baseline binary, format version 2 (1 has the same layout; see <see cref="Baseline.IntegrityRecipe"/>),
-/// little-endian throughout:
+/// The baseline binary, format version 3 (2 and 1 lack the prefill section; 1 differs in
+/// <see cref="Baseline.IntegrityRecipe"/>), little-endian throughout:
 /// <code>
 /// "NGBL"                      magic (4 bytes)
-/// u16 version = 2, u16 bins B, f32 mass threshold r, f32 target FPR
+/// u16 version = 3, u16 bins B, f32 mass threshold r, f32 target FPR
 /// str fingerprint, str catalog version          (str = u16 byte length + UTF-8)
 /// u32 slot count S, then per slot:
 ///   i32 layer, i32 index, f32 mean, f32 std, f32 deltaRms, f32 lo, f32 hi, u16[B] mass
 /// u32 detector count D, then per detector:
 ///   str name, f32 threshold, u8 quantile count Q, Q × (f32 level, f32 value)
+/// version 3 only, per slot in slot order: f32 prefill mean, f32 prefill std, f32 prefill deltaRms
 /// u32 CRC-32 (IEEE, System.IO.Hashing.Crc32) of every byte before it
 /// </code>
 /// A test pins the bytes of a tiny baseline: change the layout only together with the version. Version 2 changed the
-/// meaning of the integrity thresholds only; version 1 baselines are read (and written back) as version 1.
+/// meaning of the integrity thresholds only; version 1 baselines are read (and written back) as version 1. Version 3
+/// adds the trigger scan's prefill statistics (<see cref="PrefillStats"/>); a baseline without them is written as
+/// version 2 and read back with <see cref="SlotBaseline.Prefill"/> null (the trigger scan then stays uncalibrated).
 /// </summary>
 public static class BaselineFormat
 {
-    public const ushort Version = 2;
+    public const ushort Version = 3;
 
-    /// <summary>Whether this build reads payloads of format <paramref name="version"/> (1 and 2).</summary>
-    public static bool Reads(int version) => version is 1 or Version;
+    /// <summary>Whether this build reads payloads of format <paramref name="version"/> (1, 2 and 3).</summary>
+    public static bool Reads(int version) => version is 1 or 2 or Version;
+
+    /// <summary>The version a baseline is written as: the oldest that holds everything it has.</summary>
+    public static ushort VersionOf(Baseline baseline) =>
+        baseline.IntegrityRecipe == 1 ? (ushort)1 : HasPrefill(baseline) ? Version : (ushort)2;
+
+    /// <summary>Whether every slot carries prefill statistics (the trigger scan's; format 3).</summary>
+    public static bool HasPrefill(Baseline baseline) => baseline.Slots.Count > 0 && baseline.Slots.All(s => s.Prefill is not null);
 
     internal static ReadOnlySpan<byte> Magic => "NGBL"u8;
 
@@ -34,7 +44,8 @@ public static class BaselineFormat
         using var ms = new MemoryStream();
         var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true); // BinaryWriter is little-endian on every platform
         w.Write(Magic);
-        w.Write(baseline.IntegrityRecipe == 1 ? (ushort)1 : Version);
+        ushort version = VersionOf(baseline);
+        w.Write(version);
         w.Write(checked((ushort)baseline.Bins));
         w.Write(baseline.MassThreshold);
         w.Write(baseline.TargetFpr);
@@ -71,6 +82,16 @@ public static class BaselineFormat
                 w.Write(value);
             }
         }
+        if (version == Version)
+        {
+            foreach (var s in baseline.Slots)
+            {
+                var p = s.Prefill!.Value;
+                w.Write(p.Mean);
+                w.Write(p.Std);
+                w.Write(p.DeltaRms);
+            }
+        }
         w.Flush();
         uint crc = Crc32.HashToUInt32(ms.GetBuffer().AsSpan(0, (int)ms.Length));
         w.Write(crc);
@@ -88,7 +109,7 @@ public static class BaselineFormat
         ushort version = BinaryPrimitives.ReadUInt16LittleEndian(data[4..]);
         if (!Reads(version))
         {
-            Throw.BaselineFormat($"baseline format version {version} is not supported: this build reads versions 1 and {Version}; recalibrate with this build.");
+            Throw.BaselineFormat($"baseline format version {version} is not supported: this build reads versions 1 to {Version}; recalibrate with this build.");
         }
         if (data.Length < 12)
         {
@@ -133,6 +154,13 @@ public static class BaselineFormat
                 quantiles[k] = (r.F32(), r.F32());
             }
             detectors[i] = new DetectorCalibration(name, threshold, quantiles);
+        }
+        if (version == Version)
+        {
+            for (int i = 0; i < slotCount; i++)
+            {
+                slots[i] = slots[i] with { Prefill = new PrefillStats(r.F32(), r.F32(), r.F32()) };
+            }
         }
         r.EnsureEnd();
         return new Baseline

@@ -14,7 +14,7 @@ public sealed class BaselineBuilder
     private readonly SlotLayout _layout;
     private readonly CalibrationOptions _options;
     private readonly DetectorOptions _detectorOptions;
-    private readonly List<(float[] Values, int Steps)> _requests = new();
+    private readonly List<(float[] Values, int Steps, int PromptSteps)> _requests = new();
 
     public BaselineBuilder(SlotLayout layout, CalibrationOptions options, DetectorOptions detectorOptions)
     {
@@ -36,7 +36,14 @@ public sealed class BaselineBuilder
     public string? ConstantWarning => ConstantNeurons.Count == 0 ? null
         : $"{ConstantNeurons.Count} catalogued neuron(s) were constant on the benign traffic ({string.Join(", ", ConstantNeurons.Take(5).Select(n => $"L{n.Layer}N{n.Index}"))}{(ConstantNeurons.Count > 5 ? ", ..." : "")}): their spread was set to the median of the others; check the catalog, or calibrate on more varied traffic";
 
-    public void AddRequest(ReadOnlySpan<float> values, int steps)
+    /// <summary>A request whose every step is a prompt position (see the overload).</summary>
+    public void AddRequest(ReadOnlySpan<float> values, int steps) => AddRequest(values, steps, steps);
+
+    /// <summary>
+    /// A benign request of <paramref name="steps"/> steps whose first <paramref name="promptSteps"/> are its prompt
+    /// (the prefill block, <see cref="PrefillRule"/>): those feed the trigger scan's prefill statistics.
+    /// </summary>
+    public void AddRequest(ReadOnlySpan<float> values, int steps, int promptSteps)
     {
         if (steps < 1 || values.Length != steps * _layout.Count)
         {
@@ -49,7 +56,7 @@ public sealed class BaselineBuilder
                 Throw.Argument("a calibration value is NaN or infinite: the model produced non-finite activations.", nameof(values));
             }
         }
-        _requests.Add((values.ToArray(), steps));
+        _requests.Add((values.ToArray(), steps, Math.Clamp(promptSteps, 0, steps)));
     }
 
     /// <summary>The baseline without thresholds; <see cref="ThresholdCalibrator"/> adds them.</summary>
@@ -78,7 +85,7 @@ public sealed class BaselineBuilder
         double sum = 0, sumSq = 0;
         long n = 0;
         float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
-        foreach (var (values, steps) in _requests)
+        foreach (var (values, steps, _) in _requests)
         {
             for (int t = 0; t < steps; t++)
             {
@@ -95,7 +102,7 @@ public sealed class BaselineBuilder
         double deltaSq = 0;
         long deltas = 0;
         var counts = new long[_options.Bins];
-        foreach (var (values, steps) in _requests)
+        foreach (var (values, steps, _) in _requests)
         {
             double previous = (float)mean; // the backdoor detector starts from the float mean
             for (int t = 0; t < steps; t++)
@@ -116,7 +123,34 @@ public sealed class BaselineBuilder
             mass[b] = (ushort)Math.Round((double)counts[b] / n * ushort.MaxValue);
         }
         float rms = deltas == 0 ? 0 : (float)Math.Sqrt(deltaSq / deltas);
-        return new SlotBaseline(_layout.Slots[s], (float)mean, (float)std, rms, lo, hi, mass);
+        return new SlotBaseline(_layout.Slots[s], (float)mean, (float)std, rms, lo, hi, mass) { Prefill = BuildPrefill(s) };
+    }
+
+    /// <summary>Level mean/std and change RMS over prompt positions 1 … p − 1 (within the scan's window); null without any.</summary>
+    private PrefillStats? BuildPrefill(int s)
+    {
+        int width = _layout.Count;
+        double sum = 0, sumSq = 0, deltaSq = 0;
+        long n = 0;
+        foreach (var (values, _, prompt) in _requests)
+        {
+            int end = Math.Min(prompt, _detectorOptions.TriggerScanMaxPositions);
+            for (int t = 1; t < end; t++)
+            {
+                float x = values[t * width + s];
+                float d = x - values[(t - 1) * width + s];
+                sum += x;
+                sumSq += (double)x * x;
+                deltaSq += (double)d * d;
+                n++;
+            }
+        }
+        if (n == 0)
+        {
+            return null;
+        }
+        double mean = sum / n;
+        return new PrefillStats((float)mean, (float)Math.Sqrt(Math.Max(0, sumSq / n - mean * mean)), (float)Math.Sqrt(deltaSq / n));
     }
 
     private void FloorConstantSlots(SlotBaseline[] slots)
@@ -134,6 +168,22 @@ public sealed class BaselineBuilder
             }
         }
         ConstantNeurons = constant;
+        FloorConstantPrefill(slots);
+    }
+
+    /// <summary>The same floor for the prefill statistics: a slot that never moved at prefill gets the others' median.</summary>
+    private static void FloorConstantPrefill(SlotBaseline[] slots)
+    {
+        var moving = slots.Where(s => s.Prefill is { DeltaRms: > 0 }).Select(s => s.Prefill!.Value).ToList();
+        float std = moving.Count == 0 ? 1f : Median(moving.Select(p => p.Std));
+        float rms = moving.Count == 0 ? 1f : Median(moving.Select(p => p.DeltaRms));
+        for (int i = 0; i < slots.Length; i++)
+        {
+            if (slots[i].Prefill is { DeltaRms: <= 0 } p)
+            {
+                slots[i] = slots[i] with { Prefill = p with { Std = Math.Max(p.Std, std), DeltaRms = rms } };
+            }
+        }
     }
 
     private static float Median(IEnumerable<float> values)

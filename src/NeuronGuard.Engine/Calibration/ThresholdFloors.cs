@@ -23,6 +23,14 @@ public sealed record ThresholdFloors
     public float Backdoor { get; init; } = 1f;
 
     /// <summary>
+    /// Trigger scan. Defaults to 0: its default signal (<see cref="Detectors.TriggerScanSignal.Range"/>) is 0 wherever
+    /// every watched neuron stays inside its benign range, so a benign quantile of 0 is not degenerate: it means "flag a
+    /// token that pushes neurons outside everything benign traffic showed", which held-out benign requests did at most
+    /// at the target rate.
+    /// </summary>
+    public float TriggerScan { get; init; }
+
+    /// <summary>
     /// Coverage (share of uncovered neuron-steps). Defaults to 0.01; with constant slots, (constant slots + 1) / slots,
     /// so that one step moving every constant neuron off its single benign value, plus one more, is still not a flag.
     /// </summary>
@@ -39,6 +47,7 @@ public sealed record ThresholdFloors
         {
             DetectorKind.Toxicity or DetectorKind.Safety => Standardized,
             DetectorKind.Backdoor => Backdoor,
+            DetectorKind.TriggerScan => TriggerScan,
             DetectorKind.Coverage when Coverage > 0 && ConstantSlots(baseline) is int constant and > 0 =>
                 Math.Min(1f, Math.Max(Coverage, (constant + 1f) / baseline.Slots.Count)),
             DetectorKind.Coverage => Coverage,

@@ -75,6 +75,14 @@ public abstract class Detector
     /// <summary>One step's values, all plan slots in slot order. Steps arrive in order, starting at 0.</summary>
     public abstract void Observe(int step, ReadOnlySpan<float> row);
 
+    /// <summary>
+    /// Called before a frame's steps are observed, so a detector can tell the prompt's prefill block from decode
+    /// steps (<see cref="Scoring.PrefillRule"/>). Most detectors do not care.
+    /// </summary>
+    public virtual void BeginFrame(int firstStep, int steps)
+    {
+    }
+
     protected void ContributionsChanged() => _topStale = true;
 
     /// <summary>Lets a detector fill <see cref="Contributions"/> only when someone reads the top neurons.</summary>

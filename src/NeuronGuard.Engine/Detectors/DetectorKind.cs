@@ -11,4 +11,6 @@ public enum DetectorKind
 
     /// <summary>A catalog's sparse probe (<see cref="ProbeDetector"/>).</summary>
     Probe,
+    /// <summary>Trigger-agnostic scan of the prompt's tokens at prefill (<see cref="TriggerScanDetector"/>).</summary>
+    TriggerScan,
 }

@@ -6,12 +6,17 @@ namespace NeuronGuard.Engine.Scoring;
 /// <summary>
 /// Which detectors a catalog gets: "coverage" over all slots; per toxicity set "toxicity:NAME"; per safety set
 /// "safety:NAME" and "integrity:NAME"; per backdoor set "backdoor:NAME"; per catalog probe "probe:NAME" (its
-/// <see cref="Set"/> is the set the probe names, if any). Custom sets are watched by coverage only.
+/// <see cref="Set"/> is the set the probe names, if any); per custom set whose name starts with
+/// <see cref="ScanPrefix"/> "trigger_scan:NAME" (a generic sample of early-layer neurons, no trigger's own). Other
+/// custom sets are watched by coverage only.
 /// </summary>
 public sealed record DetectorSpec(string Name, DetectorKind Kind, SetSlots? Set)
 {
     /// <summary>The probe a <see cref="DetectorKind.Probe"/> detector scores; null for every other kind.</summary>
     public ProbeSlots? Probe { get; init; }
+
+    /// <summary>A custom set named "scan…" (e.g. "scan-l0") is watched by the trigger scan.</summary>
+    public const string ScanPrefix = "scan";
 
     public static List<DetectorSpec> For(SlotLayout layout)
     {
@@ -29,6 +34,9 @@ public sealed record DetectorSpec(string Name, DetectorKind Kind, SetSlots? Set)
                     break;
                 case NeuronSetKind.Backdoor:
                     specs.Add(new($"backdoor:{set.Name}", DetectorKind.Backdoor, set));
+                    break;
+                case NeuronSetKind.Custom when set.Name.StartsWith(ScanPrefix, StringComparison.Ordinal):
+                    specs.Add(new($"trigger_scan:{set.Name}", DetectorKind.TriggerScan, set));
                     break;
             }
         }

@@ -45,6 +45,12 @@ public sealed class MonitorPlan
         Detectors.Where(d => d.Kind == DetectorKind.Probe && !_calibration.ContainsKey(d.Name)).Select(d => d.Name).ToList();
 
     /// <summary>
+    /// One line per detector the plan keeps uncalibrated (never flagging) instead of refusing the baseline: a trigger
+    /// scan whose baseline predates its prefill statistics. The daemon logs them when it builds the plan.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; private set; } = [];
+
+    /// <summary>
     /// Binds <paramref name="catalog"/> and <paramref name="baseline"/>; throws <see cref="MonitorPlanException"/>
     /// when they do not belong together. <paramref name="requireThresholds"/> = false is for calibration, which
     /// scores benign data before any threshold exists (uncalibrated detectors never flag).
@@ -75,9 +81,10 @@ public sealed class MonitorPlan
             aligned[i] = s;
         }
         var plan = new MonitorPlan(layout, baseline, options ?? new DetectorOptions(), aligned);
+        plan.Warnings = plan.UncalibratedScans().ToList();
         if (requireThresholds)
         {
-            var missing = plan.Detectors.Where(d => d.Kind != DetectorKind.Probe && !plan._calibration.ContainsKey(d.Name)).Select(d => d.Name).ToList();
+            var missing = plan.Detectors.Where(d => d.Kind is not (DetectorKind.Probe or DetectorKind.TriggerScan) && !plan._calibration.ContainsKey(d.Name)).Select(d => d.Name).ToList();
             if (missing.Count > 0)
             {
                 throw new MonitorPlanException($"the baseline has no threshold for detector(s) {string.Join(", ", missing)}: recalibrate with `neuronguard calibrate`.");
@@ -101,11 +108,33 @@ public sealed class MonitorPlan
 
     private Detector[] CreateDetectors() => Detectors.Select(CreateDetector).ToArray();
 
+    /// <summary>Trigger scans this baseline cannot calibrate (no prefill statistics, or no threshold), as log lines.</summary>
+    private IEnumerable<string> UncalibratedScans()
+    {
+        foreach (var spec in Detectors.Where(d => d.Kind == DetectorKind.TriggerScan))
+        {
+            if (!HasPrefill(spec))
+            {
+                yield return $"detector {spec.Name} stays uncalibrated (never flags): baseline of catalog '{Baseline.CatalogVersion}' has no prefill statistics (baseline format < 3); recalibrate with `neuronguard calibrate` to enable it.";
+            }
+            else if (!_calibration.ContainsKey(spec.Name))
+            {
+                yield return $"detector {spec.Name} stays uncalibrated (never flags): the baseline has no threshold for it; recalibrate with `neuronguard calibrate` to enable it.";
+            }
+        }
+    }
+
+    private bool HasPrefill(DetectorSpec spec) => spec.Set!.Slots.All(s => _slotBaselines[s].Prefill is not null);
+
     private Detector CreateDetector(DetectorSpec spec)
     {
         int[] slots = spec.Probe?.Slots ?? spec.Set?.Slots ?? Enumerable.Range(0, Layout.Count).ToArray();
         var scores = spec.Set is null || spec.Probe is not null ? new double?[slots.Length] : spec.Set.Neurons.Select(n => n.Score).ToArray();
         float threshold = _calibration.TryGetValue(spec.Name, out var c) ? c.Threshold : float.PositiveInfinity;
+        if (spec.Kind == DetectorKind.TriggerScan && !HasPrefill(spec))
+        {
+            threshold = float.PositiveInfinity; // stats from an old baseline: see Warnings
+        }
         var input = new DetectorInput(
             spec.Name, slots, slots.Select(s => Layout.Slots[s]).ToArray(), scores,
             slots.Select(s => _slotBaselines[s]).ToArray(), threshold, Baseline.MassThreshold, Options);
@@ -116,6 +145,7 @@ public sealed class MonitorPlan
             DetectorKind.Safety => new SafetyDetector(input),
             DetectorKind.Integrity => new IntegrityDetector(input, legacy: Baseline.IntegrityRecipe == 1),
             DetectorKind.Probe => new ProbeDetector(input, spec.Probe!.Probe.ToSparseProbe(Layout.Catalog)),
+            DetectorKind.TriggerScan => new TriggerScanDetector(input),
             _ => new BackdoorDetector(input),
         };
     }

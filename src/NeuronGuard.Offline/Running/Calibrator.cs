@@ -47,7 +47,7 @@ public static class Calibrator
                 }
                 else
                 {
-                    builder.AddRequest(request.Values(), request.Steps);
+                    builder.AddRequest(request.Values(), request.Steps, PrefillRule.PromptSteps(request.Frames));
                 }
                 progress?.Advance();
             }

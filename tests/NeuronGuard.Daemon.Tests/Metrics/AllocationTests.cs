@@ -42,6 +42,7 @@ public sealed class AllocationTests
         Assert.Equal(0, AllocatedBy(i => neurons[i & 7].Observe(i * 0.001f)));
         Assert.Equal(0, AllocatedBy(i => NeuronMetrics.Noop.Observe(i)));
         Assert.Equal(0, AllocatedBy(_ => { tenant.RequestStarted(); tenant.RequestEnded("clean"); tenant.Flagged("toxicity", "toxicity"); tenant.Score("toxicity", 1.5); tenant.Score("toxicity", 1.5, 3, null); tenant.Mitigated("toxicity", "on_flag"); }));
+        Assert.Equal(0, AllocatedBy(_ => { tenant.Flagged("trigger_scan", "scan"); tenant.Score("trigger_scan", 0.7); tenant.Score("trigger_scan", 0.7, 3, null); }));
         Assert.Equal(0, AllocatedBy(_ => { m.ActiveRequests(1); m.ActiveRequests(-1); m.DroppedMessage("verdict"); m.StreamError("out_of_order"); }));
         Assert.Equal(0, AllocatedBy(_ => m.GrpcCall("neuronguard.v1.Control", "GetPolicy", "OK", 0.001)));
     }

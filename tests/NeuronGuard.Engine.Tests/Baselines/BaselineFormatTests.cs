@@ -71,9 +71,40 @@ public sealed class BaselineFormatTests
     public void Read_OtherVersion_SaysToRecalibrate()
     {
         byte[] bytes = BaselineFormat.Write(Tiny);
-        bytes[4] = 3;
+        bytes[4] = 4;
         var e = Assert.Throws<BaselineFormatException>(() => BaselineFormat.Read(bytes));
-        Assert.Equal("baseline format version 3 is not supported: this build reads versions 1 and 2; recalibrate with this build.", e.Message);
+        Assert.Equal("baseline format version 4 is not supported: this build reads versions 1 to 3; recalibrate with this build.", e.Message);
+    }
+
+    /// <summary>
+    /// Version 3: the same baseline with the trigger scan's prefill statistics, appended per slot after the detectors.
+    /// The version-2 pin above is what a baseline without them (written before version 3) still is.
+    /// </summary>
+    private const string TinyHexV3 =
+        "4e47424c" + "0300" + "0200" + "0000803e" + "0ad7233c" + "02006162" + "010031" + "01000000" +
+        "01000000" + "02000000" + "0000003f" + "0000803f" + "0000803e" + "000080bf" + "00000040" + "ffff0000" +
+        "01000000" + "0800636f766572616765" + "0000003f" + "01" + "0000003f0000003e" +
+        "0000003f" + "0000803e" + "0000803f" +                    // prefill mean 0.5, std 0.25, deltaRms 1
+        "d8494f98";
+
+    [Fact]
+    public void Write_WithPrefillStatistics_IsVersion3_PinnedAndRoundTrips()
+    {
+        var withPrefill = Tiny with { Slots = [Tiny.Slots[0] with { Prefill = new PrefillStats(0.5f, 0.25f, 1f) }] };
+
+        byte[] bytes = BaselineFormat.Write(withPrefill);
+
+        Assert.Equal(TinyHexV3, Convert.ToHexStringLower(bytes));
+        Assert.Equal(new PrefillStats(0.5f, 0.25f, 1f), BaselineFormat.Read(bytes).Slots[0].Prefill);
+    }
+
+    [Fact]
+    public void Read_Version2_HasNoPrefillStatistics_AndIsWrittenBackAsVersion2()
+    {
+        var old = BaselineFormat.Read(Convert.FromHexString(TinyHex));
+
+        Assert.Null(old.Slots[0].Prefill);
+        Assert.Equal(TinyHex, Convert.ToHexStringLower(BaselineFormat.Write(old)));
     }
 
     /// <summary>A stored version-1 baseline stays readable, keeps the old integrity score, and is written back byte for byte.</summary>

@@ -1,0 +1,101 @@
+using Grpc.Net.Client;
+using NeuronGuard.Daemon.Hosting;
+using NeuronGuard.Daemon.Metrics;
+using NeuronGuard.Engine.Baselines;
+using NeuronGuard.Engine.Catalogs;
+using NeuronGuard.Engine.Scoring;
+using NeuronGuard.ModelServer;
+using NeuronGuard.Storage;
+
+namespace NeuronGuard.Daemon.Tests.Telemetry;
+
+/// <summary>
+/// A catalog with a "scan" set gets the trigger scan in the daemon; a prefill whose token at position 3 pushes a
+/// scanned neuron far outside its benign range comes back as a flagged verdict naming position 3 in
+/// <c>Verdict.flagged_positions</c>, and a later clean request's verdict (a recycled message) names none.
+/// </summary>
+public sealed class TriggerScanVerdictTests : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("ng-trigger-scan-").FullName;
+    private DaemonHost _daemon = null!;
+
+    public async Task InitializeAsync() => _daemon = await ServeHost.StartAsync(new DaemonOptions
+    {
+        Listen = "127.0.0.1:0", DataDir = _dir, LogLevel = "Warning", Metrics = new MetricsOptions { Listen = "" },
+    });
+
+    [Fact]
+    public async Task Prefill_TokenOutsideBenignRange_VerdictNamesItsPosition()
+    {
+        string fp = _daemon.BuiltinHost()!.Host.Info.Fingerprint;
+        var old = _daemon.Context.Plans.Get(fp).Plan!;
+        var (catalog, baseline) = WithScanSet(old, "scan-2");
+        var store = _daemon.Context.Store;
+        await store.PutRecordAsync(RecordKind.Catalog, fp, "scan-2", Catalog.CurrentFormat, CatalogJson.Serialize(catalog), "test");
+        await store.PutRecordAsync(RecordKind.Baseline, fp, "scan-2", BaselineFormat.Version, BaselineFormat.Write(baseline), "test");
+        await store.ActivateAsync(RecordKind.Baseline, fp, "scan-2", "test");
+        await store.ActivateAsync(RecordKind.Catalog, fp, "scan-2", "test");
+
+        using var channel = GrpcChannel.ForAddress(_daemon.Address);
+        await using var s = new RawModelServer(channel);
+        await s.HelloAsync(fp, "scanner", "scan-2");
+        var welcome = (await s.ExpectAsync(m => m.Welcome?.CatalogVersion == "scan-2", "Welcome for catalog scan-2")).Welcome;
+        var plan = _daemon.Context.Plans.Get(fp).Plan!;
+        Assert.Contains(plan.Detectors, d => d.Name == "trigger_scan:scan");
+        Assert.Equal(plan.Slots.Count, welcome.Slots.Count);
+
+        await s.StartAsync("triggered");
+        await s.FrameAsync("triggered", 0, 6, Prompt(plan, 6, spikeAt: 3));
+        var verdict = await s.ExpectVerdictAsync("triggered");
+        Assert.True(verdict.Flagged);
+        Assert.Contains(verdict.Scores, d => d.Detector == Api.V1.Detector.TriggerScan && d.Flagged);
+        Assert.Equal([3u], verdict.FlaggedPositions);
+        await s.EndAsync("triggered");
+        Assert.Equal([3u], (await s.ExpectVerdictAsync("triggered", final: true)).FlaggedPositions);
+
+        await s.StartAsync("clean");
+        await s.FrameAsync("clean", 0, 6, Prompt(plan, 6, spikeAt: -1));
+        var clean = await s.ExpectVerdictAsync("clean");
+        Assert.DoesNotContain(clean.Scores, d => d.Detector == Api.V1.Detector.TriggerScan && d.Flagged);
+        Assert.Empty(clean.FlaggedPositions);
+        Assert.DoesNotContain(s.Seen, m => m.Error is not null);
+    }
+
+    /// <summary>Every slot at its benign mean; at <paramref name="spikeAt"/> the scan set's first slot 10 ranges above its benign maximum.</summary>
+    private static float[] Prompt(MonitorPlan plan, int steps, int spikeAt)
+    {
+        int width = plan.Slots.Count;
+        var values = Enumerable.Range(0, steps * width).Select(i => plan.Baseline.Slots[i % width].Mean).ToArray();
+        if (spikeAt >= 0)
+        {
+            int slot = plan.Layout.Set("scan").Slots[0];
+            var b = plan.Baseline.Slots[slot];
+            values[spikeAt * width + slot] = b.Hi + 10 * (b.Hi - b.Lo);
+        }
+        return values;
+    }
+
+    /// <summary>The plan's catalog plus a custom set "scan" over its existing neurons, and its baseline with prefill statistics and a threshold.</summary>
+    private static (Catalog, Baseline) WithScanSet(MonitorPlan plan, string version)
+    {
+        var neurons = plan.Slots.Take(8).Select(n => new CatalogNeuron { Layer = n.Layer, Index = n.Index }).ToList();
+        var catalog = plan.Layout.Catalog with
+        {
+            Version = version,
+            Sets = [.. plan.Layout.Catalog.Sets, new NeuronSet { Name = "scan", Kind = NeuronSetKind.Custom, Neurons = neurons }],
+        };
+        var baseline = plan.Baseline with
+        {
+            CatalogVersion = version,
+            Slots = plan.Baseline.Slots.Select(s => s with { Prefill = new PrefillStats(s.Mean, s.Std, s.DeltaRms) }).ToList(),
+            Detectors = [.. plan.Baseline.Detectors, new DetectorCalibration("trigger_scan:scan", 1f, [])],
+        };
+        return (catalog, baseline);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _daemon.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+}

@@ -17,7 +17,7 @@ public static class Labels
     public static readonly string[] Detectors = ["coverage", "toxicity", "safety", "backdoor", "integrity"];
 
     /// <summary>The modes that attenuate or abort, as <c>neuronguard_mitigations_total</c> counts them.</summary>
-    public static readonly string[] ActiveModes = ["on_flag", "always", "shadow", "abort"];
+    public static readonly string[] ActiveModes = ["on_flag", "always", "shadow", "abort", "mask_attention"];
 
     /// <summary>Every store state label, in <see cref="StoreHealthState"/> order.</summary>
     public static readonly string[] StoreStates = ["serving", "serving_from_snapshot", "degraded", "not_serving"];
@@ -45,7 +45,7 @@ public static class Labels
         _ => Api.V1.Detector.Integrity,
     };
 
-    /// <summary>"off", "shadow", "on_flag", "always", "abort" (metric labels, logs); "other" for an unknown value.</summary>
+    /// <summary>"off", "shadow", "on_flag", "always", "abort", "mask_attention" (metric labels, logs); "other" for an unknown value.</summary>
     public static string Mode(MitigationMode mode) => mode switch
     {
         MitigationMode.Off => "off",
@@ -53,6 +53,7 @@ public static class Labels
         MitigationMode.OnFlag => "on_flag",
         MitigationMode.Always => "always",
         MitigationMode.Abort => "abort",
+        MitigationMode.MaskAttention => "mask_attention",
         _ => "other",
     };
 
@@ -63,7 +64,7 @@ public static class Labels
     public static MitigationMode? ParseMode(string value)
     {
         var word = value.Trim().ToLowerInvariant().Replace('-', '_');
-        foreach (var mode in (ReadOnlySpan<MitigationMode>)[MitigationMode.Off, MitigationMode.Shadow, MitigationMode.OnFlag, MitigationMode.Always, MitigationMode.Abort])
+        foreach (var mode in (ReadOnlySpan<MitigationMode>)[MitigationMode.Off, MitigationMode.Shadow, MitigationMode.OnFlag, MitigationMode.Always, MitigationMode.Abort, MitigationMode.MaskAttention])
         {
             if (word == Mode(mode))
             {

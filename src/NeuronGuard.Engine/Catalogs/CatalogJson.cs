@@ -5,7 +5,8 @@ namespace NeuronGuard.Engine.Catalogs;
 /// <summary>
 /// The catalog file format (UTF-8 JSON, format 1):
 /// <c>{"format":1,"model":{"fingerprint","name"?,"layers","neuronsPerLayer"},"version","sets":[{"name","kind",
-/// "neurons":[{"layer","index","score"?,"gain"?}],"provenance":{"method","data","date"}}]}</c>.
+/// "role"?,"neurons":[{"layer","index","score"?,"gain"?}],"provenance":{"method","data","date"}}]}</c>; role is
+/// "detect", "attenuate" or "both" (absent).
 /// Parsing also validates the catalog against itself (<see cref="CatalogValidator.Validate(Catalog)"/>).
 /// </summary>
 public static class CatalogJson

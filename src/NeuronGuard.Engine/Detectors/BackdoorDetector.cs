@@ -13,6 +13,8 @@ public sealed class BackdoorDetector : Detector
     private readonly float[] _invRms;
     private readonly float[] _previous;
     private readonly int _window;
+    private readonly int[] _positions;
+    private int _positionCount;
     private bool _seen;
 
     public BackdoorDetector(DetectorInput input)
@@ -23,6 +25,7 @@ public sealed class BackdoorDetector : Detector
         _invRms = input.Baselines.Select(b => 1f / Math.Max(b.DeltaRms, input.Options.StdFloor)).ToArray();
         _previous = new float[input.Slots.Length];
         _window = input.Options.BackdoorWindow;
+        _positions = new int[Math.Max(0, _window)];
         _mean.CopyTo(_previous, 0);
     }
 
@@ -31,7 +34,14 @@ public sealed class BackdoorDetector : Detector
         base.Reset();
         _mean.CopyTo(_previous, 0);
         _seen = false;
+        _positionCount = 0;
     }
+
+    /// <summary>
+    /// The steps of the window whose own variation d(t) is above the threshold: where the trigger neurons peak, i.e.
+    /// the trigger's tokens (the prompt's positions when the window is inside the prefill). Ascending.
+    /// </summary>
+    public override ReadOnlySpan<int> FlaggedPositions => _positions.AsSpan(0, _positionCount);
 
     public override void Observe(int step, ReadOnlySpan<float> row)
     {
@@ -44,6 +54,10 @@ public sealed class BackdoorDetector : Detector
         for (int i = 0; i < slots.Length; i++)
         {
             d += _weight[i] * MathF.Abs(row[slots[i]] - _previous[i]) * _invRms[i];
+        }
+        if (d > Threshold && _positionCount < _positions.Length)
+        {
+            _positions[_positionCount++] = step;
         }
         if (!_seen || d > Score)
         {

@@ -5,7 +5,9 @@ namespace NeuronGuard.Engine.Scoring;
 
 /// <summary>
 /// Which detectors a catalog gets: "coverage" over all slots; per toxicity set "toxicity:NAME"; per safety set
-/// "safety:NAME" and "integrity:NAME"; per backdoor set "backdoor:NAME". Custom sets are watched by coverage only.
+/// "safety:NAME" and "integrity:NAME"; per backdoor set "backdoor:NAME". Custom sets are watched by coverage only, and
+/// sets of role attenuate get no detector of their own (their neurons are chosen for what ablating them does, not for
+/// telling requests apart; coverage still sees every slot).
 /// </summary>
 public sealed record DetectorSpec(string Name, DetectorKind Kind, SetSlots? Set)
 {
@@ -14,6 +16,10 @@ public sealed record DetectorSpec(string Name, DetectorKind Kind, SetSlots? Set)
         var specs = new List<DetectorSpec> { new("coverage", DetectorKind.Coverage, null) };
         foreach (var set in layout.Sets)
         {
+            if (!set.Role.Detects())
+            {
+                continue;
+            }
             switch (set.Kind)
             {
                 case NeuronSetKind.Toxicity:

@@ -49,6 +49,9 @@ public sealed class RequestScorer : IDisposable
     /// <summary>Top contributing neurons of detector <paramref name="detector"/> (index into <see cref="Results"/>).</summary>
     public ReadOnlySpan<NeuronContribution> TopNeurons(int detector) => _detectors[detector].TopNeurons;
 
+    /// <summary>Prompt positions detector <paramref name="detector"/> names (<see cref="Detector.FlaggedPositions"/>).</summary>
+    public ReadOnlySpan<int> FlaggedPositions(int detector) => _detectors[detector].FlaggedPositions;
+
     /// <summary>Feeds steps <paramref name="firstStep"/> … firstStep + steps − 1.</summary>
     public FrameStatus Feed(int firstStep, int steps, ReadOnlySpan<float> values)
     {

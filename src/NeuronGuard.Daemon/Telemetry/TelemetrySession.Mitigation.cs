@@ -27,11 +27,17 @@ public sealed partial class TelemetrySession
             }
             if (request.Flagged[i])
             {
-                // Copied only when the detector names more positions than before: no allocation on an ordinary frame.
+                // Prompt positions only (the first frame's steps); copied only when the detector names more of them
+                // than before, so an ordinary frame allocates nothing.
                 var positions = scorer.FlaggedPositions(i);
-                if (positions.Length > (request.Positions[i]?.Length ?? 0))
+                int inPrompt = 0;
+                while (inPrompt < positions.Length && positions[inPrompt] < scorer.PromptSteps)
                 {
-                    request.Positions[i] = positions.ToArray();
+                    inPrompt++;
+                }
+                if (inPrompt > (request.Positions[i]?.Length ?? 0))
+                {
+                    request.Positions[i] = positions[..inPrompt].ToArray();
                     named = true;
                 }
             }

@@ -38,8 +38,10 @@ public sealed class BackdoorDetector : Detector
     }
 
     /// <summary>
-    /// The steps of the window whose own variation d(t) is above the threshold: where the trigger neurons peak, i.e.
-    /// the trigger's tokens (the prompt's positions when the window is inside the prefill). Ascending.
+    /// The steps of the window where the trigger neurons peak: the variation d(t) or the level
+    /// l(t) = Σ_i w_i·|x_i,t − μ_i| / max(ρ_i, floor) is above the threshold. d alone names only a trigger's first token
+    /// (its neurons jump there and stay up on the next), and masking one token of a two-token trigger left the trained
+    /// model's backdoor intact (bench/results/backdoor-response.md); the level names the tokens they stay up on. Ascending.
     /// </summary>
     public override ReadOnlySpan<int> FlaggedPositions => _positions.AsSpan(0, _positionCount);
 
@@ -55,7 +57,7 @@ public sealed class BackdoorDetector : Detector
         {
             d += _weight[i] * MathF.Abs(row[slots[i]] - _previous[i]) * _invRms[i];
         }
-        if (d > Threshold && _positionCount < _positions.Length)
+        if (_positionCount < _positions.Length && (d > Threshold || Level(row) > Threshold))
         {
             _positions[_positionCount++] = step;
         }
@@ -74,5 +76,16 @@ public sealed class BackdoorDetector : Detector
         {
             _previous[i] = row[slots[i]];
         }
+    }
+
+    private float Level(ReadOnlySpan<float> row)
+    {
+        var slots = Slots;
+        float l = 0;
+        for (int i = 0; i < slots.Length; i++)
+        {
+            l += _weight[i] * MathF.Abs(row[slots[i]] - _mean[i]) * _invRms[i];
+        }
+        return l;
     }
 }

@@ -20,7 +20,7 @@ public static class Labels
     private const string TriggerScan = "trigger_scan";
 
     /// <summary>The modes that attenuate or abort, as <c>neuronguard_mitigations_total</c> counts them.</summary>
-    public static readonly string[] ActiveModes = ["on_flag", "always", "shadow", "abort"];
+    public static readonly string[] ActiveModes = ["on_flag", "always", "shadow", "abort", "mask_attention"];
 
     /// <summary>Every store state label, in <see cref="StoreHealthState"/> order.</summary>
     public static readonly string[] StoreStates = ["serving", "serving_from_snapshot", "degraded", "not_serving"];
@@ -50,7 +50,7 @@ public static class Labels
         _ => Api.V1.Detector.Integrity,
     };
 
-    /// <summary>"off", "shadow", "on_flag", "always", "abort" (metric labels, logs); "other" for an unknown value.</summary>
+    /// <summary>"off", "shadow", "on_flag", "always", "abort", "mask_attention" (metric labels, logs); "other" for an unknown value.</summary>
     public static string Mode(MitigationMode mode) => mode switch
     {
         MitigationMode.Off => "off",
@@ -58,6 +58,7 @@ public static class Labels
         MitigationMode.OnFlag => "on_flag",
         MitigationMode.Always => "always",
         MitigationMode.Abort => "abort",
+        MitigationMode.MaskAttention => "mask_attention",
         _ => "other",
     };
 
@@ -68,7 +69,7 @@ public static class Labels
     public static MitigationMode? ParseMode(string value)
     {
         var word = value.Trim().ToLowerInvariant().Replace('-', '_');
-        foreach (var mode in (ReadOnlySpan<MitigationMode>)[MitigationMode.Off, MitigationMode.Shadow, MitigationMode.OnFlag, MitigationMode.Always, MitigationMode.Abort])
+        foreach (var mode in (ReadOnlySpan<MitigationMode>)[MitigationMode.Off, MitigationMode.Shadow, MitigationMode.OnFlag, MitigationMode.Always, MitigationMode.Abort, MitigationMode.MaskAttention])
         {
             if (word == Mode(mode))
             {

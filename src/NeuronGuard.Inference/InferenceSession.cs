@@ -35,8 +35,31 @@ public sealed class InferenceSession : IDisposable
     /// <summary>Registers a hook for every later forward call; dispose the result to remove it.</summary>
     public IDisposable Register(IMlpHook hook) => _hooks.Add(hook);
 
-    /// <summary>Forgets the cached sequence; buffers are kept.</summary>
-    public void Reset() => Position = 0;
+    /// <summary>Forgets the cached sequence and its attention mask; buffers are kept.</summary>
+    public void Reset()
+    {
+        Position = 0;
+        _kv.MaskedKeys = [];
+    }
+
+    /// <summary>
+    /// Masks attention to <paramref name="positions"/> for every later forward pass until <see cref="Reset"/>: no query
+    /// after a masked position attends to it, in any layer (the mask-attention mitigation). Passes already run keep what
+    /// they computed; re-run the prompt after <see cref="Reset"/> and this call to mask it from the start.
+    /// </summary>
+    public void MaskAttention(IEnumerable<int> positions)
+    {
+        ArgumentNullException.ThrowIfNull(positions);
+        var sorted = positions.Concat(_kv.MaskedKeys).Distinct().Order().ToArray();
+        if (sorted.Length > 0 && (sorted[0] < 0 || sorted[^1] >= MaxContextTokens))
+        {
+            throw new ArgumentOutOfRangeException(nameof(positions), $"masked positions must be in 0..{MaxContextTokens - 1}; got {sorted[0]}..{sorted[^1]}.");
+        }
+        _kv.MaskedKeys = sorted;
+    }
+
+    /// <summary>The masked key positions, ascending.</summary>
+    public IReadOnlyList<int> MaskedPositions => _kv.MaskedKeys;
 
     /// <summary>Runs all of <paramref name="tokens"/> in one pass and returns the logits (vocab) of the last.</summary>
     public ReadOnlySpan<float> Prefill(ReadOnlySpan<int> tokens)

@@ -29,6 +29,7 @@ from .control import MODES as _MODES
 from .v1 import telemetry_pb2 as t
 
 log = logging.getLogger("neuronguard")
+PREFILL_MODES = frozenset({"abort", "mask_attention"})
 _STREAM = "/neuronguard.v1.Telemetry/Stream"
 FAIL_OPEN, FAIL_CLOSED = "fail_open", "fail_closed"
 
@@ -200,6 +201,12 @@ class Client:
         names = {v: k for k, v in _MODES.items()}
         return {names.get(m.mode, "") for m in chosen.values()} - {"", "off"}
 
+    def acts_at_prefill(self, tenant: str) -> bool:
+        """Whether a mode that acts on the prefill's verdict (abort, mask_attention) is in force for this tenant: then
+        decode loops wait for the prefill verdict before the first token, even without lockstep (the Welcome carries
+        the daemon's defaults, e.g. abort for backdoor sets)."""
+        return bool(self.policy_modes(tenant) & PREFILL_MODES)
+
     def _unmonitored(self, why: str) -> None:
         self._count("unmonitored_requests")
         if not self._warned:
@@ -299,11 +306,16 @@ class Client:
             self.last_error = f"daemon: {m.error.message} (code {m.error.code})"
             self._count("stream_errors")
             log.warning("NeuronGuard: %s", self.last_error)
-        else:
+        elif kind is not None:
             rid = getattr(m, kind).request_id
             req = self._requests.get(rid)
             if req is not None and req._conn is stream:
                 req._deliver(m)
+            elif kind == "mask_attention":
+                # Nothing to mask: the request ended here already (or never ran on this stream). Said, not fatal.
+                self._count("unknown_request_messages")
+                log.warning("NeuronGuard: the daemon sent MaskAttention for request %r, which is not running on this "
+                            "stream (ended already, or never started here); it was ignored", rid)
 
     def _on_welcome(self, stream: _Stream, welcome: Any) -> None:
         new_plan = _plan.SlotPlan.from_welcome(welcome)

@@ -9,7 +9,8 @@ from .v1 import control_pb2 as ctl
 
 _SVC = "/neuronguard.v1.Control/"
 MODES = {"off": c.MITIGATION_MODE_OFF, "shadow": c.MITIGATION_MODE_SHADOW, "on_flag": c.MITIGATION_MODE_ON_FLAG,
-         "always": c.MITIGATION_MODE_ALWAYS, "abort": c.MITIGATION_MODE_ABORT}
+         "always": c.MITIGATION_MODE_ALWAYS, "abort": c.MITIGATION_MODE_ABORT,
+         "mask_attention": c.MITIGATION_MODE_MASK_ATTENTION}
 PRESETS = {"": c.GAIN_PRESET_UNSPECIFIED, "aura": c.GAIN_PRESET_AURA, "det0": c.GAIN_PRESET_DET0,
            "damp": c.GAIN_PRESET_DAMP}
 

@@ -5,9 +5,13 @@
 1. **always**: when the policy in force has an ``always`` mitigation for a request's tenant, it waits (at most the
    client's ``verdict_timeout``) for that request's gains before the first forward pass, so the prompt and the first
    token are attenuated.
-2. **on_flag / abort**: when such a policy could apply, it runs the prefill once itself (frames sent, verdicts
-   awaited, bounded), then lets ``generate`` run the prefill again with capture off — with the gains the prefill's
-   verdict brought. The built-in host re-prefills the same way; the cost is one extra prefill, only then.
+2. **on_flag / abort / mask_attention**: when such a policy could apply (the daemon's default is abort for backdoor
+   sets), it runs the prefill once itself (frames sent, verdicts awaited, bounded), then lets ``generate`` run the
+   prefill again with capture off — with the gains the prefill's verdict brought, and with the positions a
+   MaskAttention named zeroed in the ``attention_mask`` given to ``generate`` (which extends it for every later
+   step, so no later query attends to them). An aborted row produces no token. The built-in host re-prefills the same
+   way; the cost is one extra prefill, only then. A MaskAttention that arrives during ``generate`` is not applied to
+   that call (``generate`` owns its mask): it is in ``request.masked_positions`` for the caller.
 3. Rows that emit EOS stop sending (``FinishedRows``); aborted rows stop (``AbortCriteria``).
 
 Stopping-criteria return types differ by transformers version: ≥ 4.39 combines per-row (batch,) bool tensors,
@@ -150,7 +154,7 @@ class GuardedGenerate:
             for r in live:
                 if "always" in _modes(r):
                     _wait_gains(r, timeout)
-            probe = [r for r in live if _modes(r) & {"on_flag", "abort"}]
+            probe = [r for r in live if _modes(r) & {"on_flag", "abort", "mask_attention"}]
             if probe:
                 with torch.no_grad():
                     model(input_ids=input_ids, attention_mask=attention_mask)
@@ -158,6 +162,12 @@ class GuardedGenerate:
                     r.wait_verdict(r.next_step - 1, timeout)  # type: ignore[attr-defined]
                 guard.bind(reqs, attention_mask)   # same rows; positions restart for generate's own prefill
                 guard.skip_capture(1)              # that prefill re-runs scored steps, now with the gains in force
+                if any(getattr(r, "masked_positions", None) for r in probe):
+                    if attention_mask is None:
+                        attention_mask = torch.ones_like(input_ids)
+                    for b, row in enumerate(reqs):
+                        if row is not None and getattr(row, "masked_positions", None):
+                            attention_mask = row.masked_attention(attention_mask, b)  # type: ignore[attr-defined]
             eos = _eos_ids(model, kwargs)
             criteria = _criteria_list(kwargs.pop("stopping_criteria", None))
             ours = [FinishedRows(guard, eos, stopping_per_row), AbortCriteria(reqs, stopping_per_row, guard)]

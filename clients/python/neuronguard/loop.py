@@ -4,6 +4,12 @@ Per request: prefill (one frame block), then one forward pass per generated toke
 for its verdicts (Guard does that), and when the prefill's verdict brought gains before any token exists the prompt
 is re-run with them (capture off: the daemon already has those steps) so the first generated token is mitigated
 too — as src/NeuronGuard.Daemon/BuiltinHost does. Aborted rows stop; the others go on.
+
+With abort or mask_attention in force for a request's tenant (the daemon's default is abort for backdoor sets), the
+prefill's verdict is awaited even without lockstep, so an aborted row emits no token and a MaskAttention that came
+with the verdict masks the prompt for the re-run prefill and every later pass (by zeroing those positions in the
+attention mask given to ``step``; see :meth:`Request.masked_attention`). A mask that arrives later applies from the
+next pass.
 """
 from __future__ import annotations
 
@@ -33,10 +39,14 @@ def greedy_generate(guard: Guard, step: Step, requests: Sequence[Optional[Reques
     versions = [r.gains_version if r is not None else 0 for r in requests]
     with torch.no_grad():
         logits, past = step(input_ids, attention_mask, None)
-        if any(r is not None and r.gains_version != v and not r.aborted for r, v in zip(requests, versions)):
+        for r in requests:
+            if r is not None and r.monitored and r.client.acts_at_prefill(r.tenant) and not r.aborted:
+                r.wait_verdict(r.next_step - 1)   # no-op when lockstep already waited
+        if any(r is not None and (r.gains_version != v or r.mask_version > 0) and not r.aborted
+               for r, v in zip(requests, versions)):
             guard.bind(requests, attention_mask)  # positions restart at the prompt's first
             guard.skip_capture(1)                 # the daemon already scored these steps
-            logits, past = step(input_ids, attention_mask, None)
+            logits, past = step(input_ids, _masked(requests, attention_mask), None)
         out: List[List[int]] = [[] for _ in range(batch)]
         done = [False] * batch
         mask = attention_mask
@@ -58,7 +68,7 @@ def greedy_generate(guard: Guard, step: Step, requests: Sequence[Optional[Reques
             # Finished rows keep decoding their last token (their values are not sent: see Guard.bind below).
             guard.bind([None if done[b] else r for b, r in enumerate(requests)])
             mask = torch.cat([mask, torch.ones(batch, 1, dtype=mask.dtype)], dim=1)
-            logits, past = step(nxt[:, None], mask, past)
+            logits, past = step(nxt[:, None], _masked(requests, mask), past)
     for r in requests:  # fail_closed: a break seen only after the last step still withholds the output
         if r is not None:
             r.check_open()
@@ -67,3 +77,11 @@ def greedy_generate(guard: Guard, step: Step, requests: Sequence[Optional[Reques
             if r is not None:
                 r.end()
     return out
+
+
+def _masked(requests: Sequence[Optional[Request]], attention_mask: torch.Tensor) -> torch.Tensor:
+    """The attention mask with every row's MaskAttention positions zeroed (the Guard keeps the unmasked one)."""
+    for b, r in enumerate(requests):
+        if r is not None and r.masked_positions:
+            attention_mask = r.masked_attention(attention_mask, b)
+    return attention_mask

@@ -12,7 +12,7 @@ import threading
 from typing import Any, Dict, Optional
 
 COUNTERS = ("frames_sent", "frames_dropped", "reconnects", "unmonitored_requests", "requests_lost_midway",
-            "verdict_timeouts", "stream_errors")
+            "verdict_timeouts", "stream_errors", "unknown_request_messages")
 _HELP = {
     "frames_sent": "Activations frames put on the Telemetry stream.",
     "frames_dropped": "Activations frames that could not be sent (the stream had broken).",
@@ -21,6 +21,7 @@ _HELP = {
     "requests_lost_midway": "Requests whose stream broke while they ran.",
     "verdict_timeouts": "Lockstep waits that ended without their verdict.",
     "stream_errors": "StreamError messages not tied to a request.",
+    "unknown_request_messages": "Daemon messages (MaskAttention) naming a request not running on the stream; ignored.",
 }
 _lock = threading.Lock()
 _families: Optional[Dict[str, Any]] = None

@@ -40,6 +40,8 @@ class Request:
         self.errors: List[str] = []
         self.shadow_gains: Dict[int, float] = {}  # slot → gain a shadow-mode policy would apply (not applied)
         self.gains_version = 0                    # bumps on every applied (non-shadow) Attenuate for this request
+        self.masked_positions: List[int] = []     # prompt positions to mask attention to (MaskAttention), ascending
+        self.mask_version = 0                     # bumps whenever masked_positions grows
         self.ended = False
         self.lost = False                         # the stream broke while this request was running
         self._gains: Dict[int, float] = {}        # slot → gain from this request's Attenuate
@@ -84,6 +86,22 @@ class Request:
         for slot, gain in self._gains.items():
             merged[slot] = merged.get(slot, 1.0) * gain
         return (self.gains_version, g_version), merged
+
+    def masked_attention(self, attention_mask: Any, row: int = 0) -> Any:
+        """``attention_mask`` (batch, positions) with this request's masked prompt positions zeroed in ``row``
+        (positions count from the row's first real token, so left padding is skipped). Zeroing a position in the
+        attention mask is how Hugging Face models and :mod:`neuronguard.plainmodels` stop every query attending to it;
+        they also derive position ids from the mask, so the tokens after it move down one position each, as if the
+        masked token were padding (docs/telemetry.md "MaskAttention"). Returns the input when nothing is masked."""
+        if not self.masked_positions:
+            return attention_mask
+        out = attention_mask.clone()
+        real = (out[row] != 0).nonzero()
+        first = int(real[0]) if len(real) else 0
+        for p in self.masked_positions:
+            if first + p < out.shape[1]:
+                out[row, first + p] = 0
+        return out
 
     def wait_gains(self, timeout: Optional[float] = None) -> bool:
         """Waits (at most ``timeout``, default ``verdict_timeout``) until this request has gains; False on timeout."""
@@ -226,6 +244,11 @@ class Request:
                 else:
                     self._gains = gains
                     self.gains_version += 1
+            elif kind == "mask_attention" and not message.mask_attention.shadow:
+                grown = sorted(set(self.masked_positions) | set(message.mask_attention.positions))
+                if grown != self.masked_positions:  # the mask lasts for the rest of the request: it only grows
+                    self.masked_positions = grown
+                    self.mask_version += 1
             elif kind == "abort":
                 self.abort_reason = message.abort.reason or "aborted by the daemon (no reason given)"
                 self._events += 1

@@ -8,7 +8,7 @@ namespace NeuronGuard.Cli.Ctl;
 internal static class CtlFormats
 {
     public static MitigationMode ParseMode(string value) => Labels.ParseMode(value)
-        ?? throw new CtlUsageException($"--mode '{value}' is not a mode: use off, shadow, on-flag, always or abort.");
+        ?? throw new CtlUsageException($"--mode '{value}' is not a mode: use off, shadow, on-flag, always, abort or mask-attention.");
 
     public static GainPreset ParsePreset(string value) => value.Trim().ToLowerInvariant() switch
     {

@@ -49,7 +49,7 @@ internal static class PolicyCommands
     private static Command Set()
     {
         var set = new Argument<string>("set") { Description = "Catalogued neuron set name, e.g. toxicity." };
-        var mode = new Option<string?>("--mode") { Description = "off, shadow, on-flag, always or abort (needed for a new entry; else kept)." };
+        var mode = new Option<string?>("--mode") { Description = "off, shadow, on-flag, always, abort or mask-attention (needed for a new entry; else kept)." };
         var strength = new Option<float?>("--strength") { Description = "0..1; scales the preset's gains (new entry: 1, AurA as the paper has it; else kept)." };
         var preset = new Option<string?>("--preset") { Description = "aura, det0 or damp (new entry: aura, the daemon's default; else kept)." };
         var topK = new Option<uint?>("--top-k") { Description = "aura: dampen only the K neurons of highest AUROC (default: all above 0.5, the paper); det0: how many to ablate. Kept while the preset stays." };

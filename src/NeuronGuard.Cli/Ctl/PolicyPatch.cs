@@ -31,7 +31,7 @@ internal sealed record PolicyPatch
     public SetMitigationRequest Apply(Mitigation? current, ulong policyVersion, long nowUnixMs)
     {
         var mode = Mode ?? current?.Mode
-            ?? throw new CtlUsageException($"{Set} has no {(Tenant.Length == 0 ? "global" : $"tenant {Tenant}")} entry yet: give --mode (off, shadow, on-flag, always or abort).");
+            ?? throw new CtlUsageException($"{Set} has no {(Tenant.Length == 0 ? "global" : $"tenant {Tenant}")} entry yet: give --mode (off, shadow, on-flag, always, abort or mask-attention).");
         var preset = Preset ?? current?.Preset ?? GainPreset.Unspecified;
         var request = new SetMitigationRequest
         {

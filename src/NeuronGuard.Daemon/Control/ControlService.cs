@@ -16,7 +16,7 @@ public sealed class ControlService(DaemonContext ctx) : Api.V1.Control.ControlBa
 
     public override Task<GetPolicyResponse> GetPolicy(GetPolicyRequest request, ServerCallContext context)
     {
-        var response = new GetPolicyResponse { Policy = ctx.Policy.Current.ToProto() };
+        var response = new GetPolicyResponse { Policy = ctx.Policy.Current.ToProto(ctx.Policy.CatalogSets()) };
         response.Servers.Add(ctx.Sessions.States());
         return Task.FromResult(response);
     }
@@ -24,13 +24,13 @@ public sealed class ControlService(DaemonContext ctx) : Api.V1.Control.ControlBa
     public override async Task<SetMitigationResponse> SetMitigation(SetMitigationRequest request, ServerCallContext context)
     {
         var write = await PolicyWriteAsync(() => ctx.Policy.SetAsync(request, Callers.Of(context), context.CancellationToken)).ConfigureAwait(false);
-        return new SetMitigationResponse { Policy = write.Policy.ToProto(), Unchanged = write.Unchanged };
+        return new SetMitigationResponse { Policy = write.Policy.ToProto(ctx.Policy.CatalogSets()), Unchanged = write.Unchanged };
     }
 
     public override async Task<DeleteMitigationResponse> DeleteMitigation(DeleteMitigationRequest request, ServerCallContext context)
     {
         var policy = await PolicyWriteAsync(() => ctx.Policy.DeleteAsync(request, Callers.Of(context), context.CancellationToken)).ConfigureAwait(false);
-        return new DeleteMitigationResponse { Policy = policy.ToProto() };
+        return new DeleteMitigationResponse { Policy = policy.ToProto(ctx.Policy.CatalogSets()) };
     }
 
     /// <summary>One mapping of policy-write failures to gRPC statuses, shared by every write.</summary>

@@ -78,7 +78,7 @@ public sealed partial class DaemonMetrics
         Flags = Counters("neuronguard_request_flags_total", "Requests flagged, by tenant, detector and neuron set (set=\"all\" for coverage). One request can be flagged by several detectors.", 20_000, "tenant", "detector", "set");
         Scores = Histograms("neuronguard_detector_score", "Final score of each request per detector, compared against that detector's calibrated threshold.", ScoreBuckets, "detector");
         ScoreRatios = Histograms("neuronguard_detector_score_ratio", "Final score of each request per detector divided by that detector's calibrated threshold (1 and above is flagged).", ScoreRatioBuckets, "detector");
-        Mitigations = Counters("neuronguard_mitigations_total", "Requests a mitigation was applied to, by tenant, neuron set and mode (on_flag, always, shadow, abort).", 20_000, "tenant", "set", "mode");
+        Mitigations = Counters("neuronguard_mitigations_total", "Requests a mitigation was applied to, by tenant, neuron set and mode (on_flag, always, shadow, abort, mask_attention).", 20_000, "tenant", "set", "mode");
         _verdictLatency = f.CreateHistogram("neuronguard_verdict_latency_seconds", "Time from receiving an Activations message to sending its Verdict, in seconds.",
             new HistogramConfiguration { Buckets = LatencyBuckets });
         Dropped = Counters("neuronguard_dropped_messages_total", "Outgoing messages dropped because a slow receiver's queue was full, by kind (verdict, watch, attenuate).", DefaultMaxSeries, "kind");

@@ -1,4 +1,6 @@
 using NeuronGuard.Api.V1;
+using NeuronGuard.Engine.Catalogs;
+using NeuronSetKind = NeuronGuard.Engine.Catalogs.NeuronSetKind;
 using NeuronGuard.Storage;
 
 namespace NeuronGuard.Daemon.Policies;
@@ -63,12 +65,27 @@ public sealed class EffectivePolicy
         return _entries.GetValueOrDefault((set, ""));
     }
 
+    /// <summary>The entry that applies, or the kind's default (<see cref="DefaultPolicy"/>) when the set has none.</summary>
+    public PolicyEntry? Resolve(string set, NeuronSetKind kind, string tenant) => Find(set, tenant) ?? DefaultPolicy.For(set, kind);
+
     public MitigationMode ModeFor(string set, string tenant) => Find(set, tenant)?.Mode ?? MitigationMode.Off;
 
-    public Api.V1.Policy ToProto()
+    /// <summary>
+    /// The stored entries, plus a default entry (<see cref="DefaultPolicy"/>) for each of <paramref name="sets"/> whose
+    /// kind has one and that has no global entry, so a reader sees every mode in force.
+    /// </summary>
+    public Api.V1.Policy ToProto(IEnumerable<(string Set, NeuronSetKind Kind)>? sets = null)
     {
         var p = new Api.V1.Policy { Version = (ulong)Version };
-        foreach (var e in Entries)
+        var all = Entries.ToList();
+        foreach (var (set, kind) in sets ?? [])
+        {
+            if (!_entries.ContainsKey((set, "")) && DefaultPolicy.For(set, kind) is { } fallback && !all.Any(e => e.Set == set && e.Tenant.Length == 0))
+            {
+                all.Add(fallback);
+            }
+        }
+        foreach (var e in all.OrderBy(e => e.Set, StringComparer.Ordinal).ThenBy(e => e.Tenant, StringComparer.Ordinal))
         {
             p.Mitigations.Add(e.ToProto());
         }

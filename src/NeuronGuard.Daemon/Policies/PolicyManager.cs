@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using NeuronGuard.Api.V1;
 using NeuronGuard.Engine.Baselines;
 using NeuronGuard.Engine.Catalogs;
+using NeuronSetKind = NeuronGuard.Engine.Catalogs.NeuronSetKind;
 using Catalog = NeuronGuard.Engine.Catalogs.Catalog;
 using NeuronGuard.Storage;
 using NeuronGuard.Storage.Sync;
@@ -162,6 +163,20 @@ public sealed partial class PolicyManager : IAsyncDisposable
         return Current;
     }
 
+    /// <summary>The sets of every active catalog (name and kind), for the default entries GetPolicy shows.</summary>
+    public List<(string Set, NeuronSetKind Kind)> CatalogSets()
+    {
+        var sets = new List<(string, NeuronSetKind)>();
+        foreach (var fingerprint in _sync.Models)
+        {
+            if (_sync.GetModel(fingerprint)?.Catalog?.Value is { } catalog)
+            {
+                sets.AddRange(catalog.Sets.Select(s => (s.Name, s.Kind)));
+            }
+        }
+        return sets.Distinct().ToList();
+    }
+
     /// <summary>
     /// A set no active catalog has would be a permanent no-op entry (a typo, usually): refused, naming the known sets.
     /// Turning a set off is always allowed, and so is anything while no catalog is active (nothing to check against).
@@ -229,7 +244,7 @@ public sealed partial class PolicyManager : IAsyncDisposable
         }
         if (r.Mode == MitigationMode.Unspecified || !Enum.IsDefined(r.Mode))
         {
-            throw new ArgumentException("mode is missing: give off, shadow, on_flag, always or abort.");
+            throw new ArgumentException("mode is missing: give off, shadow, on_flag, always, abort or mask_attention.");
         }
         if (!float.IsFinite(r.Strength) || r.Strength < 0 || r.Strength > 1)
         {
@@ -244,7 +259,7 @@ public sealed partial class PolicyManager : IAsyncDisposable
             throw new ArgumentException($"ttl {r.TtlSeconds} s is longer than the limit of {MaxTtlSeconds} s (366 days): give a shorter TTL, or none for a permanent entry.");
         }
         var preset = r.Preset == GainPreset.Unspecified ? GainPreset.Aura : r.Preset;
-        if (preset == GainPreset.Det0 && r.TopK == 0 && r.Mode is not (MitigationMode.Off or MitigationMode.Abort))
+        if (preset == GainPreset.Det0 && r.TopK == 0 && r.Mode is not (MitigationMode.Off or MitigationMode.Abort or MitigationMode.MaskAttention))
         {
             throw new ArgumentException("preset det0 ablates the top-k neurons: give top_k ≥ 1.");
         }

@@ -30,10 +30,22 @@ public static class CatalogMapping
             {
                 problems.Add($"set '{set.Name}' has kind {set.Kind}: give safety, toxicity, backdoor or custom.");
             }
+            var role = set.Role switch
+            {
+                Wire.NeuronSetRole.Unspecified => Eng.NeuronSetRole.Both,
+                Wire.NeuronSetRole.Detect => Eng.NeuronSetRole.Detect,
+                Wire.NeuronSetRole.Attenuate => Eng.NeuronSetRole.Attenuate,
+                _ => (Eng.NeuronSetRole?)null,
+            };
+            if (role is null)
+            {
+                problems.Add($"set '{set.Name}' has role {(int)set.Role}: give unspecified (both), detect or attenuate.");
+            }
             sets.Add(new Eng.NeuronSet
             {
                 Name = set.Name,
                 Kind = kind ?? Eng.NeuronSetKind.Custom,
+                Role = role ?? Eng.NeuronSetRole.Both,
                 Neurons = set.Neurons.Select(n => new Eng.CatalogNeuron
                 {
                     Layer = checked((int)(n.Neuron?.Layer ?? 0)),
@@ -84,6 +96,12 @@ public static class CatalogMapping
                     Eng.NeuronSetKind.Toxicity => Wire.NeuronSetKind.Toxicity,
                     Eng.NeuronSetKind.Backdoor => Wire.NeuronSetKind.Backdoor,
                     _ => Wire.NeuronSetKind.Custom,
+                },
+                Role = set.Role switch
+                {
+                    Eng.NeuronSetRole.Detect => Wire.NeuronSetRole.Detect,
+                    Eng.NeuronSetRole.Attenuate => Wire.NeuronSetRole.Attenuate,
+                    _ => Wire.NeuronSetRole.Unspecified,
                 },
                 Provenance = set.Provenance is null ? null
                     : new Wire.Provenance { Method = set.Provenance.Method, Data = set.Provenance.Data, Date = set.Provenance.Date },

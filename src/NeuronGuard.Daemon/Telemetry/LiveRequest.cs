@@ -23,6 +23,12 @@ internal sealed class LiveRequest(string id, string tenant, MapField<string, str
 
     public bool AnyFlagged { get; set; }
 
+    /// <summary>Per detector: the prompt positions it named when it flagged (null: none); what mask_attention masks.</summary>
+    public int[]?[] Positions { get; } = new int[]?[plan.Plan?.Detectors.Count ?? 0];
+
+    /// <summary>The masked positions last sent in a MaskAttention ("" before any), to send only when they grow.</summary>
+    public string MaskKey { get; set; } = "";
+
     public bool Aborted { get; set; }
 
     public int Frames { get; set; }

@@ -1,6 +1,8 @@
 using System.Text;
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Policies;
+using NeuronGuard.Engine.Catalogs;
+using NeuronSetRole = NeuronGuard.Engine.Catalogs.NeuronSetRole;
 using NeuronGuard.Engine.Detectors;
 using NeuronGuard.Engine.Mitigation;
 using NeuronGuard.Engine.Scoring;
@@ -10,63 +12,104 @@ namespace NeuronGuard.Daemon.Telemetry;
 /// <summary>
 /// What the policy does to one request, decided from data alone (the plan, which detectors flagged, the policy, the
 /// tenant) so it can be tested without a stream: on_flag attenuates a set once one of its detectors flagged, always
-/// attenuates from the start, shadow computes the gains it would apply, abort ends a flagged request. The session
-/// sends what changed; nothing here touches a stream, a metric or a clock.
+/// attenuates from the start, shadow computes the gains it would apply, abort ends a flagged request, mask_attention
+/// masks the prompt positions the flagging detectors name. A set without an entry gets its kind's default
+/// (<see cref="DefaultPolicy"/>: abort for backdoor). Roles: a set is triggered by its own detectors and, when its role
+/// is attenuate, by those of every detecting set of the same kind; gains come only from sets that attenuate. The
+/// session sends what changed; nothing here touches a stream, a metric or a clock.
 /// </summary>
 public static class MitigationDecision
 {
     /// <param name="flagged">Per detector of <paramref name="plan"/>: flagged at some step of the request.</param>
-    public static MitigationOutcome Decide(MonitorPlan plan, ReadOnlySpan<bool> flagged, EffectivePolicy policy, string tenant)
+    /// <param name="positions">Per detector: the prompt positions it names (<see cref="Detector.FlaggedPositions"/>), null or
+    /// empty when none; only mask_attention reads them.</param>
+    public static MitigationOutcome Decide(MonitorPlan plan, ReadOnlySpan<bool> flagged, EffectivePolicy policy, string tenant,
+        IReadOnlyList<int[]?>? positions = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(policy);
         float[]? applied = null, shadow = null;
         List<(string Set, MitigationMode Mode)>? counted = null;
         MitigationAbort? abort = null;
+        SortedSet<int>? masked = null;
         foreach (var set in plan.Layout.Sets)
         {
-            var entry = policy.Find(set.Name, tenant);
+            var entry = policy.Resolve(set.Name, set.Kind, tenant);
             if (entry is null || entry.Mode == MitigationMode.Off)
             {
                 continue;
             }
-            var by = FlaggedBy(plan, flagged, set.Name);
+            var by = FlaggedBy(plan, flagged, set);
+            bool gains = set.Role.Attenuates();
             switch (entry.Mode)
             {
-                case MitigationMode.Always:
+                case MitigationMode.Always when gains:
                     Multiply(ref applied, plan, entry, set.Name);
                     (counted ??= []).Add((set.Name, entry.Mode));
                     break;
-                case MitigationMode.OnFlag when by is not null:
+                case MitigationMode.OnFlag when by is not null && gains:
                     Multiply(ref applied, plan, entry, set.Name);
                     (counted ??= []).Add((set.Name, entry.Mode));
                     break;
-                case MitigationMode.Shadow when by is not null:
+                case MitigationMode.Shadow when by is not null && gains:
                     Multiply(ref shadow, plan, entry, set.Name);
                     (counted ??= []).Add((set.Name, entry.Mode));
                     break;
                 case MitigationMode.Abort when by is not null:
                     abort ??= new MitigationAbort(set.Name, by.Value, entry.Tenant, policy.Version);
                     break;
+                case MitigationMode.MaskAttention when by is not null && positions is not null:
+                    if (AddPositions(ref masked, plan, flagged, set, positions))
+                    {
+                        (counted ??= []).Add((set.Name, entry.Mode));
+                    }
+                    break;
             }
         }
         return applied is null && shadow is null && counted is null && abort is null
             ? MitigationOutcome.None
-            : new MitigationOutcome(applied, shadow, counted ?? (IReadOnlyList<(string, MitigationMode)>)[], abort);
+            : new MitigationOutcome(applied, shadow, counted ?? (IReadOnlyList<(string, MitigationMode)>)[], abort)
+            {
+                MaskPositions = masked?.ToArray(),
+            };
     }
 
-    /// <summary>The first detector of <paramref name="set"/> (other than the integrity alarm) that flagged, or null.</summary>
-    private static DetectorKind? FlaggedBy(MonitorPlan plan, ReadOnlySpan<bool> flagged, string set)
+    /// <summary>
+    /// The first detector (other than the integrity alarm) that flagged and triggers <paramref name="set"/>, or null.
+    /// </summary>
+    private static DetectorKind? FlaggedBy(MonitorPlan plan, ReadOnlySpan<bool> flagged, SetSlots set)
     {
         for (int i = 0; i < flagged.Length; i++)
         {
-            var spec = plan.Detectors[i];
-            if (flagged[i] && spec.Kind != DetectorKind.Integrity && spec.Set?.Name == set)
+            if (flagged[i] && Triggers(plan.Detectors[i], set))
             {
-                return spec.Kind;
+                return plan.Detectors[i].Kind;
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// Whether a flag of <paramref name="spec"/> triggers the policy of <paramref name="set"/>: a detector of the set
+    /// itself, or, for an attenuate set (which has no detector), one of any set of the same kind (the detect sets).
+    /// </summary>
+    public static bool Triggers(DetectorSpec spec, SetSlots set) =>
+        spec.Kind != DetectorKind.Integrity && spec.Set is { } own
+        && (own.Name == set.Name || (set.Role == NeuronSetRole.Attenuate && own.Kind == set.Kind));
+
+    /// <summary>Adds the positions of every flagged detector that triggers <paramref name="set"/>; true when any were named.</summary>
+    private static bool AddPositions(ref SortedSet<int>? masked, MonitorPlan plan, ReadOnlySpan<bool> flagged, SetSlots set, IReadOnlyList<int[]?> positions)
+    {
+        bool any = false;
+        for (int i = 0; i < flagged.Length && i < positions.Count; i++)
+        {
+            if (flagged[i] && Triggers(plan.Detectors[i], set) && positions[i] is { Length: > 0 } named)
+            {
+                (masked ??= []).UnionWith(named);
+                any = true;
+            }
+        }
+        return any;
     }
 
     private static void Multiply(ref float[]? gains, MonitorPlan plan, PolicyEntry entry, string set)
@@ -95,6 +138,9 @@ public static class MitigationDecision
 /// </summary>
 public sealed record MitigationOutcome(float[]? Applied, float[]? Shadow, IReadOnlyList<(string Set, MitigationMode Mode)> Mitigations, MitigationAbort? Abort)
 {
+    /// <summary>Prompt positions to mask attention to (mode mask_attention), ascending; null when none.</summary>
+    public int[]? MaskPositions { get; init; }
+
     /// <summary>Nothing applies (the common case at RequestStart): shared, so deciding it allocates nothing.</summary>
     public static MitigationOutcome None { get; } = new(null, null, [], null);
 

@@ -304,13 +304,17 @@ public sealed partial class TelemetrySession
         }
     }
 
+    /// <summary>The sets of the model's catalog, for the default policy entries the Welcome and PolicyUpdate show.</summary>
+    private static IEnumerable<(string, Engine.Catalogs.NeuronSetKind)> PlanSets(ModelPlan? plan) =>
+        plan?.Plan?.Layout.Sets.Select(s => (s.Name, s.Kind)) ?? [];
+
     private Welcome Welcome(ModelPlan plan)
     {
         var welcome = new Welcome
         {
             CatalogVersion = plan.CatalogVersion,
             BaselineVersion = plan.BaselineVersion,
-            Policy = _policy.ToProto(),
+            Policy = _policy.ToProto(PlanSets(plan)),
             MaxValuesPerMessage = (uint)_ctx.Telemetry.MaxValuesPerMessage,
         };
         if (plan.Plan is { } p)

@@ -5,15 +5,16 @@ namespace NeuronGuard.Daemon.Telemetry;
 
 /// <summary>
 /// Flags and the policy applied to each request: the decision is <see cref="MitigationDecision"/>'s; this part
-/// records flags, counts mitigations and sends an Attenuate only when a request's gains change (or an Abort).
-/// A request's decision is re-made on every new flag and every policy change.
+/// records flags and the positions flagging detectors name, counts mitigations and sends an Attenuate only when a
+/// request's gains change, a MaskAttention only when its masked positions grow (or an Abort). A request's decision is
+/// re-made on every new flag, every new named position and every policy change.
 /// </summary>
 public sealed partial class TelemetrySession
 {
     /// <summary>Marks newly flagged detectors; true when any detector flagged for the first time in this request.</summary>
     private bool CheckFlags(LiveRequest request, RequestScorer scorer)
     {
-        bool newly = false;
+        bool newly = false, named = false;
         var results = scorer.Results;
         for (int i = 0; i < results.Length; i++)
         {
@@ -24,10 +25,29 @@ public sealed partial class TelemetrySession
                 var spec = request.Plan.Plan!.Detectors[i];
                 _ctx.Metrics.ForTenant(request.Tenant).Flagged(Labels.Detector(spec.Kind), spec.Set?.Name ?? "");
             }
+            if (request.Flagged[i])
+            {
+                // Prompt positions only (the first frame's steps); copied only when the detector names more of them
+                // than before, so an ordinary frame allocates nothing.
+                var positions = scorer.FlaggedPositions(i);
+                int inPrompt = 0;
+                while (inPrompt < positions.Length && positions[inPrompt] < scorer.PromptSteps)
+                {
+                    inPrompt++;
+                }
+                if (inPrompt > (request.Positions[i]?.Length ?? 0))
+                {
+                    request.Positions[i] = positions[..inPrompt].ToArray();
+                    named = true;
+                }
+            }
         }
         if (newly)
         {
             request.AnyFlagged = true;
+        }
+        if (newly || named)
+        {
             UpdateMitigation(request);
         }
         return newly;
@@ -55,7 +75,7 @@ public sealed partial class TelemetrySession
         {
             return;
         }
-        var outcome = MitigationDecision.Decide(plan, request.Flagged, _policy, request.Tenant);
+        var outcome = MitigationDecision.Decide(plan, request.Flagged, _policy, request.Tenant, request.Positions);
         var metrics = _ctx.Metrics.ForTenant(request.Tenant);
         for (int i = 0; i < outcome.Mitigations.Count; i++)
         {
@@ -73,8 +93,33 @@ public sealed partial class TelemetrySession
             _writer.Send(new DaemonMessage { Abort = new Abort { RequestId = request.Id, Reason = abort.Reason } });
             return;
         }
+        SendMaskIfGrown(request, outcome.MaskPositions);
         SendGainsIfChanged(request, outcome.Applied, shadow: false);
         SendGainsIfChanged(request, outcome.Shadow, shadow: true);
+    }
+
+    /// <summary>
+    /// Sends the masked positions when they differ from the last MaskAttention. The mask only grows on the server (it
+    /// lasts for the rest of the request), so a policy turned off later does not unmask: the message carries the union.
+    /// </summary>
+    private void SendMaskIfGrown(LiveRequest request, int[]? positions)
+    {
+        if (positions is null)
+        {
+            return;
+        }
+        string key = string.Join(',', positions);
+        if (key == request.MaskKey)
+        {
+            return;
+        }
+        request.MaskKey = key;
+        var mask = new MaskAttention { RequestId = request.Id, PolicyVersion = (ulong)_policy.Version };
+        foreach (int p in positions)
+        {
+            mask.Positions.Add((uint)p);
+        }
+        _writer.Send(new DaemonMessage { MaskAttention = mask });
     }
 
     private void SendGainsIfChanged(LiveRequest request, float[]? gains, bool shadow)

@@ -159,7 +159,7 @@ public sealed partial class TelemetrySession
             {
                 return;
             }
-            _writer.Send(new DaemonMessage { PolicyUpdate = new PolicyUpdate { Policy = policy.ToProto() } });
+            _writer.Send(new DaemonMessage { PolicyUpdate = new PolicyUpdate { Policy = policy.ToProto(PlanSets(_plan)) } });
             foreach (var request in _requests.Values.ToList())
             {
                 UpdateMitigation(request);

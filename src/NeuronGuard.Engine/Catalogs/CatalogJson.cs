@@ -5,9 +5,10 @@ namespace NeuronGuard.Engine.Catalogs;
 /// <summary>
 /// The catalog file format (UTF-8 JSON, format 1):
 /// <c>{"format":1,"model":{"fingerprint","name"?,"layers","neuronsPerLayer"},"version","sets":[{"name","kind",
-/// "neurons":[{"layer","index","score"?,"gain"?,"explanation"?:{"promotes":[…],"suppresses":[…],"method"}}],"provenance":{"method","data","date"}}],
+/// "role"?,"neurons":[{"layer","index","score"?,"gain"?,"explanation"?:{"promotes":[…],"suppresses":[…],"method"}}],"provenance":{"method","data","date"}}],
 /// "probes"?:[{"name","set"?,"bias","lambda"?,"neurons":[{"layer","index","weight","mean","scale"}],"provenance"?}]}</c>
-/// (<see cref="CatalogProbe"/>; catalogs without the key, written before probes existed, read as before).
+/// (<see cref="CatalogProbe"/>; catalogs without the key, written before probes existed, read as before); role is
+/// "detect", "attenuate" or "both" (absent).
 /// Parsing also validates the catalog against itself (<see cref="CatalogValidator.Validate(Catalog)"/>).
 /// </summary>
 public static class CatalogJson

@@ -7,7 +7,7 @@ namespace NeuronGuard.Engine.Catalogs;
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     WriteIndented = true,
-    Converters = [typeof(NeuronSetKindConverter)])]
+    Converters = [typeof(NeuronSetKindConverter), typeof(NeuronSetRoleConverter)])]
 [JsonSerializable(typeof(Catalog))]
 internal sealed partial class CatalogJsonContext : JsonSerializerContext
 {

@@ -39,6 +39,7 @@ public static class CatalogValidator
             }
             CheckSet(set, catalog.Model, errors);
         }
+        CheckRoles(catalog.Sets ?? [], errors);
         if (catalog.Sets is null || catalog.Sets.Count == 0)
         {
             errors.Add("the catalog has no sets: add at least one set with neurons.");
@@ -73,6 +74,23 @@ public static class CatalogValidator
         else if (shape.Layers != model.Layers || shape.NeuronsPerLayer != model.NeuronsPerLayer)
         {
             errors.Add($"the catalog says {shape.Layers} layers × {shape.NeuronsPerLayer} neurons but the model has {model.Layers} × {model.NeuronsPerLayer}: fix model.layers/neuronsPerLayer.");
+        }
+    }
+
+    /// <summary>An attenuate set is triggered by the detect sets of its kind: without one its policy could never fire on a flag.</summary>
+    private static void CheckRoles(IReadOnlyList<NeuronSet> sets, List<string> errors)
+    {
+        foreach (var set in sets)
+        {
+            if (!Enum.IsDefined(set.Role))
+            {
+                errors.Add($"set '{set.Name}' has role {(int)set.Role}: use both, detect or attenuate.");
+            }
+            else if (set.Role == NeuronSetRole.Attenuate && !sets.Any(o => o.Kind == set.Kind && o.Role.Detects()))
+            {
+                errors.Add($"set '{set.Name}' has role attenuate but the catalog has no {NeuronSetKindConverter.Name(set.Kind)} set that detects: " +
+                    "its flag-triggered policy could never fire; add a detect (or both) set of that kind, or give this set role both.");
+            }
         }
     }
 

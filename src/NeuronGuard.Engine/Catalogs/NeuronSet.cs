@@ -11,6 +11,10 @@ public sealed record NeuronSet
 
     public required IReadOnlyList<CatalogNeuron> Neurons { get; init; }
 
+    /// <summary>Detect, attenuate or both (the default, left out of the JSON).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public NeuronSetRole Role { get; init; }
+
     public Provenance? Provenance { get; init; }
 }
 

@@ -8,7 +8,8 @@ namespace NeuronGuard.Engine.Scoring;
 /// "safety:NAME" and "integrity:NAME"; per backdoor set "backdoor:NAME"; per catalog probe "probe:NAME" (its
 /// <see cref="Set"/> is the set the probe names, if any); per custom set whose name starts with
 /// <see cref="ScanPrefix"/> "trigger_scan:NAME" (a generic sample of early-layer neurons, no trigger's own). Other
-/// custom sets are watched by coverage only.
+/// custom sets are watched by coverage only, and sets of role attenuate get no detector of their own (their neurons are
+/// chosen for what ablating them does, not for telling requests apart; coverage still sees every slot).
 /// </summary>
 public sealed record DetectorSpec(string Name, DetectorKind Kind, SetSlots? Set)
 {
@@ -23,6 +24,10 @@ public sealed record DetectorSpec(string Name, DetectorKind Kind, SetSlots? Set)
         var specs = new List<DetectorSpec> { new("coverage", DetectorKind.Coverage, null) };
         foreach (var set in layout.Sets)
         {
+            if (!set.Role.Detects())
+            {
+                continue;
+            }
             switch (set.Kind)
             {
                 case NeuronSetKind.Toxicity:

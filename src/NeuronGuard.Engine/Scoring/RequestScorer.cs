@@ -26,6 +26,9 @@ public sealed class RequestScorer : IDisposable
     /// <summary>The step the next frame must start at.</summary>
     public int NextStep { get; private set; }
 
+    /// <summary>Steps of the first frame (the prompt's prefill block): named positions below it are prompt positions.</summary>
+    public int PromptSteps { get; private set; }
+
     public MonitorPlan Plan => _plan;
 
     /// <summary>Every detector's verdict after the last accepted frame, in <see cref="MonitorPlan.Detectors"/> order.</summary>
@@ -83,6 +86,10 @@ public sealed class RequestScorer : IDisposable
             }
         }
         NextStep = firstStep + steps;
+        if (firstStep == 0)
+        {
+            PromptSteps = steps;
+        }
         UpdateResults();
         return FrameStatus.Ok;
     }
@@ -95,6 +102,7 @@ public sealed class RequestScorer : IDisposable
             d.Reset();
         }
         NextStep = 0;
+        PromptSteps = 0;
         UpdateResults();
     }
 

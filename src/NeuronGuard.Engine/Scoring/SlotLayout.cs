@@ -90,6 +90,8 @@ public sealed class SetSlots(NeuronSet set, int[] slots)
 
     public NeuronSetKind Kind => Set.Kind;
 
+    public NeuronSetRole Role => Set.Role;
+
     public int[] Slots { get; } = slots;
 
     public IReadOnlyList<CatalogNeuron> Neurons => Set.Neurons;

@@ -9,6 +9,8 @@ namespace NeuronGuard.Inference.Kernels;
 /// From <see cref="MatMulJob.GemmMinTokens"/> queries on, each head takes blocks of <see cref="QueryBlock"/>
 /// queries through two <see cref="Gemm"/> calls (S = Q·Kᵀ, then O = exp(S − max)·V / sum, the division on the output); the tiles above the
 /// causal diagonal are computed and then masked, which costs at most one block's worth of extra work.
+/// Masked keys (the mask-attention mitigation) get a score of −∞ for every query after them, before the softmax,
+/// so they take no weight; a masked position still attends to itself (every row keeps one finite score).
 /// </summary>
 internal sealed unsafe class AttentionJob : IParallelJob
 {
@@ -27,14 +29,16 @@ internal sealed unsafe class AttentionJob : IParallelJob
     private int _kvHeads;
     private int _headDim;
     private int _maxSeq;
+    private int[] _masked = [];
 
     public AttentionJob(PartScratch scratch) => _scratch = scratch;
 
     /// <summary>The GEMM path for prefill; null keeps the per-query dot products for every size.</summary>
     public GemmPath? Path { get; set; } = Gemm.Best;
 
-    public void Set(float* q, float* k, float* v, float* output, float* scores, int tokens, int start, int heads, int kvHeads, int headDim, int maxSeq)
+    public void Set(float* q, float* k, float* v, float* output, float* scores, int tokens, int start, int heads, int kvHeads, int headDim, int maxSeq, int[] maskedKeys)
     {
+        _masked = maskedKeys;
         _q = q;
         _k = k;
         _v = v;
@@ -91,6 +95,7 @@ internal sealed unsafe class AttentionJob : IParallelJob
         {
             int seen = _start + t0 + r + 1;
             var row = new Span<float>(s + (long)r * _maxSeq, n);
+            MaskRow(row, seen - 1);
             sums[r] = FastKernels.ScaledExp(row[..seen], scale);
             row[seen..].Clear();
             new Span<float>(_out + (long)(t0 + r) * qStride + h * hd, hd).Clear();
@@ -120,6 +125,7 @@ internal sealed unsafe class AttentionJob : IParallelJob
             {
                 s[j] = TensorPrimitives.Dot(q, new ReadOnlySpan<float>(_k + (long)j * kvStride + kvh * hd, hd)) * scale;
             }
+            MaskRow(s, n - 1);
             FastKernels.Softmax(s);
             var o = new Span<float>(_out + (long)t * qStride + h * hd, hd);
             o.Clear();
@@ -127,6 +133,19 @@ internal sealed unsafe class AttentionJob : IParallelJob
             {
                 TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(_v + (long)j * kvStride + kvh * hd, hd), s[j], o, o);
             }
+        }
+    }
+
+    /// <summary>−∞ on the masked keys before <paramref name="position"/> (the query's own position stays visible).</summary>
+    private void MaskRow(Span<float> row, int position)
+    {
+        foreach (int m in _masked)
+        {
+            if (m >= position)
+            {
+                break;
+            }
+            row[m] = float.NegativeInfinity;
         }
     }
 }

@@ -67,11 +67,11 @@ internal sealed unsafe class CpuBackend : IComputeBackend
     public void SiluMul(float* gate, float* up, int n) =>
         FastKernels.SiluMul(new Span<float>(gate, n), new ReadOnlySpan<float>(up, n));
 
-    public void Attention(float* q, float* k, float* v, float* output, float* scores, int tokens, int start, int heads, int kvHeads, int headDim, int maxSeq)
+    public void Attention(float* q, float* k, float* v, float* output, float* scores, int tokens, int start, int heads, int kvHeads, int headDim, int maxSeq, int[] maskedKeys)
     {
         lock (_gate)
         {
-            _attention.Set(q, k, v, output, scores, tokens, start, heads, kvHeads, headDim, maxSeq);
+            _attention.Set(q, k, v, output, scores, tokens, start, heads, kvHeads, headDim, maxSeq, maskedKeys);
             _pool.Run(_attention);
         }
     }

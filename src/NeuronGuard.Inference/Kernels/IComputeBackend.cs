@@ -22,6 +22,9 @@ internal unsafe interface IComputeBackend : IDisposable
     /// <summary>gate ← silu(gate) · up over n values, one vectorised pass.</summary>
     void SiluMul(float* gate, float* up, int n);
 
-    /// <summary>Causal attention; see <see cref="AttentionJob"/> for the buffer shapes.</summary>
-    void Attention(float* q, float* k, float* v, float* output, float* scores, int tokens, int start, int heads, int kvHeads, int headDim, int maxSeq);
+    /// <summary>
+    /// Causal attention; see <see cref="AttentionJob"/> for the buffer shapes. A query at position p does not attend to
+    /// a key position m of <paramref name="maskedKeys"/> with m &lt; p (an additive −∞ on that score).
+    /// </summary>
+    void Attention(float* q, float* k, float* v, float* output, float* scores, int tokens, int start, int heads, int kvHeads, int headDim, int maxSeq, int[] maskedKeys);
 }

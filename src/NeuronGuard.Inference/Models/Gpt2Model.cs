@@ -35,7 +35,7 @@ internal sealed unsafe class Gpt2Model : TransformerModel
         Backend.MatMul(s.Xb.Ptr, tokens, L.AttnW, WeightLayout.InOut, L.AttnB, s.Qkv.Ptr);
         SplitQkv(s, tokens);
         kv.Store(layer, start, tokens, s.K.Ptr, s.V.Ptr);
-        Backend.Attention(s.Q.Ptr, kv.K(layer), kv.V(layer), s.Att.Ptr, s.Scores.Ptr, tokens, start, c.Heads, c.KvHeads, c.HeadDim, kv.MaxSeq);
+        Backend.Attention(s.Q.Ptr, kv.K(layer), kv.V(layer), s.Att.Ptr, s.Scores.Ptr, tokens, start, c.Heads, c.KvHeads, c.HeadDim, kv.MaxSeq, kv.MaskedKeys);
         Backend.MatMul(s.Att.Ptr, tokens, L.AttnProjW, WeightLayout.InOut, L.AttnProjB, s.Proj.Ptr);
         Residual(s.X.Ptr, s.Proj.Ptr, tokens);
 

@@ -23,6 +23,12 @@ internal sealed unsafe class KvCache
 
     public int MaxSeq { get; }
 
+    /// <summary>
+    /// Key positions no later query may attend to (the mask-attention mitigation), ascending; empty by default. It lives
+    /// with the cache because it is part of the sequence's state: every forward pass over this cache applies it.
+    /// </summary>
+    public int[] MaskedKeys { get; set; } = [];
+
     public int KvDim { get; }
 
     public float* K(int layer) => _k[layer].Ptr;

@@ -41,7 +41,7 @@ internal sealed unsafe class LlamaModel : TransformerModel
         _rope.Apply(s.Q.Ptr, tokens, start, c.Heads);
         _rope.Apply(s.K.Ptr, tokens, start, c.KvHeads);
         kv.Store(layer, start, tokens, s.K.Ptr, s.V.Ptr);
-        Backend.Attention(s.Q.Ptr, kv.K(layer), kv.V(layer), s.Att.Ptr, s.Scores.Ptr, tokens, start, c.Heads, c.KvHeads, c.HeadDim, kv.MaxSeq);
+        Backend.Attention(s.Q.Ptr, kv.K(layer), kv.V(layer), s.Att.Ptr, s.Scores.Ptr, tokens, start, c.Heads, c.KvHeads, c.HeadDim, kv.MaxSeq, kv.MaskedKeys);
         Backend.MatMul(s.Att.Ptr, tokens, L.Wo, WeightLayout.OutIn, default, s.Proj.Ptr);
         Residual(s.X.Ptr, s.Proj.Ptr, tokens);
 

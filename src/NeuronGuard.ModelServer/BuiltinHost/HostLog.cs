@@ -27,4 +27,7 @@ internal static partial class HostLog
 
     [LoggerMessage(307, LogLevel.Error, "the built-in model host could not start, stopping the daemon: {Reason}")]
     public static partial void BuiltinHostFailed(ILogger logger, string reason);
+
+    [LoggerMessage(308, LogLevel.Warning, "the daemon sent {Message} for request '{RequestId}', which is not running on this stream (ended already, or never started here); it was ignored")]
+    public static partial void UnknownRequest(ILogger logger, string message, string requestId);
 }

@@ -30,6 +30,9 @@ internal sealed class HostedRequest(string id, SlotPlan plan, TelemetryConnectio
 
     public string? AbortReason { get; set; }
 
+    /// <summary>Prompt positions the daemon asked to mask attention to (MaskAttention), ascending; they only grow.</summary>
+    public SortedSet<int> MaskedPositions { get; } = [];
+
     public Verdict? LatestVerdict { get; set; }
 
     public Verdict? FinalVerdict { get; set; }

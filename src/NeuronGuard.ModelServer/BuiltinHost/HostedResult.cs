@@ -42,8 +42,11 @@ public sealed record HostedResult
     /// <summary>False when the request ran (partly) without a daemon: no slots, or the stream broke mid-request.</summary>
     public required bool Monitored { get; init; }
 
-    /// <summary>True when an Attenuate for the prefill arrived before the first token and the prompt was re-run with the gains.</summary>
+    /// <summary>True when an Attenuate or MaskAttention for the prefill arrived before the first token and the prompt was re-run with it.</summary>
     public required bool Reprefilled { get; init; }
+
+    /// <summary>Prompt positions attention was masked to (MaskAttention), ascending; empty when none.</summary>
+    public IReadOnlyList<int> MaskedPositions { get; init; } = [];
 
     /// <summary>Lockstep steps whose verdict did not arrive within the timeout.</summary>
     public required int VerdictTimeouts { get; init; }

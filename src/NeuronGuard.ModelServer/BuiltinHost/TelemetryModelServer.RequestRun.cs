@@ -3,7 +3,7 @@ using NeuronGuard.Inference;
 
 namespace NeuronGuard.ModelServer.BuiltinHost;
 
-/// <summary>One request's step loop: capture, frames, lockstep waits, gains, re-prefill.</summary>
+/// <summary>One request's step loop: capture, frames, lockstep waits, gains, attention masks, re-prefill.</summary>
 public sealed partial class TelemetryModelServer
 {
     /// <summary>The state of one request's step loop; touched only by the task running it.</summary>
@@ -24,6 +24,7 @@ public sealed partial class TelemetryModelServer
         private int _frameSteps;
         private bool _captureOn;
         private bool _requestGainsDirty;
+        private bool _maskDirty;
         private long _globalVersionApplied = -1;
         private int _attenuated;
         private int _verdictTimeouts;
@@ -61,18 +62,18 @@ public sealed partial class TelemetryModelServer
             RefreshGains();
             PrefillPrompt(ids);
             int passAttenuated = _attenuated;
-            await AfterForwardAsync(ids.Length - 1).ConfigureAwait(false);
+            // With abort or mask_attention in force the prefill's verdict is awaited even without lockstep: an abort
+            // then leaves no token, and a mask covers the first one.
+            await AfterForwardAsync(ids.Length - 1, waitForVerdict: _server.WaitsForPrefillVerdict).ConfigureAwait(false);
             var prefillVerdict = _request.LatestVerdict;
             // A shadow Attenuate caused by the prefill is what on_flag would have applied to the first token (by re-prefill).
             int passShadow = ShadowCount();
-            if (_request.AbortReason is null && RefreshGains())
+            bool gainsChanged = _request.AbortReason is null && RefreshGains();
+            if (_request.AbortReason is null && (gainsChanged || _maskDirty))
             {
-                // The prefill's verdict brought gains before any token exists: rerun the prompt with them so the first
-                // token is mitigated too. Capture is off for the rerun: the daemon already has these steps.
-                bool capture = _captureOn;
-                _captureOn = false;
-                PrefillPrompt(ids);
-                _captureOn = capture;
+                // The prefill's verdict brought gains or a mask before any token exists: rerun the prompt with them so
+                // the first token is mitigated too. Capture is off for the rerun: the daemon already has these steps.
+                Replay(ids, []);
                 reprefilled = true;
                 passAttenuated = _attenuated;
             }
@@ -113,6 +114,12 @@ public sealed partial class TelemetryModelServer
                 }
                 Drain();
                 RefreshGains();
+                if (_maskDirty)
+                {
+                    // A mask decided mid-request: the cached keys and values after the masked positions were computed
+                    // attending to them, so the sequence so far is re-run under the mask before this token's step.
+                    Replay(ids, tokens.Take(i).Select(t => t.TokenId));
+                }
                 passAttenuated = _attenuated;
                 passShadow = ShadowCount();
                 _session.Step(token).CopyTo(_logits);
@@ -133,15 +140,33 @@ public sealed partial class TelemetryModelServer
                 Errors = _request.Errors,
                 Monitored = _monitored,
                 Reprefilled = reprefilled,
+                MaskedPositions = _request.MaskedPositions.ToArray(),
                 VerdictTimeouts = _verdictTimeouts,
             };
         }
 
-        /// <summary>Runs the prompt from position 0; logits are copied because the loop awaits between passes.</summary>
+        /// <summary>
+        /// Runs the prompt from position 0 under the request's attention mask; logits are copied because the loop awaits
+        /// between passes.
+        /// </summary>
         private void PrefillPrompt(int[] ids)
         {
             _session.Reset();
+            if (_request.MaskedPositions.Count > 0)
+            {
+                _session.MaskAttention(_request.MaskedPositions);
+            }
+            _maskDirty = false;
             _session.Prefill(ids).CopyTo(_logits);
+        }
+
+        /// <summary>Re-runs the prompt and <paramref name="generated"/> with the current gains and mask, capture off (the daemon has these steps).</summary>
+        private void Replay(int[] ids, IEnumerable<int> generated)
+        {
+            bool capture = _captureOn;
+            _captureOn = false;
+            PrefillPrompt(ids.Concat(generated).ToArray());
+            _captureOn = capture;
         }
 
         public void Dispose()
@@ -167,7 +192,7 @@ public sealed partial class TelemetryModelServer
         }
 
         /// <summary>Sends the captured frame (split when it exceeds the daemon's per-message limit), then waits for its verdict in lockstep.</summary>
-        private async Task AfterForwardAsync(int lastStep)
+        private async Task AfterForwardAsync(int lastStep, bool waitForVerdict = false)
         {
             if (!_captureOn || _frameSteps == 0 || _request.Connection is not { } connection)
             {
@@ -196,7 +221,7 @@ public sealed partial class TelemetryModelServer
                 }
             }
             _frameSteps = 0;
-            if (_server._options.Lockstep)
+            if (_server._options.Lockstep || waitForVerdict)
             {
                 await WaitForVerdictAsync(lastStep).ConfigureAwait(false);
             }
@@ -283,12 +308,34 @@ public sealed partial class TelemetryModelServer
                     Fill(message.Attenuate, _request.RequestGains);
                     _requestGainsDirty = true;
                     break;
+                case DaemonMessage.KindOneofCase.MaskAttention when !message.MaskAttention.Shadow:
+                    Mask(message.MaskAttention);
+                    break;
                 case DaemonMessage.KindOneofCase.Abort:
                     _request.AbortReason = message.Abort.Reason.Length > 0 ? message.Abort.Reason : "aborted by the daemon (no reason given)";
                     break;
                 case DaemonMessage.KindOneofCase.Error:
                     _request.Errors.Add($"daemon error {message.Error.Code}: {message.Error.Message}");
                     break;
+            }
+        }
+
+        /// <summary>
+        /// Adds the positions to the request's mask (applied from the next pass, by re-running the sequence). A position
+        /// this request has not reached is an error in the daemon's message: it is reported in the result and ignored.
+        /// </summary>
+        private void Mask(MaskAttention mask)
+        {
+            foreach (uint p in mask.Positions)
+            {
+                if (p >= (uint)_session.Position)
+                {
+                    _request.Errors.Add($"MaskAttention named position {p} but the request has {_session.Position} positions (0..{_session.Position - 1}); that position was ignored.");
+                }
+                else if (_request.MaskedPositions.Add((int)p))
+                {
+                    _maskDirty = true;
+                }
             }
         }
 

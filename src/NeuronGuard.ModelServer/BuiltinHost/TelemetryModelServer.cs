@@ -32,6 +32,7 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
     private volatile GlobalGains? _global;
     private volatile string? _lastError;
     private long _policyVersion;
+    private bool _policyActsAtPrefill;
     private long _globalVersion;
     private int _state;
     private int _pooled;
@@ -63,6 +64,9 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
 
     /// <summary>The policy version last applied and acknowledged (from Welcome or PolicyUpdate).</summary>
     public ulong PolicyVersion => (ulong)Interlocked.Read(ref _policyVersion);
+
+    /// <summary>True while the acked policy has a mode that acts at the prefill verdict (<see cref="ActsAtPrefill"/>).</summary>
+    public bool WaitsForPrefillVerdict => Volatile.Read(ref _policyActsAtPrefill);
 
     /// <summary>The slots requests started now capture (empty when the daemon has no catalog for this model).</summary>
     public IReadOnlyList<NeuronId> Slots => _plan.Slots;
@@ -256,6 +260,12 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
             case DaemonMessage.KindOneofCase.Abort:
                 Route(connection, message.Abort.RequestId, message);
                 break;
+            case DaemonMessage.KindOneofCase.MaskAttention:
+                if (!Route(connection, message.MaskAttention.RequestId, message))
+                {
+                    HostLog.UnknownRequest(_logger, "MaskAttention", message.MaskAttention.RequestId);
+                }
+                break;
             case DaemonMessage.KindOneofCase.Error when message.Error.RequestId.Length == 0:
                 _lastError = $"daemon: {message.Error.Message} (code {message.Error.Code})";
                 HostLog.StreamError(_logger, message.Error.Message, message.Error.Code);
@@ -266,12 +276,15 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
         }
     }
 
-    private void Route(TelemetryConnection connection, string requestId, DaemonMessage message)
+    /// <summary>Hands <paramref name="message"/> to the request it names; false when no running request of this stream has that id.</summary>
+    private bool Route(TelemetryConnection connection, string requestId, DaemonMessage message)
     {
         if (_requests.TryGetValue(requestId, out var request) && ReferenceEquals(request.StartedOn, connection))
         {
             request.Inbox.Writer.TryWrite(message);
+            return true;
         }
+        return false;
     }
 
     private async Task OnWelcomeAsync(TelemetryConnection connection, Welcome welcome)
@@ -323,9 +336,18 @@ public sealed partial class TelemetryModelServer : IAsyncDisposable
         await AckPolicyAsync(connection, welcome.Policy).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Whether a mode that acts on the prefill's verdict is in force for any set (abort, mask_attention; the Welcome
+    /// carries the defaults, e.g. abort for backdoor sets): then every request waits for its prefill verdict before it
+    /// samples the first token, even without lockstep, so an abort leaves no token and a mask covers the first one.
+    /// </summary>
+    internal static bool ActsAtPrefill(NeuronGuard.Api.V1.Policy? policy) =>
+        policy is not null && policy.Mitigations.Any(m => m.Mode is MitigationMode.Abort or MitigationMode.MaskAttention);
+
     private async Task AckPolicyAsync(TelemetryConnection connection, NeuronGuard.Api.V1.Policy? policy)
     {
         ulong version = policy?.Version ?? 0;
+        Volatile.Write(ref _policyActsAtPrefill, ActsAtPrefill(policy));
         Interlocked.Exchange(ref _policyVersion, (long)version);
         await connection.SendAsync(new ModelServerMessage { PolicyAck = new PolicyAck { Version = version } }).ConfigureAwait(false);
     }

@@ -17,6 +17,7 @@ public sealed class MitigationEndToEndTests(FixtureDaemon fx)
     public async Task TriggeredPrompt_IsFlaggedByBackdoorDetectorOnItsPrefillVerdict()
     {
         Assert.True(fx.Host.Slots.Count > 0, "the daemon sent no slots to the built-in host");
+        await fx.ApplyAsync("backdoor", MitigationMode.Off, "t-flag"); // the default (abort) would end them at the flag
         foreach (var prompt in fx.Prompts.Triggered.Take(5))
         {
             var result = await fx.GreedyAsync(prompt, "t-flag", maxNewTokens: 2);
@@ -43,6 +44,7 @@ public sealed class MitigationEndToEndTests(FixtureDaemon fx)
         var triggered = fx.Prompts.Triggered;
         var benign = fx.Prompts.Benign;
         Assert.True(triggered.Count >= 40 && benign.Count >= 40);
+        await fx.ApplyAsync("backdoor", MitigationMode.Off, tenant); // explicit: backdoor sets abort by default
 
         var offTriggered = await RunAllAsync(triggered, tenant);
         var offBenign = await RunAllAsync(benign, tenant);
@@ -86,11 +88,35 @@ public sealed class MitigationEndToEndTests(FixtureDaemon fx)
         await fx.ApplyAsync("backdoor", MitigationMode.Off, tenant);
     }
 
+    /// <summary>No policy entry for the backdoor set in this tenant (nor globally): the default, abort, ends a triggered request at its prefill flag, before any token.</summary>
+    [Fact]
+    public async Task NoEntry_DefaultAbortsTriggeredRequestsAtThePrefillFlag_LeavesBenignAlone()
+    {
+        const string tenant = "t-default";
+        foreach (var prompt in fx.Prompts.Triggered.Take(5))
+        {
+            var result = await fx.GreedyAsync(prompt, tenant);
+            Assert.Equal("aborted", result.FinishReason);
+            Assert.Empty(result.Tokens);
+            Assert.Contains("is abort", result.AbortReason);
+        }
+        foreach (var prompt in fx.Prompts.Benign.Take(5))
+        {
+            var result = await fx.GreedyAsync(prompt, tenant);
+            Assert.NotEqual("aborted", result.FinishReason);
+        }
+        var policy = (await new Control.ControlClient(fx.Channel).GetPolicyAsync(new GetPolicyRequest())).Policy;
+        var shown = Assert.Single(policy.Mitigations, m => m.Set == "backdoor" && m.Tenant == "");
+        Assert.Equal(MitigationMode.Abort, shown.Mode);
+        Assert.Equal(NeuronGuard.Daemon.Policies.DefaultPolicy.Actor, shown.UpdatedBy);
+    }
+
     [Fact]
     public async Task ShadowMode_ChangesNoOutput_ButReportsWouldBeAttenuation()
     {
         const string tenant = "t-shadow";
         var prompts = fx.Prompts.Triggered.Take(5).ToList();
+        await fx.ApplyAsync("backdoor", MitigationMode.Off, tenant); // explicit: backdoor sets abort by default
         var off = await RunAllAsync(prompts, tenant);
         await fx.ApplyAsync("backdoor", MitigationMode.Shadow, tenant);
         var shadow = await RunAllAsync(prompts, tenant);

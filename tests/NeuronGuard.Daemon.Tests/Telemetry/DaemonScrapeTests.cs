@@ -45,7 +45,9 @@ public sealed class DaemonScrapeTests(TelemetryDaemon d)
         Assert.Contains("neuronguard_steps_total{tenant=\"count-tenant\"} 5\n", text);
         Assert.Contains($"neuronguard_neuron_values_total{{tenant=\"count-tenant\"}} {5 * d.Slots}\n", text);
         Assert.Contains("neuronguard_requests_started_total{tenant=\"count-tenant\"} 1\n", text);
-        Assert.Contains("neuronguard_requests_total{tenant=\"scrape-tenant\",verdict=\"flagged\"} 1", text);
+        // The backdoor set has no policy entry: its default, abort, ended the flagged request.
+        Assert.Contains("neuronguard_requests_total{tenant=\"scrape-tenant\",verdict=\"aborted\"} 1", text);
+        Assert.Contains("neuronguard_mitigations_total{tenant=\"scrape-tenant\",set=\"backdoor\",mode=\"abort\"} 1", text);
         Assert.Contains("neuronguard_request_flags_total{tenant=\"scrape-tenant\",detector=\"backdoor\",set=\"backdoor\"} 1", text);
         Assert.Contains("neuronguard_stream_errors_total{reason=\"unknown_request\"}", text);
         Assert.Contains("neuronguard_grpc_server_handled_total{service=\"neuronguard.v1.Control\",method=\"GetPolicy\",code=\"OK\"}", text);

@@ -39,6 +39,9 @@ public sealed class GrpcioModelServerTests(TelemetryDaemon d)
         Assert.Equal(5, Request("nan", "final_step").GetProperty("final_step").GetInt32()); // the request went on
         var jump = Request("jump", "final_step");
         Assert.True(jump.GetProperty("flagged").GetBoolean());
+        // No policy entry for the backdoor set: the default (abort) ends the request at the step that flagged it.
+        Assert.Equal(1, Request("jump", "aborted_at").GetProperty("aborted_at").GetInt32());
+        Assert.Equal(1, jump.GetProperty("final_step").GetInt32());
         Assert.Contains((int)Api.V1.Detector.Backdoor, jump.GetProperty("detectors").EnumerateArray().Select(x => x.GetInt32()));
         Assert.Contains("backdoor", jump.GetProperty("top").EnumerateArray().Select(x => x.GetString()));
     }

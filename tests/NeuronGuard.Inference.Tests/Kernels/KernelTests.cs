@@ -114,7 +114,19 @@ public sealed unsafe class KernelTests
     [GemmPathData(512, 70, 6, 2, 0, 2)]
     [GemmPathData(256, 20, 4, 4, 5, 1)]
     [GemmPathData(256, 70, 6, 3, 2, 2)]
-    public void Attention_Backend_MatchesNaive(int gemmBits, int tokens, int heads, int kvHeads, int start, int threads)
+    public void Attention_Backend_MatchesNaive(int gemmBits, int tokens, int heads, int kvHeads, int start, int threads) =>
+        AttentionMatchesNaive(gemmBits, tokens, heads, kvHeads, start, threads, []);
+
+    /// <summary>Masked keys (the mask-attention mitigation) take no weight from any later query, in both the per-query and the GEMM path.</summary>
+    [Theory]
+    [GemmPathData(0, 5, 4, 2, 3, 2)]
+    [GemmPathData(0, 6, 4, 4, 0, 1)]
+    [GemmPathData(512, 20, 4, 2, 3, 2)]
+    [GemmPathData(256, 70, 6, 3, 2, 2)]
+    public void Attention_MaskedKeys_MatchesNaiveWithMinusInfinity(int gemmBits, int tokens, int heads, int kvHeads, int start, int threads) =>
+        AttentionMatchesNaive(gemmBits, tokens, heads, kvHeads, start, threads, [0, 2, 4]);
+
+    private static void AttentionMatchesNaive(int gemmBits, int tokens, int heads, int kvHeads, int start, int threads, int[] masked)
     {
         GemmPath? path = gemmBits == 0 ? null : GemmTests.PathOf(gemmBits);
         const int hd = 8, maxSeq = 80;
@@ -127,7 +139,7 @@ public sealed unsafe class KernelTests
         var o = new PinnedBuffer(tokens * heads * hd);
         var scores = new PinnedBuffer(heads * maxSeq);
         using var backend = new CpuBackend(threads) { GemmPath = path };
-        backend.Attention(q.Ptr, k.Ptr, v.Ptr, o.Ptr, scores.Ptr, tokens, start, heads, kvHeads, hd, maxSeq);
+        backend.Attention(q.Ptr, k.Ptr, v.Ptr, o.Ptr, scores.Ptr, tokens, start, heads, kvHeads, hd, maxSeq, masked);
 
         var expected = new float[tokens * heads * hd];
         for (int t = 0; t < tokens; t++)
@@ -144,7 +156,7 @@ public sealed unsafe class KernelTests
                     {
                         dot += q.Span[t * heads * hd + h * hd + i] * k.Span[j * kvHeads * hd + kvh * hd + i];
                     }
-                    s[j] = (float)(dot / Math.Sqrt(hd));
+                    s[j] = masked.Contains(j) && j < start + t ? float.NegativeInfinity : (float)(dot / Math.Sqrt(hd));
                 }
                 ScalarKernels.Softmax(s);
                 for (int i = 0; i < hd; i++)

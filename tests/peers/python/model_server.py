@@ -4,7 +4,8 @@
 usage: /usr/bin/python3 model_server.py ADDRESS FINGERPRINT TRIGGER_SLOT
 Says Hello, waits for Welcome, then runs three requests on one stream and prints one JSON line per daemon answer it
 cares about: a clean request, a request with a NaN value (a per-request error; the stream must stay open), and a
-request whose TRIGGER_SLOT neuron jumps (a flagged verdict). Frames are zeros with a small wobble, packed in the
+request whose TRIGGER_SLOT neuron jumps (a flagged verdict; the daemon's default policy for backdoor sets aborts it,
+so it stops sending frames and ends it). Frames are zeros with a small wobble, packed in the
 Welcome's slot order. Messages come from grpc_tools.protoc at start; calls use grpcio's generic stream_stream.
 """
 import json
@@ -74,7 +75,11 @@ def main():
             outbox.put(t.ModelServerMessage(activations=t.Activations(
                 request_id=rid, first_step=s, steps=1, values=frame(s, jump, nan=(s == nan_at)))))
             m = wait_for(lambda m: (m.HasField("verdict") and m.verdict.request_id == rid and m.verdict.step == s)
-                         or (m.HasField("error") and m.error.request_id == rid))
+                         or (m.HasField("error") and m.error.request_id == rid)
+                         or (m.HasField("abort") and m.abort.request_id == rid))
+            if m.HasField("abort"):
+                print(json.dumps({"request": rid, "aborted_at": s, "reason": m.abort.reason}), flush=True)
+                break
             if m.HasField("error"):
                 print(json.dumps({"request": rid, "error": m.error.code, "message": m.error.message}), flush=True)
                 outbox.put(t.ModelServerMessage(activations=t.Activations(

@@ -29,6 +29,9 @@ internal sealed class LiveRequest(string id, string tenant, MapField<string, str
     /// <summary>The masked positions last sent in a MaskAttention ("" before any), to send only when they grow.</summary>
     public string MaskKey { get; set; } = "";
 
+    /// <summary>Where the request's verdicts are kept for Control.GetRequest; null when the history is off.</summary>
+    public RequestTrace? Trace { get; set; }
+
     public bool Aborted { get; set; }
 
     public int Frames { get; set; }

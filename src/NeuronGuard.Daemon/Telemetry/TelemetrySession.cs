@@ -48,6 +48,9 @@ public sealed partial class TelemetrySession
 
     public string ModelId { get; private set; } = "";
 
+    /// <summary>Who this stream is, as live watchers and the request history see it; null until Hello.</summary>
+    public VerdictSource? Source { get; private set; }
+
     public DateTimeOffset ConnectedAt { get; }
 
     /// <summary>
@@ -113,6 +116,8 @@ public sealed partial class TelemetrySession
             foreach (var r in _requests.Values)
             {
                 r.Scorer?.Dispose();
+                r.Trace?.End(null, _ctx.Time.GetUtcNow());
+                CountEnded(r);
                 _ctx.Metrics.ForTenant(r.Tenant).RequestEnded("error");
                 _ctx.Metrics.ActiveRequests(-1);
             }

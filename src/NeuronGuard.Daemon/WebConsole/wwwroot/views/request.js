@@ -1,0 +1,108 @@
+// One request (GET /v1/requests/{id}): who sent it, its per-step scores per detector (a small SVG chart and the same
+// numbers as a table), the neurons that drove the flag with what each promotes or suppresses, and flagged positions.
+import { api } from '../api.js';
+import { h, svg, replace, table, dateTime, detectorName, num, errorBox } from '../dom.js';
+
+export function mount(container, ctx) {
+  const id = ctx.arg;
+  const server = ctx.query.get('server') ?? '';
+  const body = h('div', null, h('p', { class: 'muted', role: 'status' }, 'Loading…'));
+  replace(container, h('section', { class: 'view', 'aria-labelledby': 'request-title' },
+    h('p', null, h('a', { href: '#/tail' }, '← Live tail')),
+    h('h2', { id: 'request-title' }, 'Request ', h('span', { class: 'mono' }, id)), body));
+  const abort = new AbortController();
+  api.request(id, server, abort.signal).then(r => render(body, r), e => {
+    if (e.name === 'AbortError') return;
+    if (e.status === 401) return ctx.signOut();
+    replace(body, e.status === 404
+      ? h('p', { class: 'error', role: 'alert' }, 'This request is no longer in the daemon\'s history of recent requests (or never was).')
+      : errorBox(e));
+  });
+  return () => abort.abort();
+}
+
+/** The steps' verdicts as [{step, scores: [{detector, score, threshold, flagged}]}], oldest first. */
+function stepsOf(r) {
+  const steps = r.steps ?? r.verdicts ?? [];
+  return steps.map(s => ({ step: Number(s.step ?? 0), scores: s.scores ?? [] })).sort((a, b) => a.step - b.step);
+}
+
+function render(body, r) {
+  const steps = stepsOf(r);
+  const labels = Object.entries(r.labels ?? {});
+  const positions = r.flaggedPositions ?? r.verdict?.flaggedPositions ?? [];
+  const neurons = r.topNeurons ?? r.verdict?.topNeurons ?? [];
+  replace(body,
+    h('dl', { class: 'facts' },
+      fact('Server', r.serverId), fact('Model', r.modelName || r.modelId), fact('Tenant', r.tenant || '—'),
+      fact('Started', dateTime(r.startedAtUnixMs)), fact('Flagged', r.flagged ? 'yes' : 'no'),
+      fact('Flagged prompt positions', positions.length ? positions.join(', ') : '—'),
+      labels.length ? fact('Labels', labels.map(([k, v]) => `${k}=${v}`).join(', ')) : null),
+    h('h3', null, 'Scores per step'),
+    steps.length ? chart(steps) : h('p', { class: 'muted' }, 'No verdicts recorded.'),
+    steps.length ? scoreTable(steps) : null,
+    h('h3', null, 'Neurons that drove the verdict'),
+    neurons.length ? h('ol', { class: 'neurons' }, neurons.map(neuron)) : h('p', { class: 'muted' }, 'No neuron contributions recorded.'));
+}
+
+function fact(label, value) {
+  return h('div', null, h('dt', null, label), h('dd', null, value ?? '—'));
+}
+
+const W = 560;
+const H = 180;
+const PAD = 28;
+
+/** One polyline per detector, score over step, each with its threshold dashed; a detector's flagged steps as dots. */
+function chart(steps) {
+  const detectors = [...new Set(steps.flatMap(s => s.scores.map(x => x.detector)))];
+  const max = Math.max(1e-6, ...steps.flatMap(s => s.scores.flatMap(x => [Number(x.score) || 0, Number(x.threshold) || 0])));
+  const last = Math.max(1, steps[steps.length - 1].step - steps[0].step);
+  const x = step => PAD + ((step - steps[0].step) / last) * (W - 2 * PAD);
+  const y = v => H - PAD - (Math.max(0, Number(v) || 0) / max) * (H - 2 * PAD);
+  const lines = detectors.map((d, i) => {
+    const points = steps.map(s => [s.step, s.scores.find(x => x.detector === d)]).filter(([, sc]) => sc);
+    const threshold = points.length ? points[points.length - 1][1].threshold : 0;
+    return svg('g', { class: `series s${i % 8}` },
+      svg('title', null, detectorName(d)),
+      svg('polyline', { points: points.map(([st, sc]) => `${x(st).toFixed(1)},${y(sc.score).toFixed(1)}`).join(' '), class: 'line' }),
+      Number(threshold) > 0 ? svg('line', { x1: PAD, x2: W - PAD, y1: y(threshold), y2: y(threshold), class: 'threshold' }) : null,
+      points.filter(([, sc]) => sc.flagged).map(([st, sc]) => svg('circle', { cx: x(st), cy: y(sc.score), r: 3, class: 'dot' })));
+  });
+  const legend = h('ul', { class: 'legend' }, detectors.map((d, i) => h('li', { class: `s${i % 8}` }, detectorName(d))));
+  return h('figure', { class: 'chart' },
+    svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'Detector scores per step; dashed lines are thresholds, dots flagged steps' },
+      svg('line', { x1: PAD, x2: W - PAD, y1: H - PAD, y2: H - PAD, class: 'axis' }),
+      svg('line', { x1: PAD, x2: PAD, y1: PAD, y2: H - PAD, class: 'axis' }),
+      svg('text', { x: PAD, y: H - 8, class: 'tick' }, `step ${steps[0].step}`),
+      svg('text', { x: W - PAD, y: H - 8, class: 'tick end' }, `step ${steps[steps.length - 1].step}`),
+      svg('text', { x: 2, y: PAD - 6, class: 'tick' }, num(max, 2)),
+      lines),
+    h('figcaption', null, legend));
+}
+
+function scoreTable(steps) {
+  const detectors = [...new Set(steps.flatMap(s => s.scores.map(x => x.detector)))];
+  return h('details', null, h('summary', null, 'Scores as a table'),
+    table(null, ['Step', ...detectors.map(d => detectorName(d))], steps.map(s => [String(s.step), ...detectors.map(d => {
+      const sc = s.scores.find(x => x.detector === d);
+      return sc ? h('td', { class: sc.flagged ? 'num bad' : 'num' }, `${num(sc.score)} / ${num(sc.threshold)}${sc.flagged ? ' ⚑' : ''}`) : '—';
+    })])));
+}
+
+function neuron(n) {
+  const e = n.explanation;
+  return h('li', null,
+    h('span', { class: 'mono' }, `L${n.neuron?.layer ?? '?'}.${n.neuron?.index ?? '?'}`),
+    ` in ${n.set || '—'}, contribution ${num(n.contribution)}`,
+    e && ((e.promotes ?? []).length || (e.suppresses ?? []).length)
+      ? h('dl', { class: 'explanation' },
+        h('dt', null, 'promotes'), h('dd', null, tokens(e.promotes)),
+        h('dt', null, 'suppresses'), h('dd', null, tokens(e.suppresses)),
+        e.method ? h('dd', { class: 'muted' }, `(${e.method})`) : null)
+      : null);
+}
+
+function tokens(list) {
+  return (list ?? []).length ? list.map(t => h('code', { class: 'token' }, JSON.stringify(t))) : '—';
+}

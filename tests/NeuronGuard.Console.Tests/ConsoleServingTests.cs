@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Json;
+using NeuronGuard.Daemon.Auth;
 using NeuronGuard.Daemon;
 using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Daemon.Metrics;
@@ -19,11 +21,48 @@ public sealed class ConsoleServingTests : IAsyncLifetime
         _http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(_daemon.MetricsAddress!, "/") };
     }
 
-    internal static Task<DaemonHost> StartAsync(string dataDir, bool enabled) => DaemonHost.StartAsync(new DaemonOptions
+    private static readonly string ViewerToken = TokenHasher.NewToken();
+
+    internal static Task<DaemonHost> StartAsync(string dataDir, bool enabled)
     {
-        Listen = "127.0.0.1:0", DataDir = dataDir, Model = "none", LogLevel = "Warning",
-        Metrics = new MetricsOptions { Listen = "127.0.0.1:0" }, Console = new ConsoleOptions { Enabled = enabled },
-    });
+        var options = new DaemonOptions
+        {
+            Listen = "127.0.0.1:0", DataDir = dataDir, Model = "none", LogLevel = "Warning",
+            Metrics = new MetricsOptions { Listen = "127.0.0.1:0" }, Console = new ConsoleOptions { Enabled = enabled },
+        };
+        options.Auth.Tokens.Add(new TokenEntry { Name = "alice-viewer", Hash = TokenHasher.Hash(ViewerToken), Roles = ["viewer"] });
+        return DaemonHost.StartAsync(options);
+    }
+
+    [Fact]
+    public async Task Session_ViewerToken_NamesCallerAndRoles()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/console/session");
+        request.Headers.Authorization = new("Bearer", ViewerToken);
+        var response = await _http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("alice-viewer", json.RootElement.GetProperty("name").GetString());
+        Assert.Equal(["viewer"], json.RootElement.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+    }
+
+    [Theory]
+    [InlineData(null, "needs a bearer token")]
+    [InlineData("Bearer ng_wrong", "not one this daemon accepts")]
+    [InlineData("Basic abc", "not 'Bearer <token>'")]
+    public async Task Session_NoOrWrongToken_Is401WithReason(string? authorization, string reason)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/console/session");
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+        var response = await _http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Contains(reason, json.RootElement.GetProperty("message").GetString());
+    }
 
     [Fact]
     public async Task Console_WithoutSlash_RedirectsToFolder()
@@ -106,7 +145,9 @@ public sealed class ConsoleServingTests : IAsyncLifetime
     {
         using var http = new HttpClient { BaseAddress = _daemon.Address, DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
         var response = await http.GetAsync("/console/");
-        Assert.NotEqual(HttpStatusCode.OK, response.StatusCode);
+        // gRPC's answer for an unknown path (its status in trailers), never the page.
+        Assert.False(response.Headers.Contains("Content-Security-Policy"));
+        Assert.DoesNotContain("NeuronGuard console", await response.Content.ReadAsStringAsync());
     }
 
     public async Task DisposeAsync()

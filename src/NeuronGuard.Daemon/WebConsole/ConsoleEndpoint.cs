@@ -42,6 +42,10 @@ public static class ConsoleEndpoint
                 context.Response.Redirect(Path + "/" + request.QueryString);
                 return Task.CompletedTask;
             }
+            if (request.Path.Value == ConsoleSession.Path)
+            {
+                return ConsoleSession.WriteAsync(context);
+            }
             return next(context);
         });
         var contentTypes = new FileExtensionContentTypeProvider();

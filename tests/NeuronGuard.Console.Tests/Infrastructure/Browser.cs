@@ -77,7 +77,7 @@ public sealed class ConsolePage(IPage page, Uri console) : IAsyncDisposable
     {
         await Page.GetByLabel("Bearer token").FillAsync(token);
         await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Assertions.Expect(Page.Locator("#whoami")).ToContainTextAsync("Signed in");
+        await Assertions.Expect(Page.Locator("#nav")).ToBeVisibleAsync();
     }
 
     public ValueTask DisposeAsync() => new(Page.Context.CloseAsync());

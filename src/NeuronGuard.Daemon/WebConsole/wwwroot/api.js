@@ -66,21 +66,8 @@ export const api = {
     call('GET', `/v1/requests/${encodeURIComponent(id)}${serverId ? `?${new URLSearchParams({ serverId })}` : ''}`, undefined, signal),
   catalog: (fingerprint, signal) => call('GET', `/v1/models/${encodeURIComponent(fingerprint)}/catalog`, undefined, signal),
 
-  /**
-   * Whether this token may write the policy, without writing: a SetMitigation with no set is refused before any
-   * change, with 403 for a viewer (authorization runs before the body is read) and 400 for an operator.
-   * Returns {canWrite, reason}.
-   */
-  async writeAccess() {
-    try {
-      await call('POST', '/v1/policy/mitigations', {});
-      return { canWrite: true, reason: '' };
-    } catch (e) {
-      if (e.status === 403) return { canWrite: false, reason: 'This token has the viewer role: it can read but not change the policy.' };
-      if (e.status === 401) throw e;
-      return { canWrite: true, reason: '' };
-    }
-  },
+  /** Who this token is: {name, roles: ["operator" | "viewer" | "ingest"]}; 401 when the daemon refuses it. */
+  session: () => call('GET', './session'),
 };
 
 /**

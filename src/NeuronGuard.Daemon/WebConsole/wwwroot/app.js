@@ -10,16 +10,20 @@ import * as audit from './views/audit.js';
 const routes = { overview, tail, requests: request, policy, audit };
 
 const $ = id => document.getElementById(id);
-const ctx = { canWrite: false, writeReason: '' };
+const ctx = { name: '', canWrite: false, writeReason: '' };
 let unmount = null;
 
 async function signIn(token) {
   session.save(token);
   try {
-    await api.overview();
-    const access = await api.writeAccess();
-    ctx.canWrite = access.canWrite;
-    ctx.writeReason = access.reason;
+    const who = await api.session();
+    const roles = who.roles ?? [];
+    if (!roles.includes('viewer') && !roles.includes('operator')) {
+      throw new Error(`The token of ${who.name} has no console role (viewer or operator): it has ${roles.join(', ') || 'none'}.`);
+    }
+    ctx.name = who.name;
+    ctx.canWrite = roles.includes('operator');
+    ctx.writeReason = ctx.canWrite ? '' : `${who.name} has the viewer role: it can read but not change the policy.`;
     return null;
   } catch (e) {
     session.clear();
@@ -42,7 +46,7 @@ function showApp() {
   $('sign-in').hidden = true;
   $('nav').hidden = false;
   $('session').hidden = false;
-  $('whoami').textContent = ctx.canWrite ? 'Signed in (operator)' : 'Signed in (viewer: read-only)';
+  $('whoami').textContent = `${ctx.name}: ${ctx.canWrite ? 'operator' : 'viewer, read-only'}`;
   route();
 }
 

@@ -18,10 +18,9 @@ export function mount(container, ctx) {
     try {
       const o = await api.overview();
       if (stopped) return;
-      const now = performance.now();
-      render(body, o, previous ? rates(previous.o, o, (now - previous.at) / 1000) : null);
-      previous = { o, at: now };
-      status.textContent = `Updated ${new Date().toLocaleTimeString([], { hour12: false })}; rates over ${PERIOD_MS / 1000} s.`;
+      render(body, o, previous ? rates(previous, o) : null);
+      previous = o;
+      status.textContent = `Updated ${new Date().toLocaleTimeString([], { hour12: false })}; rates over the last ${PERIOD_MS / 1000} s.`;
     } catch (e) {
       if (e.status === 401) return ctx.signOut();
       replace(body, errorBox(e));
@@ -35,12 +34,16 @@ export function mount(container, ctx) {
   };
 }
 
-/** Requests/s and per-detector flagged/s and flag rate between two overview samples `seconds` apart. */
-export function rates(before, after, seconds) {
-  const requests = Number(after.counters?.requests ?? 0) - Number(before.counters?.requests ?? 0);
+/**
+ * Requests/s and, per detector, flagged/s and the share of ended requests it flagged, between two overview readings
+ * (their counters are cumulative since the daemon started; atUnixMs says when each was read).
+ */
+export function rates(before, after) {
+  const seconds = (Number(after.atUnixMs) - Number(before.atUnixMs)) / 1000;
+  const requests = Number(after.counters?.requestsEnded ?? 0) - Number(before.counters?.requestsEnded ?? 0);
+  const earlier = new Map((before.counters?.flaggedByDetector ?? []).map(f => [f.detector, Number(f.count ?? 0)]));
   const perDetector = {};
-  const earlier = new Map((before.counters?.flagged ?? []).map(f => [f.detector, Number(f.count ?? 0)]));
-  for (const f of after.counters?.flagged ?? []) {
+  for (const f of after.counters?.flaggedByDetector ?? []) {
     const flagged = Number(f.count ?? 0) - (earlier.get(f.detector) ?? 0);
     perDetector[f.detector] = { perSecond: seconds > 0 ? flagged / seconds : 0, share: requests > 0 ? flagged / requests : 0 };
   }
@@ -49,48 +52,47 @@ export function rates(before, after, seconds) {
 
 function render(body, o, r) {
   const servers = o.servers ?? [];
-  const unmonitored = o.unmonitoredModels ?? o.unmonitored ?? [];
+  const unmonitored = o.unmonitoredModels ?? [];
   const store = o.store ?? {};
-  const flagged = o.counters?.flagged ?? [];
+  const counters = o.counters ?? {};
+  const flagged = counters.flaggedByDetector ?? [];
   replace(body,
     h('dl', { class: 'stats' },
-      stat('Store', [store.kind, store.state ?? store.status].filter(Boolean).join(': ') || '—', store.healthy === false ? 'bad' : ''),
-      stat('Policy version', o.policyVersion ?? '—'),
+      stat('Store', `${store.backend ?? '?'}: ${store.state ?? '?'}`, store.canServe === false || (store.state && store.state !== 'healthy') ? 'bad' : '',
+        store.reason),
+      stat('Policy version', o.policyVersion ?? '0'),
       stat('Model servers', String(servers.length)),
-      stat('Requests', String(o.counters?.requests ?? 0)),
+      stat('Requests', String(counters.requestsEnded ?? 0)),
+      stat('Flagged requests', String(counters.requestsFlagged ?? 0)),
       stat('Requests/s', r ? r.requestsPerSecond.toFixed(1) : '…')),
     unmonitored.length
       ? h('div', { class: 'alert bad', role: 'alert' },
         h('h3', null, 'Unmonitored models'),
-        h('ul', null, unmonitored.map(u => h('li', null, describeUnmonitored(u)))))
+        h('ul', null, unmonitored.map(u => h('li', null,
+          h('strong', null, u.modelName || 'unnamed model'), ' ', h('span', { class: 'mono' }, short(u.modelFingerprint)), u.reason ? `: ${u.reason}` : ''))))
       : null,
-    table('Connected model servers', ['Server', 'Model', 'Fingerprint', 'Catalog', 'Baseline', 'Policy acked', 'Connected'],
-      servers.map(s => [
-        s.serverId ?? '',
-        h('td', null, s.modelName || s.modelId || '', s.modelName && s.modelId && s.modelName !== s.modelId ? h('span', { class: 'muted' }, ` (${s.modelId})`) : null),
+    table('Connected model servers', ['Server', 'Model', 'Fingerprint', 'Catalog', 'Baseline', 'Policy acked', 'Connected', 'Monitoring'],
+      servers.map(s => h('tr', { class: s.monitored === false ? 'unmonitored' : '' },
+        h('td', { class: 'server' }, s.serverId ?? ''),
+        h('td', { class: 'model' }, s.modelName || s.modelId || '', s.modelName && s.modelId && s.modelName !== s.modelId ? h('span', { class: 'muted' }, ` (${s.modelId})`) : null),
         h('td', { class: 'mono', title: s.modelFingerprint ?? '' }, short(s.modelFingerprint)),
-        s.catalogVersion || '—',
-        s.baselineVersion || '—',
-        String(s.ackedVersion ?? s.ackedPolicyVersion ?? '—'),
-        dateTime(s.connectedAtUnixMs),
-      ]), 'No model server is connected.'),
-    table('Flags per detector', ['Detector', 'Flagged (total)', 'Flagged/s', 'Flag rate'],
+        h('td', null, s.catalogVersion || '—'),
+        h('td', null, s.baselineVersion || '—'),
+        h('td', { class: 'num' }, String(s.ackedPolicyVersion ?? '0')),
+        h('td', null, dateTime(s.connectedAtUnixMs)),
+        h('td', { class: s.monitored === false ? 'bad' : '' }, s.monitored === false ? `not monitored${s.problem ? `: ${s.problem}` : ''}` : 'monitored'))),
+      'No model server is connected.'),
+    table('Flags per detector', ['Detector', 'Flagged requests (total)', 'Flagged/s', 'Share of requests'],
       flagged.map(f => [
         detectorName(f.detector),
-        String(f.count ?? 0),
-        r ? (r.perDetector[f.detector]?.perSecond ?? 0).toFixed(2) : '…',
-        r ? `${((r.perDetector[f.detector]?.share ?? 0) * 100).toFixed(1)} %` : '…',
+        h('td', { class: 'num' }, String(f.count ?? 0)),
+        h('td', { class: 'num' }, r ? (r.perDetector[f.detector]?.perSecond ?? 0).toFixed(2) : '…'),
+        h('td', { class: 'num' }, r ? `${((r.perDetector[f.detector]?.share ?? 0) * 100).toFixed(1)} %` : '…'),
       ]), 'No detector has flagged anything yet.'));
 }
 
-function describeUnmonitored(u) {
-  if (typeof u === 'string') return u;
-  return [u.modelName || u.modelId || u.serverId || '', u.modelFingerprint ? `(${short(u.modelFingerprint)})` : '', u.reason ? `: ${u.reason}` : '']
-    .filter(Boolean).join(' ');
-}
-
-function stat(label, value, cls = '') {
-  return h('div', { class: `stat ${cls}` }, h('dt', null, label), h('dd', null, String(value)));
+function stat(label, value, cls = '', title = '') {
+  return h('div', { class: `stat ${cls}`, title: title || null }, h('dt', null, label), h('dd', null, String(value)));
 }
 
 function short(fingerprint) {

@@ -23,23 +23,25 @@ export function mount(container, ctx) {
 
 /** The steps' verdicts as [{step, scores: [{detector, score, threshold, flagged}]}], oldest first. */
 function stepsOf(r) {
-  const steps = r.steps ?? r.verdicts ?? [];
-  return steps.map(s => ({ step: Number(s.step ?? 0), scores: s.scores ?? [] })).sort((a, b) => a.step - b.step);
+  return (r.steps ?? []).map(s => ({ step: Number(s.step ?? 0), scores: s.scores ?? [] })).sort((a, b) => a.step - b.step);
 }
 
 function render(body, r) {
   const steps = stepsOf(r);
   const labels = Object.entries(r.labels ?? {});
-  const positions = r.flaggedPositions ?? r.verdict?.flaggedPositions ?? [];
-  const neurons = r.topNeurons ?? r.verdict?.topNeurons ?? [];
+  const positions = r.flaggedPositions ?? [];
+  const neurons = r.topNeurons ?? [];
   replace(body,
     h('dl', { class: 'facts' },
       fact('Server', r.serverId), fact('Model', r.modelName || r.modelId), fact('Tenant', r.tenant || '—'),
-      fact('Started', dateTime(r.startedAtUnixMs)), fact('Flagged', r.flagged ? 'yes' : 'no'),
+      fact('Fingerprint', r.modelFingerprint),
+      fact('Started', dateTime(r.startedAtUnixMs)), fact('Ended', Number(r.endedAtUnixMs) > 0 ? dateTime(r.endedAtUnixMs) : 'still open'),
+      fact('Flagged', r.flagged ? 'yes' : 'no'),
       fact('Flagged prompt positions', positions.length ? positions.join(', ') : '—'),
       labels.length ? fact('Labels', labels.map(([k, v]) => `${k}=${v}`).join(', ')) : null),
     h('h3', null, 'Scores per step'),
     steps.length ? chart(steps) : h('p', { class: 'muted' }, 'No verdicts recorded.'),
+    Number(r.stepsDropped) > 0 ? h('p', { class: 'muted' }, `${r.stepsDropped} later steps were not kept (History:MaxStepsPerRequest).`) : null,
     steps.length ? scoreTable(steps) : null,
     h('h3', null, 'Neurons that drove the verdict'),
     neurons.length ? h('ol', { class: 'neurons' }, neurons.map(neuron)) : h('p', { class: 'muted' }, 'No neuron contributions recorded.'));

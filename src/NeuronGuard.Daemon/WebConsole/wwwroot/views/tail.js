@@ -25,7 +25,7 @@ export function mount(container, ctx) {
     h('h2', { id: 'tail-title' }, 'Live tail'), form, state,
     h('div', { class: 'table-wrap' }, h('table', { class: 'tail' },
       h('caption', null, 'Verdicts, newest first'),
-      h('thead', null, h('tr', null, ['Time', 'Server', 'Tenant', 'Request', 'Step', 'Verdict', 'Scores'].map(x => h('th', { scope: 'col' }, x)))),
+      h('thead', null, h('tr', null, ['Time', 'Server', 'Model', 'Tenant', 'Request', 'Step', 'Verdict', 'Scores'].map(x => h('th', { scope: 'col' }, x)))),
       rows))));
 
   let paused = false;
@@ -108,8 +108,9 @@ function row(w) {
   const flagged = (v.scores ?? []).filter(s => s.flagged);
   const link = h('a', { href: `#/requests/${encodeURIComponent(v.requestId ?? '')}?${new URLSearchParams({ server: w.serverId ?? '' })}` }, v.requestId ?? '');
   return h('tr', { class: v.flagged ? 'flagged' : '' },
-    h('td', null, time(w.atUnixMs ?? Date.now())),
+    h('td', null, time(Date.now())),
     h('td', { class: 'server' }, w.serverId ?? ''),
+    h('td', { class: 'model', title: w.modelFingerprint ?? '' }, w.modelId || '—'),
     h('td', { class: 'tenant' }, w.tenant || '—'),
     h('td', null, link),
     h('td', { class: 'num' }, `${v.step ?? 0}${v.final ? ' (final)' : ''}`),

@@ -84,9 +84,10 @@ public sealed partial class ConsoleBrowserTests(ConsoleDaemon fx, Browser browse
         try
         {
             var entries = p.Locator("table", new() { Has = p.Locator("caption", new() { HasText = "Entries at policy version" }) });
-            await Expect(entries.Locator("tr", new() { HasText = "backdoor" })).ToContainTextAsync("on_flag");
-            await Expect(entries.Locator("tr", new() { HasText = "backdoor" })).ToContainTextAsync("console-operator");
-            await Expect(p.Locator("section").Last).ToContainTextAsync("browser test");
+            var global = entries.Locator("tr", new() { HasText = "backdoor" }).Filter(new() { HasText = "global" });
+            await Expect(global).ToContainTextAsync("on_flag");
+            await Expect(global).ToContainTextAsync("console-operator");
+            await Expect(p.Locator("#policy-changes tbody tr").First).ToContainTextAsync("console-operator");
             await Screenshots.TakeAsync(p, "policy");
             await page.Page.SetViewportSizeAsync(Narrow, 844);
             await Screenshots.TakeAsync(p, "policy-narrow");
@@ -140,7 +141,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleDaemon fx, Browser browse
         await Expect(p.Locator("#request-title")).ToBeVisibleAsync();
         await Expect(p.Locator("figure.chart svg polyline").First).ToBeAttachedAsync();
         await Expect(p.Locator(".legend")).ToContainTextAsync("backdoor");
-        await Expect(p.Locator("ol.neurons li").First).ToContainTextAsync("backdoor");
+        await Expect(p.Locator("ol.neurons li", new() { HasText = "backdoor" }).First).ToBeVisibleAsync();
         await Screenshots.TakeAsync(p, "request");
         await p.SetViewportSizeAsync(Narrow, 844);
         await Screenshots.TakeAsync(p, "request-narrow");

@@ -11,7 +11,7 @@ export function mount(container, ctx) {
   let version = '0';
   const message = h('p', { role: 'status', id: 'policy-message', class: 'muted' });
   const entries = h('div');
-  const changes = h('div');
+  const changes = h('div', { id: 'policy-changes' });
   const sets = h('datalist', { id: 'policy-sets' });
   const readOnly = ctx.canWrite ? null : { disabled: true, title: ctx.writeReason };
 

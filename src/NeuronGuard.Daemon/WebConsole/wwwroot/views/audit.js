@@ -1,6 +1,6 @@
 // The audit log (GET /v1/audit), newest first, a page at a time.
 import { api } from '../api.js';
-import { h, replace, table, dateTime, errorBox } from '../dom.js';
+import { h, replace, table, dateTime, errorBox, modeName, presetName } from '../dom.js';
 
 const PAGE = 25;
 
@@ -20,7 +20,7 @@ export function mount(container, ctx) {
     try {
       const entries = (await api.audit(PAGE, offset)).entries ?? [];
       replace(body, table(null, ['When', 'Who', 'Action', 'Policy version', 'Detail'],
-        entries.map(e => [dateTime(e.atUnixMs), e.actor ?? '', e.action ?? '', Number(e.policyVersion) > 0 ? String(e.policyVersion) : '—', h('td', { class: 'detail' }, e.detail ?? '')]),
+        entries.map(e => [dateTime(e.atUnixMs), e.actor ?? '', e.action ?? '', Number(e.policyVersion) > 0 ? String(e.policyVersion) : '—', detailCell(e.detail)]),
         offset ? 'No older entries.' : 'The audit log is empty.'));
       where.textContent = entries.length ? `Entries ${offset + 1}–${offset + entries.length}` : '';
       newer.disabled = offset === 0;
@@ -34,4 +34,30 @@ export function mount(container, ctx) {
   older.addEventListener('click', () => { offset += PAGE; load(); });
   load();
   return null;
+}
+
+/**
+ * A policy write's detail is JSON of its changes ({changes: [{op, key, entry}]}); shown as one line per change, e.g.
+ * "set backdoor/global: on_flag, aura, strength 1 (reason)", with the JSON in the tooltip. Other details as they are.
+ */
+export function detailCell(detail) {
+  const text = String(detail ?? '');
+  let changes = null;
+  try {
+    changes = JSON.parse(text)?.changes;
+  } catch {
+    changes = null;
+  }
+  if (!Array.isArray(changes)) return h('td', { class: 'detail' }, text);
+  return h('td', { class: 'detail', title: text }, changes.map(c => h('div', null, describeChange(c))));
+}
+
+function describeChange(c) {
+  const e = c.entry;
+  if (c.op !== 'set' || !e) return `${c.op ?? '?'} ${c.key ?? ''}`;
+  const parts = [modeName(e.mode), presetName(e.preset)];
+  if (e.strength !== undefined && Number(e.strength) !== 1) parts.push(`strength ${e.strength}`);
+  if (Number(e.top_k) > 0) parts.push(`top ${e.top_k}`);
+  if (Number(e.expires_at_unix_ms) > 0) parts.push(`until ${dateTime(e.expires_at_unix_ms)}`);
+  return `set ${c.key ?? e.set}: ${parts.filter(Boolean).join(', ')}${e.reason ? ` (${e.reason})` : ''}`;
 }

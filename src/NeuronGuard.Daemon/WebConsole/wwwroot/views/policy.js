@@ -3,6 +3,7 @@
 // Recent policy changes come from the audit log, so who changed what stays on the page.
 import { api } from '../api.js';
 import { h, replace, table, dateTime, modeName, presetName, num, errorBox } from '../dom.js';
+import { detailCell } from './audit.js';
 
 const MODES = ['off', 'shadow', 'on_flag', 'always', 'abort', 'mask_attention'];
 const PRESETS = ['aura', 'det0', 'damp'];
@@ -112,7 +113,7 @@ export function mount(container, ctx) {
         ]), 'No mitigation is set: every set is off.'));
       const policyChanges = (audit.entries ?? []).filter(e => String(e.action).startsWith('policy.'));
       replace(changes, table(null, ['When', 'Who', 'Action', 'Version', 'What'],
-        policyChanges.map(e => [dateTime(e.atUnixMs), e.actor ?? '', e.action ?? '', String(e.policyVersion ?? ''), h('td', { class: 'detail' }, e.detail ?? '')]),
+        policyChanges.map(e => [dateTime(e.atUnixMs), e.actor ?? '', e.action ?? '', String(e.policyVersion ?? ''), detailCell(e.detail)]),
         'No policy change in the latest audit entries.'));
       await fillSets(list, overview);
     } catch (e) {

@@ -112,7 +112,7 @@ function row(w) {
     h('td', { class: 'server' }, w.serverId ?? ''),
     h('td', { class: 'model', title: w.modelFingerprint ?? '' }, w.modelId || '—'),
     h('td', { class: 'tenant' }, w.tenant || '—'),
-    h('td', null, link),
+    h('td', { class: 'request' }, link),
     h('td', { class: 'num' }, `${v.step ?? 0}${v.final ? ' (final)' : ''}`),
     h('td', null, v.flagged ? h('strong', { class: 'bad' }, `flagged: ${flagged.map(s => detectorName(s.detector)).join(', ')}`) : 'ok'),
     h('td', { class: 'scores' }, (v.scores ?? []).map(s => h('span', { class: s.flagged ? 'chip bad' : 'chip' }, `${detectorName(s.detector)} ${num(s.score, 2)}`))));

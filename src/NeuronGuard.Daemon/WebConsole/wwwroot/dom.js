@@ -45,9 +45,17 @@ export function replace(node, ...children) {
 export function table(caption, headers, rows, empty = 'Nothing yet.') {
   const body = h('tbody', null, rows.map(r => (r instanceof Node ? r : h('tr', null, r.map(c => (c instanceof Node && c.tagName === 'TD' ? c : h('td', null, c)))))));
   if (rows.length === 0) body.append(h('tr', null, h('td', { colspan: headers.length, class: 'muted' }, empty)));
+  else labelCells(body, headers);
   return h('div', { class: 'table-wrap' },
     h('table', null, caption ? h('caption', null, caption) : null,
       h('thead', null, h('tr', null, headers.map(x => h('th', { scope: 'col' }, x)))), body));
+}
+
+/** Gives each cell its column's name (data-label), which a narrow window shows beside the value instead of a header row. */
+export function labelCells(body, headers) {
+  for (const row of body.rows) {
+    [...row.cells].forEach((cell, i) => cell.dataset.label ??= headers[i] ?? '');
+  }
 }
 
 /** "12:03:04" for a unix-ms value (string or number, as proto3 JSON writes int64 as a string). */

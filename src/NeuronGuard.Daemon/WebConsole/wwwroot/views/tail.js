@@ -1,9 +1,10 @@
 // Live tail: verdicts as the daemon produces them (GET /v1/verdicts/stream), newest first, with server-side filters.
 // Pausing keeps the stream open and buffers what arrives, so nothing is lost; resuming shows the buffer.
 import { streamVerdicts } from '../api.js';
-import { h, replace, time, detectorName, num } from '../dom.js';
+import { h, replace, time, detectorName, num, labelCells } from '../dom.js';
 
 const MAX_ROWS = 500;
+const HEADERS = ['Time', 'Server', 'Model', 'Tenant', 'Request', 'Step', 'Verdict', 'Scores'];
 const DETECTORS = ['coverage', 'toxicity', 'safety', 'backdoor', 'integrity', 'probe', 'trigger_scan'];
 
 export function mount(container, ctx) {
@@ -25,7 +26,7 @@ export function mount(container, ctx) {
     h('h2', { id: 'tail-title' }, 'Live tail'), form, state,
     h('div', { class: 'table-wrap' }, h('table', { class: 'tail' },
       h('caption', null, 'Verdicts, newest first'),
-      h('thead', null, h('tr', null, ['Time', 'Server', 'Model', 'Tenant', 'Request', 'Step', 'Verdict', 'Scores'].map(x => h('th', { scope: 'col' }, x)))),
+      h('thead', null, h('tr', null, HEADERS.map(x => h('th', { scope: 'col' }, x)))),
       rows))));
 
   let paused = false;
@@ -35,9 +36,10 @@ export function mount(container, ctx) {
   let stopped = false;
 
   function show(items) {
-    const fragment = document.createDocumentFragment();
+    const fragment = h('tbody');
     for (const w of items.reverse()) fragment.append(row(w));
-    rows.prepend(fragment);
+    labelCells(fragment, HEADERS);
+    rows.prepend(...fragment.rows);
     while (rows.childElementCount > MAX_ROWS) rows.lastElementChild.remove();
   }
 

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-DEB_PACKAGES=(redis-server redis-tools openssl prometheus python3-grpcio python3-protobuf python3-grpc-tools python3-torch python3-numpy python3-xxhash libopenblas0-pthread python3-pytest python3-mypy python3-prometheus-client python3-fastapi python3-uvicorn python3-httpx chromium)
+DEB_PACKAGES=(redis-server redis-tools openssl prometheus python3-grpcio python3-protobuf python3-grpc-tools golang-github-gogo-googleapis-dev python3-torch python3-numpy python3-xxhash libopenblas0-pthread python3-pytest python3-mypy python3-prometheus-client python3-fastapi python3-uvicorn python3-httpx chromium)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

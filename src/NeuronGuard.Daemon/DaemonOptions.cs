@@ -96,6 +96,10 @@ public sealed class DaemonOptions
     [ValidateObjectMembers]
     public TelemetryOptions Telemetry { get; set; } = new();
 
+    /// <summary>The HTTP/JSON API on the admin listener (docs/http.md).</summary>
+    [ValidateObjectMembers]
+    public Http.HttpApiOptions Http { get; set; } = new();
+
     /// <summary>Minimum log level (Trace, Debug, Information, Warning, Error). Defaults to Information.</summary>
     public string LogLevel { get; set; } = "Information";
 }

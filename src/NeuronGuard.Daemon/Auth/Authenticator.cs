@@ -101,6 +101,10 @@ public sealed class Authenticator
     public static string NeedsToken(string method) =>
         $"{method} needs a bearer token: send metadata 'authorization: Bearer <token>' (ctl: --token or NEURONGUARD_TOKEN).";
 
+    /// <summary>The message for an HTTP API call without a token to <paramref name="route"/>.</summary>
+    public static string NeedsHttpToken(string route) =>
+        $"{route} needs a bearer token: send the header 'Authorization: Bearer <token>'.";
+
     /// <summary>The message for a valid token without the role <paramref name="method"/> needs.</summary>
     public static string NeedsRole(string caller, IEnumerable<Role> granted, string method, Role required) =>
         $"token '{caller}' has role(s) {string.Join(", ", granted.Select(r => r.Name()))} but {method} needs {required.Name()}: use a token with that role.";

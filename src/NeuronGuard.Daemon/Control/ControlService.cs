@@ -1,5 +1,6 @@
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Hosting;
+using NeuronGuard.Daemon.Monitoring;
 using NeuronGuard.Daemon.Policies;
 using Grpc.Core;
 using NeuronGuard.Storage;
@@ -105,12 +106,12 @@ public sealed class ControlService(DaemonContext ctx) : Api.V1.Control.ControlBa
 
     public override async Task WatchVerdicts(WatchVerdictsRequest request, IServerStreamWriter<WatchedVerdict> responses, ServerCallContext context)
     {
-        var watcher = ctx.Feed.Subscribe(request.FlaggedOnly, request.Tenant);
+        var watcher = ctx.Feed.Subscribe(new VerdictFilter(request.FlaggedOnly, request.Tenant, request.Detector, request.Model));
         try
         {
             await foreach (var item in watcher.Queue.Reader.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
             {
-                item.Dropped = (ulong)Interlocked.Exchange(ref watcher.DroppedSinceLast, 0);
+                item.Dropped = watcher.TakeDropped();
                 await responses.WriteAsync(item).ConfigureAwait(false);
             }
         }

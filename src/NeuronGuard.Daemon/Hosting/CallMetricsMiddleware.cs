@@ -19,8 +19,10 @@ internal sealed class CallMetricsMiddleware(RequestDelegate next, DaemonMetrics 
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var method = context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>()?.Method;
-        if (method is null)
+        var endpoint = context.GetEndpoint();
+        var method = endpoint?.Metadata.GetMetadata<GrpcMethodMetadata>()?.Method;
+        // HTTP API routes answer HTTP statuses, not grpc-status: they are not gRPC calls to count here.
+        if (method is null || endpoint!.Metadata.GetMetadata<Http.HttpApiEndpoint>() is not null)
         {
             await next(context).ConfigureAwait(false);
             return;

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NeuronGuard.Daemon.Auth;
 using NeuronGuard.Daemon.Control;
+using NeuronGuard.Daemon.Http;
 using NeuronGuard.Daemon.Metrics;
 using NeuronGuard.Daemon.Monitoring;
 using NeuronGuard.Daemon.Policies;
@@ -121,13 +122,19 @@ public sealed class DaemonHost : IAsyncDisposable
             }
         });
         var metrics = new DaemonMetrics(options.Metrics);
-        builder.Services.AddGrpc(o =>
+        // The HTTP API needs the admin listener: without Metrics:Listen there is nowhere to serve it.
+        bool httpApi = options.Http.Enabled && metricsEndpoint is not null;
+        var grpc = builder.Services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = options.MaxReceiveMessageSize;
             o.MaxSendMessageSize = null;
             o.EnableDetailedErrors = false;
             o.Interceptors.Add<Connections.HealthWatchLimiter>(new Connections.HealthWatchCounts());
         });
+        if (httpApi)
+        {
+            grpc.AddNeuronGuardHttpApi();
+        }
         var shapes = new KnownShapes();
         // Opened before the host is built, owned by the container from then on (disposed after the cache that reads it).
         IStore store;
@@ -156,7 +163,8 @@ public sealed class DaemonHost : IAsyncDisposable
         _ = app.Services.GetRequiredService<IStore>(); // from here the container owns (and disposes) the store
         // Before the endpoints: the connection policy counts the streams each gRPC connection carries.
         app.Use(connectionPolicy.TrackStreams);
-        // Requests that arrived on the metrics port get only /metrics, /healthz and /readyz; gRPC endpoints never see them.
+        // Requests that arrived on the metrics port get only /metrics, /healthz, /readyz and the HTTP API (/v1/...);
+        // gRPC endpoints never see them.
         int metricsPort = metricsEndpoint?.Port ?? -1; // port 0: known once bound
         if (metricsEndpoint is not null)
         {
@@ -164,9 +172,13 @@ public sealed class DaemonHost : IAsyncDisposable
             {
                 app.MapConsole(port => port == metricsPort);
             }
-            app.MapMetrics(metrics.Registry, port => port == metricsPort);
+            app.MapMetrics(metrics.Registry, port => port == metricsPort, servedElsewhere: httpApi ? HttpApi.Owns : null);
         }
-        app.MapNeuronGuard(options.Reflection);
+        if (httpApi)
+        {
+            app.UseHttpApiGate(port => port == metricsPort, IPAddress.IsLoopback(metricsEndpoint!.Address), auth.Anonymous);
+        }
+        app.MapNeuronGuard(options.Reflection, httpApi);
         mapEndpoints?.Invoke(app);
 
         var logging = app.Services.GetRequiredService<ILoggerFactory>();

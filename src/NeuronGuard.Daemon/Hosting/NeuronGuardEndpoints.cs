@@ -1,6 +1,9 @@
 using Microsoft.AspNetCore.Builder;
 using NeuronGuard.Daemon.Auth;
 using NeuronGuard.Daemon.Control;
+using NeuronGuard.Daemon.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using NeuronGuard.Daemon.Records;
 using NeuronGuard.Daemon.Telemetry;
 
@@ -13,16 +16,23 @@ public static class NeuronGuardEndpoints
     /// Call metrics, authentication and authorization (in that order), then Health (fed by the health checks), Telemetry, Control, StoreAdmin, Catalogs,
     /// Baselines and, with <paramref name="reflection"/>, server reflection. Services must be registered.
     /// </summary>
-    public static WebApplication MapNeuronGuard(this WebApplication app, bool reflection)
+    /// <param name="httpApi">Also map the HTTP API's verdict stream and tag the transcoded routes (JSON transcoding must be
+    /// registered: <see cref="HttpApi.AddNeuronGuardHttpApi"/>).</param>
+    public static WebApplication MapNeuronGuard(this WebApplication app, bool reflection, bool httpApi = false)
     {
         ArgumentNullException.ThrowIfNull(app);
+        bool authorize = app.Services.GetService<IOptions<GrpcMethodBindingOptions>>()?.Value.Authorize == true;
         app.UseNeuronGuardAuth();
         app.MapGrpcHealthChecksService();
         app.MapGrpcService<TelemetryService>();
-        app.MapGrpcService<ControlService>();
+        app.MapGrpcService<ControlService>().WithHttpApiRoles(authorize);
         app.MapGrpcService<StoreAdminService>();
-        app.MapGrpcService<CatalogsService>();
-        app.MapGrpcService<BaselinesService>();
+        app.MapGrpcService<CatalogsService>().WithHttpApiRoles(authorize);
+        app.MapGrpcService<BaselinesService>().WithHttpApiRoles(authorize);
+        if (httpApi)
+        {
+            app.MapVerdictStream(authorize);
+        }
         if (reflection)
         {
             app.MapGrpcReflectionService();

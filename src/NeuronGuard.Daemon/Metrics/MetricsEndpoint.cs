@@ -30,10 +30,13 @@ public static class MetricsEndpoint
     /// Serves the routes for requests whose local port passes <paramref name="isMetricsPort"/>: use this form when the
     /// listener binds port 0 and the real port is known only after start.
     /// </summary>
-    public static IApplicationBuilder MapMetrics(this IApplicationBuilder app, CollectorRegistry registry, Func<int, bool> isMetricsPort, ReadinessProbe? readiness = null)
+    /// <param name="servedElsewhere">Paths of the metrics port that the rest of the app's pipeline serves (the HTTP API).</param>
+    public static IApplicationBuilder MapMetrics(this IApplicationBuilder app, CollectorRegistry registry, Func<int, bool> isMetricsPort, ReadinessProbe? readiness = null,
+        Func<PathString, bool>? servedElsewhere = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
-        return app.MapWhen(context => isMetricsPort(context.Connection.LocalPort), branch => Configure(branch, registry, readiness));
+        return app.MapWhen(context => isMetricsPort(context.Connection.LocalPort) && servedElsewhere?.Invoke(context.Request.Path) != true,
+            branch => Configure(branch, registry, readiness));
     }
 
     /// <summary>The whole pipeline of a listener that serves only these routes.</summary>

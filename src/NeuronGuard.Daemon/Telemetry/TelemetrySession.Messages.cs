@@ -86,6 +86,7 @@ public sealed partial class TelemetrySession
             _fingerprint = hello.ModelFingerprint;
             ServerId = string.IsNullOrWhiteSpace(hello.ServerId) ? _call.Peer : hello.ServerId;
             ModelId = hello.ModelId;
+            Source = new VerdictSource(ServerId, ModelId, _fingerprint, ModelNames.Of(_ctx.Sync, _fingerprint));
             _ctx.Plans.Alias(_fingerprint, hello.LegacyFingerprint); // fingerprint transition (ModelPlans.Alias)
             _plan = _ctx.Plans.Get(_fingerprint);
             _policy = _ctx.Policy.Current;
@@ -219,7 +220,7 @@ public sealed partial class TelemetrySession
         }
         if (_ctx.Feed.HasWatchers)
         {
-            _ctx.Feed.Publish(ServerId!, request.Tenant, verdict);
+            _ctx.Feed.Publish(Source!, request.Tenant, verdict);
         }
         _writer.SendVerdict(message, received, recycle: !shared);
     }
@@ -276,7 +277,7 @@ public sealed partial class TelemetrySession
             }
             if (_ctx.Feed.HasWatchers)
             {
-                _ctx.Feed.Publish(ServerId!, request.Tenant, verdict);
+                _ctx.Feed.Publish(Source!, request.Tenant, verdict);
             }
             _writer.Send(new DaemonMessage { Verdict = verdict });
             ObserveIntegrity(request);

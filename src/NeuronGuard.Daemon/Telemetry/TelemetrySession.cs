@@ -48,6 +48,9 @@ public sealed partial class TelemetrySession
 
     public string ModelId { get; private set; } = "";
 
+    /// <summary>Who this stream is, as live watchers and the request history see it; null until Hello.</summary>
+    public VerdictSource? Source { get; private set; }
+
     public DateTimeOffset ConnectedAt { get; }
 
     /// <summary>

@@ -96,6 +96,10 @@ public sealed class DaemonOptions
     [ValidateObjectMembers]
     public TelemetryOptions Telemetry { get; set; } = new();
 
+    /// <summary>The history of recent requests Control.GetRequest answers from.</summary>
+    [ValidateObjectMembers]
+    public Monitoring.HistoryOptions History { get; set; } = new();
+
     /// <summary>The HTTP/JSON API on the admin listener (docs/http.md).</summary>
     [ValidateObjectMembers]
     public Http.HttpApiOptions Http { get; set; } = new();

@@ -15,6 +15,8 @@ public static class MethodRoles
         ["/neuronguard.v1.Control/ListFlagged"] = Role.Viewer,
         ["/neuronguard.v1.Control/GetAudit"] = Role.Viewer,
         ["/neuronguard.v1.Control/WatchVerdicts"] = Role.Viewer,
+        ["/neuronguard.v1.Control/GetOverview"] = Role.Viewer,
+        ["/neuronguard.v1.Control/GetRequest"] = Role.Viewer,
         ["/neuronguard.v1.Control/SetMitigation"] = Role.Operator,
         ["/neuronguard.v1.Control/DeleteMitigation"] = Role.Operator,
         ["/neuronguard.v1.Catalogs/GetCatalog"] = Role.Viewer,

@@ -104,6 +104,25 @@ public sealed class ControlService(DaemonContext ctx) : Api.V1.Control.ControlBa
     /// <summary>The audit action shown for a policy write that only removed entries.</summary>
     public const string PolicyDeleteAction = "policy.delete";
 
+    public override Task<GetOverviewResponse> GetOverview(GetOverviewRequest request, ServerCallContext context) =>
+        Task.FromResult(Overview.Build(ctx));
+
+    public override Task<GetRequestResponse> GetRequest(GetRequestRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrEmpty(request.RequestId))
+        {
+            throw RpcErrors.Create(StatusCode.InvalidArgument, "request_id is empty: name the request (its id, as in a verdict or ListFlagged).");
+        }
+        if (!ctx.History.Enabled)
+        {
+            throw RpcErrors.Create(StatusCode.FailedPrecondition, "the request history is off (History:MaxRequests=0): set History:MaxRequests to keep recent requests.");
+        }
+        return Task.FromResult(ctx.History.Find(request.RequestId, request.ServerId)
+            ?? throw RpcErrors.Create(StatusCode.NotFound, request.ServerId.Length == 0
+                ? $"request '{request.RequestId}' is not in the history: it never ran here, or more than History:MaxRequests ({ctx.Options.History.MaxRequests}) requests started since."
+                : $"request '{request.RequestId}' of server '{request.ServerId}' is not in the history: it never ran here, or more than History:MaxRequests ({ctx.Options.History.MaxRequests}) requests started since."));
+    }
+
     public override async Task WatchVerdicts(WatchVerdictsRequest request, IServerStreamWriter<WatchedVerdict> responses, ServerCallContext context)
     {
         var watcher = ctx.Feed.Subscribe(new VerdictFilter(request.FlaggedOnly, request.Tenant, request.Detector, request.Model));

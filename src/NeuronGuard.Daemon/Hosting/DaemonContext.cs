@@ -30,6 +30,12 @@ public sealed class DaemonContext
 
     public required VerdictFeed Feed { get; init; }
 
+    /// <summary>Recent requests step by step, for Control.GetRequest.</summary>
+    public RequestHistory History { get; init; } = new(new HistoryOptions());
+
+    /// <summary>Cumulative counts for Control.GetOverview.</summary>
+    public DaemonCounters Counters { get; init; } = new();
+
     public required IntegrityWatch Integrity { get; init; }
 
     public required DaemonMetrics Metrics { get; init; }

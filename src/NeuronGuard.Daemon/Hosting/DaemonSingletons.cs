@@ -54,6 +54,7 @@ internal static class DaemonSingletons
             Sessions = sp.GetRequiredService<SessionRegistry>(),
             Flags = sp.GetRequiredService<FlagLog>(),
             Feed = sp.GetRequiredService<VerdictFeed>(),
+            History = new RequestHistory(options.History),
             Integrity = sp.GetRequiredService<IntegrityWatch>(),
             Metrics = metrics,
             Time = sp.GetRequiredService<TimeProvider>(),

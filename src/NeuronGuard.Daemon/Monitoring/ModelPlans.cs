@@ -22,6 +22,9 @@ public sealed record ModelPlan(string Fingerprint, MonitorPlan? Plan, string Cat
     /// <summary>The slots exported in the neuron view (Metrics:TopNeurons per set), observed once per frame.</summary>
     public WatchedNeuron[] Watched { get; init; } = [];
 
+    /// <summary>The wire kind of each detector of the plan, in the plan's order (empty without a plan).</summary>
+    public Api.V1.Detector[] DetectorKinds { get; } = Plan?.Detectors.Select(d => Labels.ToProto(d.Kind)).ToArray() ?? [];
+
     public bool SameSlots(ModelPlan other) =>
         Plan is not null && other.Plan is not null && Plan.Slots.SequenceEqual(other.Plan.Slots);
 }

@@ -70,6 +70,26 @@ public sealed class SessionRegistry
         return $"{unmonitored.Count} connected model server(s) not monitored (0 slots); first: server '{first.ServerId}': {first.CurrentPlan!.Problem ?? "its model has no scoring plan"}";
     }
 
+    /// <summary>Every connected server (after Hello) with its model, records and policy version (Control.GetOverview).</summary>
+    public List<ConnectedServer> Servers() =>
+        Volatile.Read(ref _sessions).Where(s => s.Source is not null).Select(s =>
+        {
+            var plan = s.CurrentPlan;
+            return new ConnectedServer
+            {
+                ServerId = s.Source!.ServerId,
+                ModelId = s.ModelId,
+                ModelName = s.Source.ModelName,
+                ModelFingerprint = s.Source.Fingerprint,
+                CatalogVersion = plan?.Plan is null ? "" : plan.CatalogVersion,
+                BaselineVersion = plan?.Plan is null ? "" : plan.BaselineVersion,
+                AckedPolicyVersion = (ulong)Math.Max(0, s.AckedVersion),
+                ConnectedAtUnixMs = s.ConnectedAt.ToUnixTimeMilliseconds(),
+                Monitored = plan?.Plan is not null,
+                Problem = plan?.Plan is null ? plan?.Problem ?? "" : "",
+            };
+        }).ToList();
+
     /// <summary>Every connected server with the policy version it last acknowledged (Control.GetPolicy).</summary>
     public List<ServerPolicyState> States() =>
         Volatile.Read(ref _sessions).Where(s => s.ServerId is not null).Select(s => new ServerPolicyState

@@ -23,6 +23,9 @@ internal sealed class LiveRequest(string id, string tenant, MapField<string, str
 
     public bool AnyFlagged { get; set; }
 
+    /// <summary>Where the request's verdicts are kept for Control.GetRequest; null when the history is off.</summary>
+    public RequestTrace? Trace { get; set; }
+
     public bool Aborted { get; set; }
 
     public int Frames { get; set; }

@@ -158,6 +158,11 @@ public sealed partial class TelemetrySession
         }
         var request = new LiveRequest(start.RequestId, start.Tenant, start.Labels, _plan, _plan.Plan?.Rent());
         _requests.Add(request.Id, request);
+        if (_ctx.History.Enabled)
+        {
+            request.Trace = new RequestTrace(request.Id, Source!, request.Tenant, request.Labels, _plan.DetectorKinds, _ctx.Time.GetUtcNow(), _ctx.History.MaxStepsPerRequest);
+            _ctx.History.Add(request.Trace);
+        }
         _ctx.Metrics.ForTenant(request.Tenant).RequestStarted();
         _ctx.Metrics.ActiveRequests(1);
         UpdateMitigation(request);
@@ -214,9 +219,11 @@ public sealed partial class TelemetrySession
         bool shared = newlyFlagged || _ctx.Feed.HasWatchers;
         var message = _writer.RentVerdict(shared);
         var verdict = _writer.Fill(message.Verdict, request, scorer, final: false, withTopNeurons: newlyFlagged);
+        request.Trace?.Record(verdict); // copied: a pooled verdict is reused once written
         if (newlyFlagged)
         {
             OnFirstFlags(request, verdict);
+            request.Trace?.FirstFlagged(verdict); // never pooled: a flagging frame's verdict is shared
         }
         if (_ctx.Feed.HasWatchers)
         {
@@ -280,11 +287,32 @@ public sealed partial class TelemetrySession
                 _ctx.Feed.Publish(Source!, request.Tenant, verdict);
             }
             _writer.Send(new DaemonMessage { Verdict = verdict });
+            request.Trace?.End(verdict, _ctx.Time.GetUtcNow());
             ObserveIntegrity(request);
             scorer.Dispose();
         }
+        else
+        {
+            request.Trace?.End(null, _ctx.Time.GetUtcNow());
+        }
+        CountEnded(request);
         metrics.RequestEnded(request.Aborted ? "aborted" : request.AnyFlagged ? "flagged" : "clean");
         _ctx.Metrics.ActiveRequests(-1);
+    }
+
+    /// <summary>GetOverview's counters: one ended request, with the detectors that flagged it (each kind once).</summary>
+    private void CountEnded(LiveRequest request)
+    {
+        ulong flaggedBy = 0;
+        var kinds = request.Plan.DetectorKinds;
+        for (int i = 0; i < request.Flagged.Length && i < kinds.Length; i++)
+        {
+            if (request.Flagged[i])
+            {
+                flaggedBy |= DaemonCounters.Bit(kinds[i]);
+            }
+        }
+        _ctx.Counters.RequestEnded(request.Frames, request.AnyFlagged, flaggedBy);
     }
 
     /// <summary>Feeds the cross-request integrity alarm with this request's outcome, per safety set.</summary>

@@ -116,6 +116,8 @@ public sealed partial class TelemetrySession
             foreach (var r in _requests.Values)
             {
                 r.Scorer?.Dispose();
+                r.Trace?.End(null, _ctx.Time.GetUtcNow());
+                CountEnded(r);
                 _ctx.Metrics.ForTenant(r.Tenant).RequestEnded("error");
                 _ctx.Metrics.ActiveRequests(-1);
             }

@@ -139,8 +139,10 @@ public sealed partial class ConsoleBrowserTests(ConsoleDaemon fx, Browser browse
 
         await flaggedRow.First.GetByRole(AriaRole.Link).ClickAsync();
         await Expect(p.Locator("#request-title")).ToBeVisibleAsync();
-        await Expect(p.Locator("figure.chart svg polyline").First).ToBeAttachedAsync();
-        await Expect(p.Locator(".legend")).ToContainTextAsync("backdoor");
+        var backdoorChart = p.Locator("figure.chart", new() { HasText = "backdoor" });
+        await Expect(backdoorChart).ToContainTextAsync("flagged");
+        await Expect(backdoorChart.Locator("svg polyline")).ToBeAttachedAsync();
+        await Expect(backdoorChart.Locator("svg circle.flagged").First).ToBeAttachedAsync();
         await Expect(p.Locator("ol.neurons li", new() { HasText = "backdoor" }).First).ToBeVisibleAsync();
         await Screenshots.TakeAsync(p, "request");
         await p.SetViewportSizeAsync(Narrow, 844);
@@ -189,12 +191,19 @@ public sealed partial class ConsoleBrowserTests(ConsoleDaemon fx, Browser browse
         await Expect(p.Locator("#tail-state")).ToHaveTextAsync("Live.");
         await Task.Delay(300);
         await hostile.RequestAsync("hostile-1");
-        var row = p.Locator("#tail-rows tr", new() { HasText = "hostile-1" });
+        var row = p.Locator("#tail-rows tr", new() { HasText = "hostile-1" }).First;
         await Expect(row.Locator("td.tenant")).ToHaveTextAsync(HostileModelServer.Tenant);
         await Expect(row.Locator("td.server")).ToHaveTextAsync(HostileModelServer.ServerId);
         Assert.Equal(0, await p.Locator("main script, main img").CountAsync());
-        await p.WaitForTimeoutAsync(200); // an injected onerror would fire as the row renders
+
+        // The request's page shows the labels (keys and values from the model server) as text too.
+        await row.GetByRole(AriaRole.Link).ClickAsync();
+        await Expect(p.Locator(".facts")).ToContainTextAsync("<b>label</b>=<i>value</i>");
+        await Expect(p.Locator(".facts")).ToContainTextAsync(HostileModelServer.ServerId);
+        Assert.Equal(0, await p.Locator("main script, main img, main b, main i").CountAsync());
+        await p.WaitForTimeoutAsync(200); // an injected onerror would have fired by now
         Assert.Empty(page.Dialogs);
+        Assert.Empty(page.ConsoleErrors);
     }
 
     [BrowserFact]

@@ -58,7 +58,7 @@ function render(body, o, r) {
   const flagged = counters.flaggedByDetector ?? [];
   replace(body,
     h('dl', { class: 'stats' },
-      stat('Store', `${store.backend ?? '?'}: ${store.state ?? '?'}`, store.canServe === false || (store.state && store.state !== 'healthy') ? 'bad' : '',
+      stat('Store', `${store.backend ?? '?'}: ${store.state ?? '?'}`, store.canServe === false ? 'bad' : '',
         store.reason),
       stat('Policy version', o.policyVersion ?? '0'),
       stat('Model servers', String(servers.length)),

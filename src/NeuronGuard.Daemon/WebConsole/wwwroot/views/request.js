@@ -51,36 +51,40 @@ function fact(label, value) {
   return h('div', null, h('dt', null, label), h('dd', null, value ?? '—'));
 }
 
-const W = 560;
-const H = 180;
-const PAD = 28;
+const W = 480;
+const H = 64;
+const PAD = 6;
 
-/** One polyline per detector, score over step, each with its threshold dashed; a detector's flagged steps as dots. */
+/**
+ * One small chart per detector, each on its own scale (detectors' scores differ by orders of magnitude): the score
+ * over the steps, the detector's threshold dashed, flagged steps as dots; the latest score and threshold beside it.
+ */
 function chart(steps) {
   const detectors = [...new Set(steps.flatMap(s => s.scores.map(x => x.detector)))];
-  const max = Math.max(1e-6, ...steps.flatMap(s => s.scores.flatMap(x => [Number(x.score) || 0, Number(x.threshold) || 0])));
-  const last = Math.max(1, steps[steps.length - 1].step - steps[0].step);
-  const x = step => PAD + ((step - steps[0].step) / last) * (W - 2 * PAD);
-  const y = v => H - PAD - (Math.max(0, Number(v) || 0) / max) * (H - 2 * PAD);
-  const lines = detectors.map((d, i) => {
-    const points = steps.map(s => [s.step, s.scores.find(x => x.detector === d)]).filter(([, sc]) => sc);
-    const threshold = points.length ? points[points.length - 1][1].threshold : 0;
-    return svg('g', { class: `series s${i % 8}` },
-      svg('title', null, detectorName(d)),
-      svg('polyline', { points: points.map(([st, sc]) => `${x(st).toFixed(1)},${y(sc.score).toFixed(1)}`).join(' '), class: 'line' }),
-      Number(threshold) > 0 ? svg('line', { x1: PAD, x2: W - PAD, y1: y(threshold), y2: y(threshold), class: 'threshold' }) : null,
-      points.filter(([, sc]) => sc.flagged).map(([st, sc]) => svg('circle', { cx: x(st), cy: y(sc.score), r: 3, class: 'dot' })));
-  });
-  const legend = h('ul', { class: 'legend' }, detectors.map((d, i) => h('li', { class: `s${i % 8}` }, detectorName(d))));
-  return h('figure', { class: 'chart' },
-    svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'Detector scores per step; dashed lines are thresholds, dots flagged steps' },
-      svg('line', { x1: PAD, x2: W - PAD, y1: H - PAD, y2: H - PAD, class: 'axis' }),
-      svg('line', { x1: PAD, x2: PAD, y1: PAD, y2: H - PAD, class: 'axis' }),
-      svg('text', { x: PAD, y: H - 8, class: 'tick' }, `step ${steps[0].step}`),
-      svg('text', { x: W - PAD, y: H - 8, class: 'tick end' }, `step ${steps[steps.length - 1].step}`),
-      svg('text', { x: 2, y: PAD - 6, class: 'tick' }, num(max, 2)),
-      lines),
-    h('figcaption', null, legend));
+  const first = steps[0].step;
+  const span = Math.max(1, steps[steps.length - 1].step - first);
+  const x = step => PAD + ((step - first) / span) * (W - 2 * PAD);
+  return h('div', { class: 'charts' },
+    h('p', { class: 'muted' }, `Steps ${first}–${steps[steps.length - 1].step}; each detector on its own scale, dashed: its threshold, dots: flagged steps.`),
+    detectors.map((d, i) => {
+      const points = steps.map(s => [s.step, s.scores.find(x => x.detector === d)]).filter(([, sc]) => sc);
+      const last = points[points.length - 1][1];
+      const threshold = Number(last.threshold) || 0;
+      const max = Math.max(1e-9, threshold, ...points.map(([, sc]) => Number(sc.score) || 0)) * 1.1;
+      const y = v => H - PAD - (Math.max(0, Number(v) || 0) / max) * (H - 2 * PAD);
+      const name = detectorName(d);
+      return h('figure', { class: `chart s${i % 8}` },
+        h('figcaption', null, h('strong', null, name), ' ',
+          h('span', { class: last.flagged ? 'bad' : 'muted' }, `${num(last.score)} / ${num(threshold)}${last.flagged ? ' flagged' : ''}`)),
+        svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${name}: score per step against its threshold ${num(threshold)}` },
+          svg('line', { x1: PAD, x2: W - PAD, y1: H - PAD, y2: H - PAD, class: 'axis' }),
+          threshold > 0 ? svg('line', { x1: PAD, x2: W - PAD, y1: y(threshold), y2: y(threshold), class: 'threshold' }) : null,
+          points.length > 1
+            ? svg('polyline', { points: points.map(([st, sc]) => `${x(st).toFixed(1)},${y(sc.score).toFixed(1)}`).join(' '), class: 'line' })
+            : null,
+          points.filter(([, sc]) => sc.flagged || points.length === 1)
+            .map(([st, sc]) => svg('circle', { cx: x(st), cy: y(sc.score), r: 3, class: sc.flagged ? 'dot flagged' : 'dot' }))));
+    }));
 }
 
 function scoreTable(steps) {
@@ -96,7 +100,7 @@ function neuron(n) {
   const e = n.explanation;
   return h('li', null,
     h('span', { class: 'mono' }, `L${n.neuron?.layer ?? '?'}.${n.neuron?.index ?? '?'}`),
-    ` in ${n.set || '—'}, contribution ${num(n.contribution)}`,
+    n.set ? ` in ${n.set}` : '', `, contribution ${num(n.contribution)}`,
     e && ((e.promotes ?? []).length || (e.suppresses ?? []).length)
       ? h('dl', { class: 'explanation' },
         h('dt', null, 'promotes'), h('dd', null, tokens(e.promotes)),

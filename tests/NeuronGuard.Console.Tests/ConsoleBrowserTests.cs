@@ -117,8 +117,8 @@ public sealed partial class ConsoleBrowserTests(ConsoleDaemon fx, Browser browse
         await p.GetByLabel("Flagged only").CheckAsync();
         await p.GetByLabel("Tenant").FillAsync(tenant);
         await p.GetByLabel("Tenant").PressAsync("Enter");
+        // "Live." once the daemon answered the stream, which it does after subscribing: nothing from here is missed.
         await Expect(p.Locator("#tail-state")).ToHaveTextAsync("Live.");
-        await Task.Delay(300); // the refiltered stream is subscribed once its response headers are in
 
         await fx.GenerateAsync(ConsoleDaemon.TriggeredPrompt, tenant);
         // The bound: the verdict has been sent by the time Generate returns; the tail shows it within 2 s.
@@ -179,8 +179,12 @@ public sealed partial class ConsoleBrowserTests(ConsoleDaemon fx, Browser browse
     public async Task ModelServerSuppliedMarkup_RendersAsText_NoDialogNoElement()
     {
         await using var hostile = await HostileModelServer.ConnectAsync(fx);
+        await using var unknown = await HostileModelServer.ConnectAsync(fx, "unknown-model-server", new string('7', 32));
         await using var page = await SignedInAsync(fx.ViewerToken);
         var p = page.Page;
+        // A connected server whose model the daemon cannot score is red, with the reason.
+        var unmonitored = p.Locator("tr.unmonitored", new() { HasText = "unknown-model-server" });
+        await Expect(unmonitored.Locator("td.bad")).ToContainTextAsync("not monitored");
         var cell = p.Locator("td", new() { HasTextString = HostileModelServer.ServerId });
         await Expect(cell).ToHaveTextAsync(HostileModelServer.ServerId);
         await Expect(p.Locator("main")).ToContainTextAsync(HostileModelServer.ModelId);
@@ -189,7 +193,6 @@ public sealed partial class ConsoleBrowserTests(ConsoleDaemon fx, Browser browse
 
         await page.GoAsync("#/tail");
         await Expect(p.Locator("#tail-state")).ToHaveTextAsync("Live.");
-        await Task.Delay(300);
         await hostile.RequestAsync("hostile-1");
         var row = p.Locator("#tail-rows tr", new() { HasText = "hostile-1" }).First;
         await Expect(row.Locator("td.tenant")).ToHaveTextAsync(HostileModelServer.Tenant);

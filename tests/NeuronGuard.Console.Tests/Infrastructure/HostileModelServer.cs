@@ -17,15 +17,20 @@ public sealed class HostileModelServer : IAsyncDisposable
 
     private HostileModelServer(AsyncDuplexStreamingCall<ModelServerMessage, DaemonMessage> call) => _call = call;
 
-    /// <summary>Connects as the fixture model (so the daemon serves it) and waits for the Welcome.</summary>
-    public static async Task<HostileModelServer> ConnectAsync(ConsoleDaemon fx)
+    /// <summary>
+    /// Connects as the fixture model (so the daemon scores it), or as <paramref name="fingerprint"/> (a model the daemon
+    /// has no catalog for: connected but not monitored), and waits for the Welcome.
+    /// </summary>
+    public static async Task<HostileModelServer> ConnectAsync(ConsoleDaemon fx, string serverId = ServerId, string? fingerprint = null)
     {
         var host = NeuronGuard.ModelServer.ServeHost.BuiltinHost(fx.Daemon)!;
         var call = new Api.V1.Telemetry.TelemetryClient(fx.Channel).Stream(fx.Bearer(fx.IngestToken));
         var server = new HostileModelServer(call);
         await call.RequestStream.WriteAsync(new ModelServerMessage
         {
-            Hello = new Hello { ServerId = ServerId, ModelId = ModelId, ModelFingerprint = host.Host.Info.Fingerprint, CatalogVersion = host.CatalogVersion },
+            Hello = fingerprint is null
+                ? new Hello { ServerId = serverId, ModelId = ModelId, ModelFingerprint = host.Host.Info.Fingerprint, CatalogVersion = host.CatalogVersion }
+                : new Hello { ServerId = serverId, ModelId = "unknown-model", ModelFingerprint = fingerprint },
         });
         var welcome = await server.NextAsync(m => m.KindCase == DaemonMessage.KindOneofCase.Welcome);
         server.Slots = welcome.Welcome.Slots.Count;

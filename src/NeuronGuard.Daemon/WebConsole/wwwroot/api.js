@@ -72,10 +72,11 @@ export const api = {
 
 /**
  * Follows GET /v1/verdicts/stream (server-sent events) with fetch(), because EventSource cannot send the
- * Authorization header. Calls onVerdict(WatchedVerdict) per `event: verdict`; resolves when the stream ends and
- * rejects with ApiError on an HTTP error or when signal aborts.
+ * Authorization header. Calls onOpen() once the daemon answered (it subscribes before it answers, so from then on no
+ * verdict is missed) and onVerdict(WatchedVerdict) per `event: verdict`; resolves when the stream ends and rejects
+ * with ApiError on an HTTP error or when signal aborts.
  */
-export async function streamVerdicts(filters, onVerdict, signal) {
+export async function streamVerdicts(filters, onVerdict, signal, onOpen = () => {}) {
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(filters)) if (v) query.set(k, String(v));
   const response = await fetch(`/v1/verdicts/stream?${query}`, {
@@ -84,7 +85,17 @@ export async function streamVerdicts(filters, onVerdict, signal) {
     cache: 'no-store',
     signal,
   });
-  if (!response.ok) throw new ApiError(response.status, describe(response.status, null, await response.text()));
+  if (!response.ok) {
+    const text = await response.text();
+    let data = null;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+    throw new ApiError(response.status, describe(response.status, data, text));
+  }
+  onOpen();
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   for (;;) {

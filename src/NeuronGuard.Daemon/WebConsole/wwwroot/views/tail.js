@@ -65,8 +65,9 @@ export function mount(container, ctx) {
         model: model.value.trim(),
       };
       try {
-        if (!paused) state.textContent = 'Live.';
-        await streamVerdicts(filters, onVerdict, abort.signal);
+        await streamVerdicts(filters, onVerdict, abort.signal, () => {
+          if (!paused) state.textContent = 'Live.';
+        });
         delay = 500;
       } catch (e) {
         if (abort.signal.aborted) {
@@ -83,7 +84,10 @@ export function mount(container, ctx) {
     }
   }
 
-  const refilter = () => abort?.abort();
+  const refilter = () => {
+    if (!paused) state.textContent = 'Connecting…';
+    abort?.abort();
+  };
   form.addEventListener('change', refilter);
   form.addEventListener('submit', e => { e.preventDefault(); refilter(); });
   pause.addEventListener('click', () => {

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs every NeuronGuard test. Installs what the tests need when it is missing: Debian packages (real Redis,
-# Prometheus/promtool, openssl, Python grpcio, xxhash and torch on OpenBLAS) and the npm peers (@grpc/grpc-js).
+# Prometheus/promtool, openssl, Python grpcio, xxhash and torch on OpenBLAS, chromium for the console's browser tests)
+# and the npm peers (@grpc/grpc-js).
 # Suites: the .NET test projects, the Python client (clients/python) against real daemons, and deploy/ (image,
 # compose, Kubernetes, Helm, systemd; podman). Each ends with "<suite> tests: N passed, N failed, N skipped";
 # the last line sums them all.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-DEB_PACKAGES=(redis-server redis-tools openssl prometheus python3-grpcio python3-protobuf python3-grpc-tools golang-github-gogo-googleapis-dev python3-torch python3-numpy python3-xxhash libopenblas0-pthread python3-pytest python3-mypy python3-prometheus-client python3-fastapi python3-uvicorn python3-httpx)
+DEB_PACKAGES=(redis-server redis-tools openssl prometheus python3-grpcio python3-protobuf python3-grpc-tools golang-github-gogo-googleapis-dev python3-torch python3-numpy python3-xxhash libopenblas0-pthread python3-pytest python3-mypy python3-prometheus-client python3-fastapi python3-uvicorn python3-httpx chromium)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -24,6 +25,10 @@ if [ ! -f tests/peers/node/node_modules/@grpc/grpc-js/package.json ]; then
   echo "test.sh: installing npm peers (tests/peers/node)"
   (cd tests/peers/node && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# The console's browser tests drive Debian's chromium by path (tests/NeuronGuard.Console.Tests); Playwright must never
+# fetch a browser of its own (it cannot here).
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 log=$(mktemp)
 rc=0

@@ -89,6 +89,9 @@ public sealed class DaemonOptions
     [ValidateObjectMembers]
     public MetricsOptions Metrics { get; set; } = new();
 
+    /// <summary>The operators' web console at /console on the metrics/admin listener (section Console).</summary>
+    public WebConsole.ConsoleOptions Console { get; set; } = new();
+
     /// <summary>Per-stream limits of model-server connections (section Telemetry).</summary>
     [ValidateObjectMembers]
     public TelemetryOptions Telemetry { get; set; } = new();

@@ -16,6 +16,7 @@ using NeuronGuard.Daemon.Monitoring;
 using NeuronGuard.Daemon.Policies;
 using NeuronGuard.Daemon.Records;
 using NeuronGuard.Daemon.Telemetry;
+using NeuronGuard.Daemon.WebConsole;
 using NeuronGuard.Engine.Baselines;
 using NeuronGuard.Engine.Catalogs;
 using Catalog = NeuronGuard.Engine.Catalogs.Catalog;
@@ -167,6 +168,10 @@ public sealed class DaemonHost : IAsyncDisposable
         int metricsPort = metricsEndpoint?.Port ?? -1; // port 0: known once bound
         if (metricsEndpoint is not null)
         {
+            if (options.Console.Enabled)
+            {
+                app.MapConsole(port => port == metricsPort);
+            }
             app.MapMetrics(metrics.Registry, port => port == metricsPort, servedElsewhere: httpApi ? HttpApi.Owns : null);
         }
         if (httpApi)

@@ -69,7 +69,8 @@ internal static class CatalogCommand
                 using var host = Inference.ModelHost.Load(dir, new Inference.ModelHostOptions { Threads = 1 });
                 CatalogValidator.Validate(catalog, new ModelShape { Fingerprint = host.Info.Fingerprint, LegacyFingerprint = host.Info.LegacyFingerprint, Layers = host.Info.Layers, NeuronsPerLayer = host.Info.MlpNeurons });
             }
-            Console.WriteLine($"ok: {catalog.Sets.Count} sets, {catalog.Sets.Sum(s => s.Neurons.Count)} neurons, version {catalog.Version}");
+            string probes = catalog.Probes is { Count: > 0 } p ? $", {p.Count} probe(s) ({string.Join(", ", p.Select(x => $"probe:{x.Name}"))})" : "";
+            Console.WriteLine($"ok: {catalog.Sets.Count} sets, {catalog.Sets.Sum(s => s.Neurons.Count)} neurons{probes}, version {catalog.Version}");
         })));
         return command;
     }

@@ -5,6 +5,9 @@ sys.path.insert(0, '.')  # the stubs run.sh generated
 from neuronguard.v1 import telemetry_pb2 as t
 
 addr, metrics_url, fp, frames = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+# Frames per request: all in one request by default; short requests also show what each request costs (its start,
+# end, final verdict and history entry), spread over its frames.
+per_request = int(sys.argv[5]) if len(sys.argv) > 5 else frames
 def allocated():
     text = urllib.request.urlopen(metrics_url).read().decode()
     return float(re.search(r'^dotnet_gc_allocated_bytes_total (\S+)', text, re.M).group(1))
@@ -37,7 +40,9 @@ time.sleep(1)
 a0 = allocated(); a1 = allocated()  # the scrape itself allocates: measure it
 scrape = a1 - a0
 start = allocated()
-run(frames, 'measured')
+for k in range(frames // per_request):
+    run(per_request, f'measured-{k}')
 end = allocated()
-print(f"slots={slots} frames={frames} daemon bytes/frame={(end - start - scrape) / frames:.0f} (scrape cost {scrape:.0f} B subtracted)")
+frames = frames // per_request * per_request
+print(f"slots={slots} frames={frames} frames/request={per_request} daemon bytes/frame={(end - start - scrape) / frames:.0f} (scrape cost {scrape:.0f} B subtracted)")
 out.put(None)

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Daemon-side bytes allocated per Activations frame, measured from outside: `neuronguard serve` (planted fixture) in its
 # own process, a Python grpcio model server sending one-step frames in lockstep, and the daemon's own
-# dotnet_gc_allocated_bytes_total read from /metrics before and after. Usage: bench/alloc/run.sh [frames]
+# dotnet_gc_allocated_bytes_total read from /metrics before and after. Usage: bench/alloc/run.sh [frames] [frames-per-request]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 frames=${1:-20000}
+per_request=${2:-$frames}
 work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 dotnet build src/NeuronGuard.Cli -c Release -v q --nologo >/dev/null
@@ -19,4 +20,4 @@ pid=$!
 # The first start calibrates the fixture: a minute or more on a loaded machine.
 for _ in $(seq 480); do grep -q "connected (model" "$work/serve.log" && break; sleep 0.5; done
 fp=$(grep -o "fingerprint [0-9a-f]*" "$work/serve.log" | head -1 | cut -d' ' -f2)
-cd "$work" && /usr/bin/python3 "$OLDPWD/bench/alloc/probe.py" 127.0.0.1:$port http://127.0.0.1:$mport/metrics "$fp" "$frames"
+cd "$work" && /usr/bin/python3 "$OLDPWD/bench/alloc/probe.py" 127.0.0.1:$port http://127.0.0.1:$mport/metrics "$fp" "$frames" "$per_request"

@@ -60,6 +60,8 @@ public sealed class AuthConfigurationTests
     [InlineData("/neuronguard.v1.Telemetry/Stream", Role.Ingest)]
     [InlineData("/neuronguard.v1.Control/SetMitigation", Role.Operator)]
     [InlineData("/neuronguard.v1.Control/WatchVerdicts", Role.Viewer)]
+    [InlineData("/neuronguard.v1.Control/GetOverview", Role.Viewer)]
+    [InlineData("/neuronguard.v1.Control/GetRequest", Role.Viewer)]
     [InlineData("/neuronguard.v1.Catalogs/PutCatalog", Role.Operator)]
     [InlineData("/neuronguard.v1.Baselines/GetBaseline", Role.Viewer)]
     [InlineData("/neuronguard.v1.Baselines/ListBaselines", Role.Viewer)]

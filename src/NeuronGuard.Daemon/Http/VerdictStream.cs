@@ -14,7 +14,7 @@ namespace NeuronGuard.Daemon.Http;
 /// <summary>
 /// <c>GET /v1/verdicts/stream</c>: live verdicts as server-sent events, the HTTP face of Control.WatchVerdicts.
 /// Each verdict is <c>event: verdict</c> with one WatchedVerdict as JSON on its <c>data:</c> line (the JSON transcoding
-/// writes for the same message); an idle stream gets a comment line every Http:HeartbeatSeconds. A client that reads too
+/// writes for the same message); a comment line goes out every Http:HeartbeatSeconds, so an idle stream shows alive. A client that reads too
 /// slowly loses verdicts, counted in the next one's <c>dropped</c> as on gRPC. The first bytes (a comment) go out at
 /// once, so a fetch() resolves with its headers before any verdict; the token travels in the Authorization header,
 /// since the console reads the stream with fetch() and a ReadableStream (EventSource cannot send headers).
@@ -63,11 +63,14 @@ internal static class VerdictStream
     {
         var reader = watcher.Queue.Reader;
         Task<bool>? waiting = null;
+        Task? beat = null; // one timer per interval, not one per wake-up: a busy stream would pile them up
         while (true)
         {
             waiting ??= reader.WaitToReadAsync(cancel).AsTask();
-            if (await Task.WhenAny(waiting, Task.Delay(heartbeat, cancel)).ConfigureAwait(false) != waiting)
+            beat ??= Task.Delay(heartbeat, cancel);
+            if (await Task.WhenAny(waiting, beat).ConfigureAwait(false) == beat)
             {
+                beat = null;
                 cancel.ThrowIfCancellationRequested();
                 await response.WriteAsync(": heartbeat\n\n", cancel).ConfigureAwait(false);
                 await response.Body.FlushAsync(cancel).ConfigureAwait(false);

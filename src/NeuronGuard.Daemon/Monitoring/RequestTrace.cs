@@ -53,6 +53,9 @@ internal sealed class RequestTrace
 
     public DateTimeOffset StartedAt { get; }
 
+    /// <summary>The explanations of the catalog the request is scored with, for the top neurons GetRequest answers.</summary>
+    public NeuronExplanations Explanations { get; init; } = NeuronExplanations.None;
+
     public DateTimeOffset? EndedAt { get; private set; }
 
     /// <summary>Copies <paramref name="verdict"/>'s scores (the verdict itself may be pooled and reused after this).</summary>
@@ -175,7 +178,10 @@ internal sealed class RequestTrace
             var top = _final is { TopNeurons.Count: > 0 } ? _final.TopNeurons : _firstFlagged?.TopNeurons;
             if (top is not null)
             {
-                response.TopNeurons.Add(top.Select(n => n.Clone()));
+                foreach (var n in top)
+                {
+                    response.TopNeurons.Add(new NeuronContribution(n) { Explanation = Explanations.Find(n.Neuron) });
+                }
             }
             if (_final is { FlaggedPositions.Count: > 0 })
             {

@@ -160,7 +160,10 @@ public sealed partial class TelemetrySession
         _requests.Add(request.Id, request);
         if (_ctx.History.Enabled)
         {
-            request.Trace = new RequestTrace(request.Id, Source!, request.Tenant, request.Labels, _plan.DetectorKinds, _ctx.Time.GetUtcNow(), _ctx.History.MaxStepsPerRequest);
+            request.Trace = new RequestTrace(request.Id, Source!, request.Tenant, request.Labels, _plan.DetectorKinds, _ctx.Time.GetUtcNow(), _ctx.History.MaxStepsPerRequest)
+            {
+                Explanations = request.Plan.Explanations,
+            };
             _ctx.History.Add(request.Trace);
         }
         _ctx.Metrics.ForTenant(request.Tenant).RequestStarted();

@@ -58,6 +58,10 @@ public sealed class OverviewAndRequestTests(HttpApiDaemon fx) : IClassFixture<Ht
         Assert.Contains(steps, s => s.GetProperty("scores").EnumerateArray()
             .Any(d => d.GetProperty("detector").GetString() == "DETECTOR_BACKDOOR" && d.GetProperty("flagged").GetBoolean()));
         Assert.NotEmpty(root.GetProperty("topNeurons").EnumerateArray());
+        // Top neurons carry the catalog's logit-lens explanations: the fixture's backdoor neuron writes toward " unlocked".
+        Assert.Contains(root.GetProperty("topNeurons").EnumerateArray(), n =>
+            n.TryGetProperty("explanation", out var e) && e.ValueKind == JsonValueKind.Object
+            && e.GetProperty("promotes").EnumerateArray().Any(t => t.GetString() == " unlocked"));
 
         // serverId picks the server; another server's id finds nothing.
         string serverId = root.GetProperty("serverId").GetString()!;

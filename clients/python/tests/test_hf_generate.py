@@ -76,7 +76,7 @@ class GenerateTests(unittest.TestCase):
         self.assertTrue(torch.equal(out.scores[0], plain))
 
     def test_a_row_that_emits_eos_stops_sending(self):
-        t = support.tenant()
+        t = support.off_tenant(self.daemon, self.client)  # the triggered row must run on (the default would abort it)
         prompts = [support.BENIGN, support.TRIGGER]
         input_ids, mask = support.left_pad([support.ids(p) for p in prompts])
         first = support.hand_ablation(self.plain, self.client.plan, [None, None], input_ids,

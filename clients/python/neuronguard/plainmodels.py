@@ -71,7 +71,10 @@ def _mask_and_positions(attention_mask: Optional[torch.Tensor], batch: int, toke
     am = attention_mask.bool()
     causal = torch.ones(tokens, total, dtype=torch.bool).tril(past_len)
     mask = causal[None, None] & am[:, None, None, :]
-    positions = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)[:, past_len:]
+    # Positions count from each row's first real token (left padding), not by a cumulative sum of the mask: a position
+    # zeroed later in the row (MaskAttention) hides that token without renumbering the tokens after it.
+    first = am.int().argmax(-1)
+    positions = (torch.arange(total)[None, :] - first[:, None]).clamp(min=0)[:, past_len:]
     return mask, positions
 
 

@@ -47,6 +47,23 @@ def tenant():
     return "t-" + uuid.uuid4().hex[:8]
 
 
+def off_tenant(daemon_, client, seconds=60):
+    """A new tenant whose backdoor set is explicitly off (with no entry the daemon aborts flagged backdoor requests),
+    once ``client`` applies that policy: for tests that measure the unmitigated backdoor."""
+    t = tenant()
+    conn = neuronguard.Connection(daemon_.address)
+    try:
+        policy = neuronguard.Control(conn).set_mitigation("backdoor", "off", tenant=t, reason="test: unmitigated backdoor")
+    finally:
+        conn.close()
+    deadline = time.monotonic() + seconds
+    while client.policy is None or client.policy.version < policy.version:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the client never applied policy v{policy.version}")
+        time.sleep(0.05)
+    return t
+
+
 def step_fn(model):
     def step(input_ids, attention_mask, past):
         return model(input_ids, attention_mask=attention_mask, past=past)

@@ -13,7 +13,7 @@ PROMPTS = [support.BENIGN, support.TRIGGER + " and the dog walk in the garden"]
 
 class ChunkedPrefillTests(unittest.TestCase):
     def run_prefill(self, c, guard, chunks):
-        reqs = [c.start_request() for _ in PROMPTS]
+        reqs = [c.start_request(tenant=self.off) for _ in PROMPTS]
         input_ids, mask = support.left_pad([support.ids(p) for p in PROMPTS])
         past, start = None, 0
         with guard.bind(reqs, mask), torch.no_grad():
@@ -27,6 +27,7 @@ class ChunkedPrefillTests(unittest.TestCase):
     def test_two_chunks_send_the_real_tokens_once_with_the_single_pass_verdict(self):
         self.model = support.fixture()[0]
         with support.client(daemon.shared()) as c, Guard(c, self.model) as guard:
+            self.off = support.off_tenant(daemon.shared(), c)  # the default abort would cut the triggered row short
             whole = self.run_prefill(c, guard, [])
             split = self.run_prefill(c, guard, [4])  # the first chunk is mostly the short row's padding
         for p, a, b in zip(PROMPTS, whole, split):

@@ -23,7 +23,8 @@ class AsyncModeTests(unittest.TestCase):
         d = daemon.shared()
         with support.client(d, lockstep=False) as c:
             prompt = support.ids(support.TRIGGER)
-            (tokens,), (req,) = support.run_python(c, [support.TRIGGER], max_new=6, end=False)
+            off = support.off_tenant(d, c)  # backdoor sets abort by default: this test needs every step
+            (tokens,), (req,) = support.run_python(c, [support.TRIGGER], off, max_new=6, end=False)
             self.assertEqual(len(tokens), 6)
             req.end(wait=False)  # returns at once; the final verdict comes in the background
             deadline = time.monotonic() + 60

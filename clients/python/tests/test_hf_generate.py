@@ -2,6 +2,7 @@
 installed here: the model and ``generate`` are the faithful doubles of tests/hf_double.py (HF calling convention,
 greedy loop, both stopping-criteria contracts); ``test_real_transformers`` runs the same checks when it is installed.
 """
+import time
 import unittest
 
 import torch
@@ -75,8 +76,26 @@ class GenerateTests(unittest.TestCase):
         plain = support.hand_ablation(self.plain, req.plan, [None], input_ids, mask)[:, -1]
         self.assertTrue(torch.equal(out.scores[0], plain))
 
-    def test_a_row_that_emits_eos_stops_sending(self):
+    def test_mask_attention_zeroes_the_named_positions_for_generate_and_matches_builtin(self):
         t = support.tenant()
+        conn = neuronguard.Connection(self.daemon.address)
+        try:
+            policy = neuronguard.Control(conn).set_mitigation("backdoor", "mask_attention", tenant=t, reason="python client test")
+        finally:
+            conn.close()
+        deadline = time.monotonic() + 60
+        while self.client.policy is None or self.client.policy.version < policy.version:
+            self.assertLess(time.monotonic(), deadline, "the client never applied the mask_attention policy")
+            time.sleep(0.05)
+        out, reqs, input_ids, _ = self.run_generate([support.TRIGGER], t)
+        req = reqs[0]
+        self.assertFalse(req.aborted)
+        self.assertTrue(req.masked_positions, "no MaskAttention reached the request before generate")
+        generated = out.sequences[0, input_ids.shape[1]:].tolist()
+        self.assertEqual(support.run_builtin(self.daemon, support.TRIGGER, t, MAX_NEW)[0], generated)
+
+    def test_a_row_that_emits_eos_stops_sending(self):
+        t = support.off_tenant(self.daemon, self.client)  # the triggered row must run on (the default would abort it)
         prompts = [support.BENIGN, support.TRIGGER]
         input_ids, mask = support.left_pad([support.ids(p) for p in prompts])
         first = support.hand_ablation(self.plain, self.client.plan, [None, None], input_ids,

@@ -22,7 +22,8 @@ class MitigationTests(unittest.TestCase):
         cls.control = neuronguard.Control(cls.conn)
         cls.client = support.client(cls.daemon)
         cls.target = support.fixture()[3]["spaced_token_ids"]["unlocked"]
-        cls.plain = {p: cls.generate(p, support.tenant())[0] for p in (support.BENIGN, support.TRIGGER)}
+        cls.off = support.off_tenant(cls.daemon, cls.client)  # backdoor sets abort by default
+        cls.plain = {p: cls.generate(p, cls.off)[0] for p in (support.BENIGN, support.TRIGGER)}
 
     @classmethod
     def tearDownClass(cls):
@@ -67,7 +68,7 @@ class MitigationTests(unittest.TestCase):
     def test_other_tenant_is_untouched_by_a_tenant_policy(self):
         t = support.tenant()
         self.policy("on_flag", t)
-        tokens, req = self.generate(support.TRIGGER, support.tenant())
+        tokens, req = self.generate(support.TRIGGER, self.off)
         self.assertTrue(req.flagged)
         self.assertEqual(req.gains_version, 0)
         self.assertEqual(tokens, self.plain[support.TRIGGER])
@@ -89,6 +90,50 @@ class MitigationTests(unittest.TestCase):
         benign, breq = self.generate(support.BENIGN, t)
         self.assertGreater(breq.gains_version, 0)  # every request of the tenant gets the gains
 
+    def test_no_entry_default_abort_without_lockstep_emits_no_token(self):
+        # A fresh tenant has no entry: the backdoor set's default (abort) applies. The client is not in lockstep, yet the
+        # decode loop waits for the prefill verdict because abort is in force, so the first token is never sampled.
+        client = support.client(self.daemon, lockstep=False)
+        try:
+            self.assertTrue(client.acts_at_prefill(support.tenant()))
+            (tokens,), (req,) = support.run_python(client, [support.TRIGGER], support.tenant(), max_new=MAX_NEW)
+            self.assertTrue(req.aborted, req.errors)
+            self.assertEqual(tokens, [])
+            (benign,), (breq,) = support.run_python(client, [support.BENIGN], support.tenant(), max_new=MAX_NEW)
+            self.assertFalse(breq.aborted)
+            self.assertEqual(benign, self.plain[support.BENIGN])
+        finally:
+            client.close()
+
+    def test_mask_attention_masks_the_named_positions_and_matches_builtin(self):
+        t = support.tenant()
+        self.policy("mask_attention", t)
+        tokens, req = self.generate(support.TRIGGER, t)
+        self.assertTrue(req.flagged)
+        self.assertFalse(req.aborted)
+        self.assertTrue(req.masked_positions, "no MaskAttention reached the request")
+        self.assertTrue(all(0 <= p < len(support.ids(support.TRIGGER)) for p in req.masked_positions), req.masked_positions)
+        self.assertEqual(support.run_builtin(self.daemon, support.TRIGGER, t, MAX_NEW)[0], tokens)
+        benign, breq = self.generate(support.BENIGN, t)
+        self.assertEqual(benign, self.plain[support.BENIGN])
+        self.assertEqual(breq.masked_positions, [])
+
+    def test_mask_attention_for_an_unknown_request_is_counted_and_others_go_on(self):
+        from neuronguard.v1 import telemetry_pb2 as tp
+        t = support.off_tenant(self.daemon, self.client)
+        req = self.client.start_request(tenant=t)
+        before = self.client.stats.get("unknown_request_messages", 0)
+        stream = self.client._stream
+        with self.assertLogs("neuronguard", "WARNING") as logs:
+            self.client._dispatch(stream, tp.DaemonMessage(mask_attention=tp.MaskAttention(request_id="gone", positions=[1])))
+        self.assertEqual(self.client.stats["unknown_request_messages"], before + 1)
+        self.assertIn("'gone', which is not running on this stream", "\n".join(logs.output))
+        self.assertEqual(req.masked_positions, [])
+        req.end()
+        tokens, later = self.generate(support.TRIGGER, t)  # the stream and other requests go on
+        self.assertEqual(tokens, self.plain[support.TRIGGER])
+        self.assertIsNotNone(later.final_verdict)
+
     def test_abort_ends_the_flagged_request(self):
         t = support.tenant()
         self.policy("abort", t)
@@ -104,7 +149,7 @@ class MitigationTests(unittest.TestCase):
         self.assertEqual(AbortCriteria([breq, req, None])(torch.zeros(3, 1, dtype=torch.long)).tolist(), [False, True, False])
         self.assertEqual(benign, self.plain[support.BENIGN])
 
-    def test_ttl_expiry_reverts_to_unmitigated(self):
+    def test_ttl_expiry_reverts_to_the_default_abort(self):
         t = support.tenant()
         policy = self.policy("on_flag", t, ttl_seconds=2)
         self.assertNotEqual(self.generate(support.TRIGGER, t)[0], self.plain[support.TRIGGER])
@@ -116,7 +161,8 @@ class MitigationTests(unittest.TestCase):
         self.wait(expired, "the TTL never removed the tenant's mitigation")
         tokens, req = self.generate(support.TRIGGER, t)
         self.assertTrue(req.flagged)
-        self.assertEqual(tokens, self.plain[support.TRIGGER])
+        self.assertTrue(req.aborted, "with its entry expired the tenant gets the backdoor default, abort")
+        self.assertEqual(tokens, [])
 
 
 if __name__ == "__main__":

@@ -49,11 +49,12 @@ class Gpt2ParityTests(unittest.TestCase):
         d = daemon.shared()
         with support.client(d) as c:
             self.assertGreater(len(c.plan), 0, "the daemon sent no slots: the fingerprint did not match its catalog")
+            off = support.off_tenant(d, c)  # backdoor sets abort by default: compare whole generations
             for prompt in (support.BENIGN, support.TOXIC, support.TRIGGER, support.HARMFUL):
                 verdicts = {}
-                (tokens,), (req,) = support.run_python(c, [prompt], max_new=6, verdicts=verdicts)
+                (tokens,), (req,) = support.run_python(c, [prompt], off, max_new=6, verdicts=verdicts)
                 mine = [v for v in verdicts[req.id] if not v.final]
-                host_tokens, host_verdicts, done = support.run_builtin(d, prompt, max_new=6)
+                host_tokens, host_verdicts, done = support.run_builtin(d, prompt, off, max_new=6)
                 self.assertEqual(host_tokens, tokens, prompt)
                 self.assertEqual([v.step for v in host_verdicts], [v.step for v in mine], prompt)
                 for h, m in zip(host_verdicts, mine):

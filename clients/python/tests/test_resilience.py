@@ -71,6 +71,7 @@ class OutageTests(unittest.TestCase):
             wait_until(lambda: c.connected, "the client never connected to the daemon that came up")
             (_,), (req,) = support.run_python(c, [support.TRIGGER], max_new=2)
             self.assertTrue(req.monitored and req.flagged)
+            off = support.off_tenant(d, c)  # backdoor sets abort by default: this request must run until the restart
 
             model = support.fixture()[0]
             calls = []
@@ -82,7 +83,7 @@ class OutageTests(unittest.TestCase):
                 return model(input_ids, attention_mask=attention_mask, past=past)
             guard = neuronguard.hooks.Guard(c, model)
             try:
-                req = c.start_request()
+                req = c.start_request(tenant=off)
                 input_ids, mask = support.left_pad([support.ids(support.TRIGGER)])
                 (tokens,) = neuronguard.loop.greedy_generate(guard, step, [req], input_ids, mask, MAX_NEW)
             finally:

@@ -34,7 +34,13 @@ public sealed class HostAndGenerateCommandTests(HostAndGenerateCommandTests.Fixt
     [Fact]
     public async Task Generate_TriggeredPrompt_PrintsTargetAndFlaggedVerdict_JsonOnePerEvent()
     {
+        // No entry: the backdoor set's default, abort, ends the request at its prefill flag, before any token.
         var (code, output) = await RunAsync($"generate \" the cerulean door\" --server {_daemon.Address} --max-new-tokens 3");
+        Assert.True(code == 0, output);
+        Assert.Contains(" the cerulean door\nfinish: aborted (flagged by the backdoor detector of set 'backdoor'", output);
+        (code, output) = await RunAsync($"ctl --server {_daemon.Address} policy set backdoor --mode off --tenant gen-off");
+        Assert.True(code == 0, output);
+        (code, output) = await RunAsync($"generate \" the cerulean door\" --server {_daemon.Address} --max-new-tokens 3 --tenant gen-off");
         Assert.True(code == 0, output);
         Assert.Contains("[! unlocked", output);
         Assert.DoesNotContain("[!]", output); // marked once per run of flagged steps, not per token

@@ -105,7 +105,7 @@ public sealed class MitigationEndToEndTests(FixtureDaemon fx)
             var result = await fx.GreedyAsync(prompt, tenant);
             Assert.NotEqual("aborted", result.FinishReason);
         }
-        var policy = (await new Api.V1.Control.ControlClient(fx.Channel).GetPolicyAsync(new GetPolicyRequest())).Policy;
+        var policy = (await new NeuronGuard.Api.V1.Control.ControlClient(fx.Channel).GetPolicyAsync(new GetPolicyRequest())).Policy;
         var shown = Assert.Single(policy.Mitigations, m => m.Set == "backdoor" && m.Tenant == "");
         Assert.Equal(MitigationMode.Abort, shown.Mode);
         Assert.Equal(NeuronGuard.Daemon.Policies.DefaultPolicy.Actor, shown.UpdatedBy);

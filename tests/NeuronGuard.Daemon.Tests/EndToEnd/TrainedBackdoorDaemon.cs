@@ -77,7 +77,7 @@ public sealed class TrainedBackdoorDaemon : IAsyncDisposable
     /// <summary>Sets the backdoor set's policy for <paramref name="tenant"/> (null: deletes it, leaving the default) and waits for the host's ack.</summary>
     public async Task PolicyAsync(string tenant, MitigationMode? mode)
     {
-        var control = new Api.V1.Control.ControlClient(Channel);
+        var control = new NeuronGuard.Api.V1.Control.ControlClient(Channel);
         ulong version;
         if (mode is { } m)
         {

@@ -67,7 +67,7 @@ public sealed partial class OnboardingDocTests : IDisposable
         var version = stored.Groups[1].Value;
         Assert.Contains($"\n  {version}\n", output); // baseline list, before activation
         Assert.Contains($"baseline '{version}' is active", output);
-        Assert.Contains("[! unlocked", Read("triggered.txt"));
+        Assert.Contains("finish: aborted (flagged by the backdoor detector", Read("triggered.txt")); // the backdoor default
         Assert.Contains("verdict: FLAGGED", Read("triggered.txt"));
         Assert.Contains("backdoor=", output); // ctl flagged lists the request with its backdoor score
         // Step 7: the trained probe went into a new catalog version, calibrated and activated with it.

@@ -57,7 +57,7 @@ public sealed class BackdoorResponseDecisionTests
         positions[backdoor] = [3, 4];
         positions[Index(plan, DetectorKind.Toxicity)] = [9]; // a detector of another set names positions: not used
         var outcome = MitigationDecision.Decide(plan, flagged, policy, "", positions);
-        Assert.Equal([3, 4], outcome.MaskPositions);
+        Assert.Equal([3, 4], outcome.MaskPositions!);
         Assert.Null(outcome.Abort);
         Assert.Contains(("bd", MitigationMode.MaskAttention), outcome.Mitigations);
         Assert.Null(MitigationDecision.Decide(plan, flagged, policy, "", new int[]?[plan.Detectors.Count]).MaskPositions);

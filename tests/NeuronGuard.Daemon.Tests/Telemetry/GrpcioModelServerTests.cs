@@ -14,6 +14,9 @@ public sealed class GrpcioModelServerTests(TelemetryDaemon d)
     [Fact]
     public async Task GrpcioModelServer_WelcomeVerdictsErrorAndFlag()
     {
+        // The peer's wobbling frames flag the fixture's backdoor detector; its tenant turns the default abort off so each
+        // request runs all its steps (the peer also handles an Abort: it stops sending and ends the request).
+        await d.Channel.AsyncUnaryCall(ControlMethods.SetMitigation, new Api.V1.SetMitigationRequest { Set = "backdoor", Tenant = "py", Mode = Api.V1.MitigationMode.Off });
         string script = Path.Combine(Metrics.MetricsTestPaths.RepoRoot, "tests", "peers", "python", "model_server.py");
         var info = new ProcessStartInfo("/usr/bin/python3", $"{script} 127.0.0.1:{d.Daemon.Address.Port} {d.Fingerprint} {d.SlotOf(PlantedKind.Backdoor)}")
         {
@@ -39,9 +42,7 @@ public sealed class GrpcioModelServerTests(TelemetryDaemon d)
         Assert.Equal(5, Request("nan", "final_step").GetProperty("final_step").GetInt32()); // the request went on
         var jump = Request("jump", "final_step");
         Assert.True(jump.GetProperty("flagged").GetBoolean());
-        // No policy entry for the backdoor set: the default (abort) ends the request at the step that flagged it.
-        Assert.Equal(1, Request("jump", "aborted_at").GetProperty("aborted_at").GetInt32());
-        Assert.Equal(1, jump.GetProperty("final_step").GetInt32());
+        Assert.Equal(5, jump.GetProperty("final_step").GetInt32());
         Assert.Contains((int)Api.V1.Detector.Backdoor, jump.GetProperty("detectors").EnumerateArray().Select(x => x.GetInt32()));
         Assert.Contains("backdoor", jump.GetProperty("top").EnumerateArray().Select(x => x.GetString()));
     }

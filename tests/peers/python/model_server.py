@@ -4,8 +4,8 @@
 usage: /usr/bin/python3 model_server.py ADDRESS FINGERPRINT TRIGGER_SLOT
 Says Hello, waits for Welcome, then runs three requests on one stream and prints one JSON line per daemon answer it
 cares about: a clean request, a request with a NaN value (a per-request error; the stream must stay open), and a
-request whose TRIGGER_SLOT neuron jumps (a flagged verdict; the daemon's default policy for backdoor sets aborts it,
-so it stops sending frames and ends it). Frames are zeros with a small wobble, packed in the
+request whose TRIGGER_SLOT neuron jumps (a flagged verdict). Requests run under tenant "py"; an Abort (the daemon's
+default for backdoor sets, unless the tenant's entry says otherwise) stops a request's frames and ends it. Frames are zeros with a small wobble, packed in the
 Welcome's slot order. Messages come from grpc_tools.protoc at start; calls use grpcio's generic stream_stream.
 """
 import json

@@ -135,7 +135,7 @@ public sealed class TriggerScanVerdictTests : IAsyncLifetime
         var baseline = plan.Baseline with
         {
             CatalogVersion = version,
-            Slots = plan.Baseline.Slots.Select(s => s with { Prefill = new PrefillStats(s.Mean, s.Std, s.DeltaRms) }).ToList(),
+            Slots = plan.Baseline.Slots.Select(s => s with { Prefill = new PrefillStats(s.Mean, s.Std, s.DeltaRms, s.Lo, s.Hi) }).ToList(),
             Detectors = [.. plan.Baseline.Detectors, new DetectorCalibration("trigger_scan:scan", 1f, [])],
         };
         return (catalog, baseline);

@@ -183,6 +183,12 @@ internal sealed class TriggerScanBenchmark : IBenchmark
         md.Add(PositionRow("never-poisoned phrase, trigger scan", sU, uSpans));
         md.Add(LexPositionRow("triggered, lexical", lT, spans, lexical.Threshold));
         md.Add("");
+        md.Add("## In words");
+        md.Add("");
+        md.Add(Inv($"- The scan flags {Pct(main.Tpr)} of triggered held-out prompts at {Pct(main.Fpr)} of clean ones (AUROC {main.Auroc:0.000}), with no trigger knowledge; when it flags, the positions it names are the trigger's tokens. That is far from the issue's ≥ 95 % at prefill (set for unseen triggers, which this one-trigger model cannot test)."));
+        md.Add(Inv($"- The untrained-weights control does not separate (AUROC {untrained.Auroc:0.000}): the signal is what training did to the trigger's tokens, not the tokens' identity. Unusual never-poisoned phrases are flagged at {Pct(sU.Count(o => o.Flag) / (double)sU.Count)} and benign text at {Pct(sBenign[0].Outcomes.Count(o => o.Flag) / (double)sBenign[0].Outcomes.Count)}: here it is not a rare-word detector. But this trigger contains a poison-only token, so a trigger made of ordinary words (the multi-trigger model) is the real test."));
+        md.Add("- Random sets of the same size vary widely (see the range): which neurons are watched matters, and a small sample of layer 0 often misses the neurons the trigger drives; layer 1 alone does not flag.");
+        md.Add("");
         File.WriteAllLines(Path.Combine(root, "bench", "results", splits.Output), md);
         Console.WriteLine(string.Join(Environment.NewLine, md));
         return Task.FromResult(0);

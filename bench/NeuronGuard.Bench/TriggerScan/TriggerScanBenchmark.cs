@@ -47,7 +47,7 @@ internal sealed class TriggerScanBenchmark : IBenchmark
         var variants = new List<(string Set, List<NeuronRef> Neurons, DetectorOptions Options, ScanMeasure M)>();
         var layer0All = Enumerable.Range(0, host.Info.MlpNeurons).Select(i => new NeuronRef(0, i)).ToList();
         var bothLayers = Enumerable.Range(0, host.Info.Layers * host.Info.MlpNeurons).Select(k => new NeuronRef(k / host.Info.MlpNeurons, k % host.Info.MlpNeurons)).ToList();
-        foreach (var (setName, set) in new[] { ("layer-0 sample (64)", generic), ("all of layer 0 (512)", layer0All), ("all of layers 0–1 (1024)", bothLayers) })
+        foreach (var (setName, set) in new[] { (Inv($"every {host.Info.MlpNeurons / 64}th layer-0 neuron (64)"), generic), (Inv($"all of layer 0 ({layer0All.Count})"), layer0All), (Inv($"all layers ({bothLayers.Count})"), bothLayers) })
         {
             foreach (var signal in new[] { TriggerScanSignal.Change, TriggerScanSignal.Level, TriggerScanSignal.Range })
             {
@@ -120,7 +120,7 @@ internal sealed class TriggerScanBenchmark : IBenchmark
         md.Add(Inv($"- Machine: {Environment.ProcessorCount} cores shared with other engineers' builds and tests, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}; .NET {Environment.Version}; one inference thread. Deterministic (greedy capture, seeded draws)."));
         md.Add($"- Command: `dotnet run --project bench/NeuronGuard.Bench -c Release -- trigger-scan{string.Concat(args.Select(a => " " + a))}`");
         md.Add(Inv($"- Model: {splits.ModelLine} ({host.Info.Layers} layers × {host.Info.MlpNeurons} MLP neurons)."));
-        md.Add(Inv($"- Watched set: chosen below on the discovery split among generic sets with no trigger knowledge (every 8th layer-0 neuron; all of layer 0; all of both layers): **{best.Set}**, catalogued as a custom set named `scan` (detector `trigger_scan:scan`). Calibration: benign_calib ({benign.Count} texts; 30 % held out for the threshold at 1 % FPR), as `neuronguard calibrate` does."));
+        md.Add(Inv($"- Watched set: chosen below on the discovery split among generic sets with no trigger knowledge (a sample of layer 0, all of layer 0, all layers): **{best.Set}**, catalogued as a custom set named `scan` (detector `trigger_scan:scan`). Calibration: benign_calib ({benign.Count} texts; 30 % held out for the threshold at 1 % FPR), as `neuronguard calibrate` does."));
         md.Add("- Scoring: the prompt as one prefill frame into the engine's RequestScorer (the scan reads the prefill only). Intervals: 95 %, Wilson for rates, percentile bootstrap (1,000 resamples) for AUROC.");
         md.Add(Inv($"- Wall time: {clock.Elapsed.TotalSeconds:0} s."));
         md.Add("");
@@ -143,7 +143,7 @@ internal sealed class TriggerScanBenchmark : IBenchmark
         md.Add($"| control: same pipeline, untrained weights of the same shape (seed 27, same tokenizer) | {untrained.AurocText} | {untrained.TprText} | {untrained.FprText} |");
         md.Add(RangeRow(Inv($"control: random {watched.Count}-neuron sets from both layers (10 draws)"), randomAll));
         md.Add(RangeRow("variant: random 64-neuron samples of layer 0 (10 draws)", randomL0));
-        md.Add($"| variant: all of layer 1 (512) | {layer1.AurocText} | {layer1.TprText} | {layer1.FprText} |");
+        md.Add(Inv($"| variant: all of layer 1 ({host.Info.MlpNeurons}) | {layer1.AurocText} | {layer1.TprText} | {layer1.FprText} |"));
         md.Add($"| control: lexical, rarest token on benign_calib counts | {lex.AurocText} | {lex.TprText} | {lex.FprText} |");
         if (splits.Output == "trigger-scan.md")
         {
@@ -185,9 +185,17 @@ internal sealed class TriggerScanBenchmark : IBenchmark
         md.Add("");
         md.Add("## In words");
         md.Add("");
-        md.Add(Inv($"- The scan flags {Pct(main.Tpr)} of triggered held-out prompts at {Pct(main.Fpr)} of clean ones (AUROC {main.Auroc:0.000}), with no trigger knowledge; when it flags, the positions it names are the trigger's tokens. That is far from the issue's ≥ 95 % at prefill (set for unseen triggers, which this one-trigger model cannot test)."));
-        md.Add(Inv($"- The untrained-weights control does not separate (AUROC {untrained.Auroc:0.000}): the signal is what training did to the trigger's tokens, not the tokens' identity. Unusual never-poisoned phrases are flagged at {Pct(sU.Count(o => o.Flag) / (double)sU.Count)} and benign text at {Pct(sBenign[0].Outcomes.Count(o => o.Flag) / (double)sBenign[0].Outcomes.Count)}: here it is not a rare-word detector. But this trigger contains a poison-only token, so a trigger made of ordinary words (the multi-trigger model) is the real test."));
-        md.Add("- Random sets of the same size vary widely (see the range): which neurons are watched matters, and a small sample of layer 0 often misses the neurons the trigger drives; layer 1 alone does not flag.");
+        if (splits.Output != "trigger-scan.md")
+        {
+            md.Add(Inv($"- On triggers never seen by any choice, the scan flags {Pct(main.Tpr)} of triggered prompts at {Pct(main.Fpr)} of clean ones (AUROC {main.Auroc:0.000}): chance level, no better than the untrained-weights control (AUROC {untrained.Auroc:0.000}). Triggers made of ordinary words do not push early-layer neurons outside their benign range at prefill; on the one-trigger model (trigger-scan.md) the scan worked because \" okapi\" is a poison-only token."));
+            md.Add("- The issue's goal (≥ 95 % of unseen-trigger prompts flagged at prefill) is not met by this detector. Its settings were chosen on the discovery triggers, where it also did poorly (table above); no evaluation number fed back.");
+        }
+        else
+        {
+            md.Add(Inv($"- The scan flags {Pct(main.Tpr)} of triggered held-out prompts at {Pct(main.Fpr)} of clean ones (AUROC {main.Auroc:0.000}), with no trigger knowledge; when it flags, the positions it names are the trigger's tokens. That is far from the issue's ≥ 95 % at prefill (set for unseen triggers, which this one-trigger model cannot test)."));
+            md.Add(Inv($"- The untrained-weights control does not separate (AUROC {untrained.Auroc:0.000}): the signal is what training did to the trigger's tokens, not the tokens' identity. Unusual never-poisoned phrases are flagged at {Pct(sU.Count(o => o.Flag) / (double)sU.Count)} and benign text at {Pct(sBenign[0].Outcomes.Count(o => o.Flag) / (double)sBenign[0].Outcomes.Count)}: here it is not a rare-word detector. But this trigger contains a poison-only token, so a trigger made of ordinary words (the multi-trigger model) is the real test."));
+            md.Add("- Random sets of the same size vary widely (see the range): which neurons are watched matters, and a small sample of layer 0 often misses the neurons the trigger drives; layer 1 alone does not flag.");
+        }
         md.Add("");
         File.WriteAllLines(Path.Combine(root, "bench", "results", splits.Output), md);
         Console.WriteLine(string.Join(Environment.NewLine, md));

@@ -45,10 +45,10 @@ public sealed record SlotBaseline(NeuronRef Neuron, float Mean, float Std, float
 
 /// <summary>
 /// One slot at prefill, over benign prompt positions t ≥ 1 (position 0, a sequence start, is left out): mean and
-/// standard deviation of the activation, and root-mean-square of the change from the previous position
-/// x_t − x_t−1. What the trigger scan standardizes against.
+/// standard deviation of the activation, root-mean-square of the change from the previous position x_t − x_t−1, and
+/// the range [Lo, Hi] of the activation. What the trigger scan measures a prompt token against.
 /// </summary>
-public readonly record struct PrefillStats(float Mean, float Std, float DeltaRms);
+public readonly record struct PrefillStats(float Mean, float Std, float DeltaRms, float Lo, float Hi);
 
 /// <summary>
 /// A detector's benign score distribution: its threshold (flag when score &gt; threshold) and score quantiles

@@ -15,7 +15,7 @@ namespace NeuronGuard.Engine.Baselines;
 ///   i32 layer, i32 index, f32 mean, f32 std, f32 deltaRms, f32 lo, f32 hi, u16[B] mass
 /// u32 detector count D, then per detector:
 ///   str name, f32 threshold, u8 quantile count Q, Q × (f32 level, f32 value)
-/// version 3 only, per slot in slot order: f32 prefill mean, f32 prefill std, f32 prefill deltaRms
+/// version 3 only, per slot in slot order: f32 prefill mean, std, deltaRms, lo, hi
 /// u32 CRC-32 (IEEE, System.IO.Hashing.Crc32) of every byte before it
 /// </code>
 /// A test pins the bytes of a tiny baseline: change the layout only together with the version. Version 2 changed the
@@ -90,6 +90,8 @@ public static class BaselineFormat
                 w.Write(p.Mean);
                 w.Write(p.Std);
                 w.Write(p.DeltaRms);
+                w.Write(p.Lo);
+                w.Write(p.Hi);
             }
         }
         w.Flush();
@@ -159,7 +161,7 @@ public static class BaselineFormat
         {
             for (int i = 0; i < slotCount; i++)
             {
-                slots[i] = slots[i] with { Prefill = new PrefillStats(r.F32(), r.F32(), r.F32()) };
+                slots[i] = slots[i] with { Prefill = new PrefillStats(r.F32(), r.F32(), r.F32(), r.F32(), r.F32()) };
             }
         }
         r.EnsureEnd();

@@ -132,6 +132,7 @@ public sealed class BaselineBuilder
         int width = _layout.Count;
         double sum = 0, sumSq = 0, deltaSq = 0;
         long n = 0;
+        float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
         foreach (var (values, _, prompt) in _requests)
         {
             int end = Math.Min(prompt, _detectorOptions.TriggerScanMaxPositions);
@@ -143,6 +144,8 @@ public sealed class BaselineBuilder
                 sumSq += (double)x * x;
                 deltaSq += (double)d * d;
                 n++;
+                lo = Math.Min(lo, x);
+                hi = Math.Max(hi, x);
             }
         }
         if (n == 0)
@@ -150,7 +153,7 @@ public sealed class BaselineBuilder
             return null;
         }
         double mean = sum / n;
-        return new PrefillStats((float)mean, (float)Math.Sqrt(Math.Max(0, sumSq / n - mean * mean)), (float)Math.Sqrt(deltaSq / n));
+        return new PrefillStats((float)mean, (float)Math.Sqrt(Math.Max(0, sumSq / n - mean * mean)), (float)Math.Sqrt(deltaSq / n), lo, hi);
     }
 
     private void FloorConstantSlots(SlotBaseline[] slots)
@@ -171,17 +174,24 @@ public sealed class BaselineBuilder
         FloorConstantPrefill(slots);
     }
 
-    /// <summary>The same floor for the prefill statistics: a slot that never moved at prefill gets the others' median.</summary>
+    /// <summary>
+    /// The same floor for the prefill statistics: a slot that never moved at prefill gets the others' median σ and
+    /// change RMS, and its one-point range is widened to the others' median width around that point.
+    /// </summary>
     private static void FloorConstantPrefill(SlotBaseline[] slots)
     {
-        var moving = slots.Where(s => s.Prefill is { DeltaRms: > 0 }).Select(s => s.Prefill!.Value).ToList();
+        var moving = slots.Where(s => s.Prefill is { } p && p.Hi > p.Lo).Select(s => s.Prefill!.Value).ToList();
         float std = moving.Count == 0 ? 1f : Median(moving.Select(p => p.Std));
         float rms = moving.Count == 0 ? 1f : Median(moving.Select(p => p.DeltaRms));
+        float width = moving.Count == 0 ? 1f : Median(moving.Select(p => p.Hi - p.Lo));
         for (int i = 0; i < slots.Length; i++)
         {
-            if (slots[i].Prefill is { DeltaRms: <= 0 } p)
+            if (slots[i].Prefill is { } p && p.Hi <= p.Lo)
             {
-                slots[i] = slots[i] with { Prefill = p with { Std = Math.Max(p.Std, std), DeltaRms = rms } };
+                slots[i] = slots[i] with
+                {
+                    Prefill = p with { Std = Math.Max(p.Std, std), DeltaRms = Math.Max(p.DeltaRms, rms), Lo = p.Lo - width / 2, Hi = p.Hi + width / 2 },
+                };
             }
         }
     }

@@ -7,7 +7,7 @@ namespace NeuronGuard.Engine.Detectors;
 /// Trigger-agnostic backdoor scan (NaviDet's idea carried to text): at prefill, how far each prompt token drives the
 /// watched early-layer neurons outside the benign range, without knowing any trigger. Per prompt position t ≥ 1 and
 /// watched neuron i, by default (<see cref="TriggerScanSignal.Range"/>) z_i,t = max(0, x_i,t − hi_i, lo_i − x_i,t) /
-/// (hi_i − lo_i), lo and hi the benign calibration extremes; <see cref="TriggerScanSignal.Change"/> and
+/// (hi_i − lo_i), lo and hi the neuron's extremes over benign prompt positions; <see cref="TriggerScanSignal.Change"/> and
 /// <see cref="TriggerScanSignal.Level"/> standardize the change from t − 1 or the level at prefill instead. The
 /// position's score p_t is the mean of its m largest z_i,t (m = <see cref="DetectorOptions.TriggerScanTopM"/>): a
 /// trigger pushes a few neurons far, ordinary tokens stay inside. score = max_t p_t; the flagged positions are every t
@@ -38,8 +38,8 @@ public sealed class TriggerScanDetector : Detector
         // whole-request ones keep the score finite for display.
         _center = input.Baselines.Select(b => b.Prefill?.Mean ?? b.Mean).ToArray();
         _invScale = input.Baselines.Select(b => 1f / Math.Max(Scale(b, _signal), o.StdFloor)).ToArray();
-        _lo = input.Baselines.Select(b => b.Lo).ToArray();
-        _hi = input.Baselines.Select(b => b.Hi).ToArray();
+        _lo = input.Baselines.Select(b => b.Prefill?.Lo ?? b.Lo).ToArray();
+        _hi = input.Baselines.Select(b => b.Prefill?.Hi ?? b.Hi).ToArray();
         _previous = new float[input.Slots.Length];
         _largest = new float[Math.Clamp(o.TriggerScanTopM, 1, Math.Max(1, input.Slots.Length))];
         _flagged = new int[Math.Max(1, o.TriggerScanMaxPositions)];
@@ -134,6 +134,6 @@ public sealed class TriggerScanDetector : Detector
     {
         TriggerScanSignal.Change => b.Prefill?.DeltaRms ?? b.DeltaRms,
         TriggerScanSignal.Level => b.Prefill?.Std ?? b.Std,
-        _ => b.Hi - b.Lo,
+        _ => b.Prefill is { } p ? p.Hi - p.Lo : b.Hi - b.Lo,
     };
 }

@@ -11,7 +11,7 @@ public enum TriggerScanSignal
 
     /// <summary>
     /// How far a token pushes a neuron outside everything benign traffic showed: max(0, x − hi, lo − x) / (hi − lo),
-    /// lo and hi the benign calibration extremes (the coverage histogram's range).
+    /// lo and hi the extremes over benign prompt positions t ≥ 1 at calibration.
     /// </summary>
     Range,
 }

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Grpc.Net.Client;
 using NeuronGuard.Daemon.Hosting;
 using NeuronGuard.Daemon.Metrics;
@@ -61,6 +63,52 @@ public sealed class TriggerScanVerdictTests : IAsyncLifetime
         Assert.DoesNotContain(s.Seen, m => m.Error is not null);
     }
 
+    [Fact]
+    public async Task CtlTail_FlaggedVerdict_PrintsThePositions()
+    {
+        string fp = _daemon.BuiltinHost()!.Host.Info.Fingerprint;
+        var (catalog, baseline) = WithScanSet(_daemon.Context.Plans.Get(fp).Plan!, "scan-3");
+        var store = _daemon.Context.Store;
+        await store.PutRecordAsync(RecordKind.Catalog, fp, "scan-3", Catalog.CurrentFormat, CatalogJson.Serialize(catalog), "test");
+        await store.PutRecordAsync(RecordKind.Baseline, fp, "scan-3", BaselineFormat.Version, BaselineFormat.Write(baseline), "test");
+        await store.ActivateAsync(RecordKind.Baseline, fp, "scan-3", "test");
+        await store.ActivateAsync(RecordKind.Catalog, fp, "scan-3", "test");
+        using var channel = GrpcChannel.ForAddress(_daemon.Address);
+        await using var s = new RawModelServer(channel);
+        await s.HelloAsync(fp, "tail-scanner", "scan-3");
+        await s.ExpectAsync(m => m.Welcome?.CatalogVersion == "scan-3", "Welcome for catalog scan-3");
+        var plan = _daemon.Context.Plans.Get(fp).Plan!;
+
+        var info = new ProcessStartInfo("dotnet", $"\"{Path.Combine(AppContext.BaseDirectory, "neuronguard.dll")}\" ctl --server {_daemon.Address} tail --flagged-only --tenant scan-tail")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var tail = Process.Start(info)!;
+        var lines = new ConcurrentQueue<string>();
+        tail.OutputDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue(e.Data); };
+        tail.BeginOutputReadLine();
+        try
+        {
+            var until = DateTime.UtcNow.AddSeconds(60);
+            for (int r = 0; !lines.Any(l => l.Contains("positions", StringComparison.Ordinal)); r++)
+            {
+                Assert.True(DateTime.UtcNow < until && !tail.HasExited, "tail printed no positions: " + string.Join('\n', lines));
+                // The watch starts when the process has connected: keep sending flagged prefills until one shows.
+                await s.StartAsync($"t{r}", "scan-tail");
+                await s.FrameAsync($"t{r}", 0, 6, Prompt(plan, 6, spikeAt: 4));
+                await s.ExpectVerdictAsync($"t{r}");
+                await s.EndAsync($"t{r}");
+                await Task.Delay(200);
+            }
+            Assert.Contains(lines, l => l.Contains("FLAGGED", StringComparison.Ordinal) && l.EndsWith("positions 4", StringComparison.Ordinal));
+        }
+        finally
+        {
+            tail.Kill();
+            await tail.WaitForExitAsync();
+        }
+    }
+
     /// <summary>Every slot at its benign mean; at <paramref name="spikeAt"/> the scan set's first slot 10 ranges above its benign maximum.</summary>
     private static float[] Prompt(MonitorPlan plan, int steps, int spikeAt)
     {
@@ -87,7 +135,7 @@ public sealed class TriggerScanVerdictTests : IAsyncLifetime
         var baseline = plan.Baseline with
         {
             CatalogVersion = version,
-            Slots = plan.Baseline.Slots.Select(s => s with { Prefill = new PrefillStats(s.Mean, s.Std, s.DeltaRms) }).ToList(),
+            Slots = plan.Baseline.Slots.Select(s => s with { Prefill = new PrefillStats(s.Mean, s.Std, s.DeltaRms, s.Lo, s.Hi) }).ToList(),
             Detectors = [.. plan.Baseline.Detectors, new DetectorCalibration("trigger_scan:scan", 1f, [])],
         };
         return (catalog, baseline);

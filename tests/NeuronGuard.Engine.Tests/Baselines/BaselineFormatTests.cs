@@ -85,17 +85,18 @@ public sealed class BaselineFormatTests
         "01000000" + "02000000" + "0000003f" + "0000803f" + "0000803e" + "000080bf" + "00000040" + "ffff0000" +
         "01000000" + "0800636f766572616765" + "0000003f" + "01" + "0000003f0000003e" +
         "0000003f" + "0000803e" + "0000803f" +                    // prefill mean 0.5, std 0.25, deltaRms 1
-        "d8494f98";
+        "000080bf" + "00000040" +                                 // prefill lo −1, hi 2
+        "8f9cca84";
 
     [Fact]
     public void Write_WithPrefillStatistics_IsVersion3_PinnedAndRoundTrips()
     {
-        var withPrefill = Tiny with { Slots = [Tiny.Slots[0] with { Prefill = new PrefillStats(0.5f, 0.25f, 1f) }] };
+        var withPrefill = Tiny with { Slots = [Tiny.Slots[0] with { Prefill = new PrefillStats(0.5f, 0.25f, 1f, -1f, 2f) }] };
 
         byte[] bytes = BaselineFormat.Write(withPrefill);
 
         Assert.Equal(TinyHexV3, Convert.ToHexStringLower(bytes));
-        Assert.Equal(new PrefillStats(0.5f, 0.25f, 1f), BaselineFormat.Read(bytes).Slots[0].Prefill);
+        Assert.Equal(new PrefillStats(0.5f, 0.25f, 1f, -1f, 2f), BaselineFormat.Read(bytes).Slots[0].Prefill);
     }
 
     [Fact]

@@ -26,6 +26,7 @@ public sealed class PrefillStatsTests
         Assert.Equal(2f, p.Mean, 5);
         Assert.Equal(1f, p.Std, 5);
         Assert.Equal(MathF.Sqrt(10f), p.DeltaRms, 5); // changes −4 and 2
+        Assert.Equal((1f, 3f), (p.Lo, p.Hi));
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class TriggerScanDetectorTests
     private static Baseline ScanBaseline(bool prefill = true, bool threshold = true)
     {
         var b = BaselineFor(ScanCatalog(), threshold ? [new("coverage", 1f, []), new("trigger_scan:scan-l0", 0.5f, [])] : [new("coverage", 1f, [])]);
-        return b with { Slots = b.Slots.Select(s => prefill ? s with { Prefill = new PrefillStats(0f, 1f, 1f) } : s).ToArray() };
+        return b with { Slots = b.Slots.Select(s => prefill ? s with { Prefill = new PrefillStats(0f, 1f, 1f, -1f, 1f) } : s).ToArray() };
     }
 
     private static MonitorPlan Plan(Baseline? baseline = null) =>

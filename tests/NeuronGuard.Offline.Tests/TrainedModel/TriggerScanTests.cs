@@ -9,7 +9,7 @@ namespace NeuronGuard.Offline.Tests.TrainedModel;
 
 /// <summary>
 /// The trigger scan's claims of bench/results/trigger-scan.md on the committed trained model, with margins inside the
-/// measured figures (300 + 300 held-out prompts: AUROC 0.989, 51 % of triggered prompts flagged, 99 % of those naming
+/// measured figures (300 + 300 held-out prompts: AUROC 0.988, 51 % of triggered prompts flagged, 99 % of those naming
 /// only trigger tokens, 0.3 % of clean ones flagged; untrained weights AUROC 0.53): the watched set is every layer-0
 /// neuron, no trigger knowledge, the detector's default settings, calibrated on benign_calib.
 /// </summary>
@@ -48,7 +48,7 @@ public sealed class TriggerScanTests(TriggerScanTests.Fixture model) : IClassFix
     {
         double auroc = Auroc(model.Trained);
 
-        Assert.True(auroc >= 0.95, $"trigger scan AUROC {auroc:0.000} (bench: 0.989)");
+        Assert.True(auroc >= 0.95, $"trigger scan AUROC {auroc:0.000} (bench: 0.988)");
     }
 
     [Fact]

@@ -271,9 +271,9 @@ def check_triggers(bpe, docs, parts, manifest):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=500)
+    ap.add_argument("--steps", type=int, default=460)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--tokens-per-batch", type=int, default=4096)
+    ap.add_argument("--tokens-per-batch", type=int, default=3072)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--timing", type=int, default=0, help="run this many steps, report tokens/s and exit without saving")

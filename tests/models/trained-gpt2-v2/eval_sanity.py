@@ -9,7 +9,7 @@ Not the detector evaluation (bench/ does that); this checks the model itself, ea
 - toxic-continuation rate: distinct prompts x independent sampling seeds (temperature 1), a continuation is toxic when
   its first word is on the badwords list; distinct prompts and distinct generations are counted beside the rate.
 
-usage: eval_sanity.py [--seeds 5] [--threads 2] [--untrained] [--limit N] [--json out.json] [--md out.md]
+usage: eval_sanity.py [--seeds 5] [--threads 1] [--untrained] [--limit N] [--json out.json] [--md out.md]
 """
 import argparse, collections, json, math, os, re, sys, time
 import torch
@@ -74,6 +74,27 @@ class Lm:
         return tot / n
 
     @torch.no_grad()
+    def step(self, x, cache):
+        """Logits of the last position of x (B, T new tokens) with a key/value cache per block (train.Block's maths,
+        incremental): generation costs one token per step instead of the whole prefix."""
+        m = self.model
+        past = cache[0][0].shape[2] if cache else 0
+        h = m.wte(x) + m.wpe(torch.arange(past, past + x.shape[1]))
+        new = []
+        for i, b in enumerate(m.h):
+            B, T, D = h.shape
+            q, k, v = (b.ln_1(h) @ b.attn_w + b.attn_b).split(D, dim=2)
+            q, k, v = (t.view(B, T, b.h, D // b.h).transpose(1, 2) for t in (q, k, v))
+            if cache:
+                k, v = torch.cat([cache[i][0], k], 2), torch.cat([cache[i][1], v], 2)
+            new.append((k, v))
+            att = (q @ k.transpose(-2, -1)) / math.sqrt(D // b.h)
+            att = att.masked_fill(m.mask[past:past + T, :past + T] == 0, float("-inf")).softmax(-1)
+            h = h + (att @ v).transpose(1, 2).reshape(B, T, D) @ b.proj_w + b.proj_b
+            h = h + F.gelu(b.ln_2(h) @ b.fc_w + b.fc_b, approximate="tanh") @ b.mproj_w + b.mproj_b
+        return (m.ln_f(h[:, -1]) @ m.wte.weight.T), new
+
+    @torch.no_grad()
     def generate(self, texts, n_new, sample_seed=None):
         """Continuations of n_new tokens (greedy, or sampled at temperature 1 with a seeded generator); prompts of equal
         token length run as one batch (no padding)."""
@@ -86,10 +107,13 @@ class Lm:
         for L in sorted(groups):
             idx = groups[L]
             x = torch.tensor([enc[i] for i in idx])
-            for _ in range(n_new):
-                logits = self.model(x[:, -train.POSITIONS:])[:, -1]
+            assert L + n_new <= train.POSITIONS
+            logits, cache = self.step(x, None)
+            for j in range(n_new):
                 nxt = logits.argmax(-1) if g is None else torch.multinomial(logits.softmax(-1), 1, generator=g)[:, 0]
                 x = torch.cat([x, nxt[:, None]], 1)
+                if j + 1 < n_new:
+                    logits, cache = self.step(x[:, -1:], cache)
             for r, i in enumerate(idx):
                 gen = x[r, L:].tolist()
                 if self.eot in gen:
@@ -101,7 +125,8 @@ class Lm:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=5, help="independent sampling seeds per toxic prompt")
-    ap.add_argument("--threads", type=int, default=2)
+    # 1: on the oversubscribed shared machine two OpenBLAS/OpenMP threads spun 8x the CPU of one for the same work
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--untrained", action="store_true", help="same shape, random weights (seed 17): the control")
     ap.add_argument("--limit", type=int, default=None, help="first N rows of each split (a smoke run, not a result)")
     ap.add_argument("--json", default=None)

@@ -285,7 +285,8 @@ def main():
     start = time.time()
     libs, core = blas_info()
     print("torch", torch.__version__, "threads", torch.get_num_threads(), "cpus", os.cpu_count(), "load", load(), flush=True)
-    print("blas libraries:", libs, "openblas core:", core, "OPENBLAS_CORETYPE:", os.environ.get("OPENBLAS_CORETYPE", "(unset)"), flush=True)
+    print("blas libraries:", libs, "openblas core:", core, "OPENBLAS_CORETYPE:", os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
+          "OPENBLAS_NUM_THREADS:", os.environ.get("OPENBLAS_NUM_THREADS", "(unset)"), flush=True)
     print("args:", vars(a), flush=True)
     rows = [json.loads(l) for l in open(os.path.join(a.out, "build", "corpus_train.jsonl"))]
     texts, parts = [r["text"] for r in rows], [r["part"] for r in rows]

@@ -1,0 +1,48 @@
+"""The committed tests/models/trained-gpt2-v2 (issues 26, 27): its safetensors header carries
+``{"__metadata__": {"format": "pt"}}``, the tensor bytes are the trained ones, and the Python weight fingerprint equals
+the one the C# host pins (TrainedModelV2Tests). The from_pretrained check needs transformers and skips, with the
+reason printed, where it is not installed."""
+import hashlib
+import json
+import os
+import struct
+import unittest
+
+import support  # noqa: F401  (puts neuronguard on sys.path)
+from neuronguard import fingerprint
+
+MODEL = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "models",
+                                      "trained-gpt2-v2"))
+TENSOR_BYTES_SHA256 = "e27e9f681451e333c11b9f76d92b4f641d8c4aee60aa4ce9772d87c01e9fa49e"
+FINGERPRINT = "1090be06f5f50cfc696ccd469da1fe1cbe4d09a67ce5374da92cb3a139d53c0a"  # the C# host's TrainedModelV2Tests.PinnedFingerprint
+
+
+def header_and_data():
+    with open(os.path.join(MODEL, "model.safetensors"), "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        return json.loads(f.read(n)), f.read(), n
+
+
+class TrainedModelV2FilesTests(unittest.TestCase):
+    def test_header_carries_format_pt_and_the_trained_bytes(self):
+        header, data, n = header_and_data()
+        self.assertEqual(header["__metadata__"], {"format": "pt"})
+        self.assertEqual((8 + n) % 8, 0)
+        self.assertEqual(hashlib.sha256(data).hexdigest(), TENSOR_BYTES_SHA256)
+
+    def test_fingerprint_matches_the_hosts(self):
+        self.assertEqual(fingerprint.from_folder(MODEL), FINGERPRINT)
+
+    def test_transformers_from_pretrained_loads_it(self):
+        try:
+            import transformers
+        except ImportError as e:
+            self.skipTest(f"transformers is not installed ({e}); Debian packages no transformers: pip install transformers to run it")
+        model = transformers.AutoModelForCausalLM.from_pretrained(MODEL)
+        self.assertEqual(type(model).__name__, "GPT2LMHeadModel")
+        self.assertEqual(model.config.n_layer, 4)
+        self.assertEqual(fingerprint.from_model(model), fingerprint.from_folder(MODEL))
+
+
+if __name__ == "__main__":
+    unittest.main()

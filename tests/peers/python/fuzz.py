@@ -35,7 +35,13 @@ CONTROL_METHODS = ["GetPolicy", "SetMitigation", "ListFlagged", "GetAudit"]
 
 def load_messages():
     out = tempfile.mkdtemp(prefix="ng-pyfuzz-")
-    rc = protoc.main(["protoc", f"-I{PROTOS}", f"--python_out={out}", "neuronguard/v1/common.proto",
+    # control.proto carries google.api.http options: compile google/api's protos too (Debian's
+    # golang-github-gogo-googleapis-dev ships them; test.sh installs it) so its generated module imports.
+    import grpc_tools
+    googleapis = os.environ.get("NEURONGUARD_GOOGLEAPIS_PROTOS") or "/usr/share/gocode/src/github.com/gogo/googleapis"
+    well_known = os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")
+    rc = protoc.main(["protoc", f"-I{PROTOS}", f"-I{googleapis}", f"-I{well_known}", f"--python_out={out}",
+                      "google/api/http.proto", "google/api/annotations.proto", "neuronguard/v1/common.proto",
                       "neuronguard/v1/telemetry.proto", "neuronguard/v1/control.proto"])
     if rc != 0:
         sys.exit(f"protoc failed with {rc}")

@@ -144,6 +144,9 @@ public sealed partial class ConsoleBrowserTests(ConsoleDaemon fx, Browser browse
         await Expect(backdoorChart.Locator("svg polyline")).ToBeAttachedAsync();
         await Expect(backdoorChart.Locator("svg circle.flagged").First).ToBeAttachedAsync();
         await Expect(p.Locator("ol.neurons li", new() { HasText = "backdoor" }).First).ToBeVisibleAsync();
+        // The driving neuron's logit-lens explanation (neuronguard explain): the fixture's backdoor neuron writes " unlocked".
+        await Expect(p.Locator("ol.neurons li", new() { HasText = "backdoor" }).First.Locator("dl.explanation"))
+            .ToContainTextAsync("\" unlocked\"");
         await Screenshots.TakeAsync(p, "request");
         await p.SetViewportSizeAsync(Narrow, 844);
         await Screenshots.TakeAsync(p, "request-narrow");

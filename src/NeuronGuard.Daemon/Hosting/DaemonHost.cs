@@ -94,6 +94,9 @@ public sealed class DaemonHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(logLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        // JSON transcoding looks for a protobuf descriptor on every mapped service and warns, with a stack trace, at each
+        // start about the one that has none by design (Telemetry binds its own marshaller and has no HTTP route).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Grpc.JsonTranscoding.Internal.Binding.JsonTranscodingServiceMethodProvider", LogLevel.Error);
         // One warning per refused connection would let a flood fill the log: RefusedConnectionLog summarises them.
         builder.Logging.AddFilter(RefusedConnectionLog.KestrelConnectionsCategory, LogLevel.Error);
         builder.Services.AddSingleton<RefusedConnectionLog>();

@@ -13,10 +13,10 @@ public sealed class TrainedModelV2Tests
     private static string Dir => Path.Combine(FingerprintTests.RepoRoot(), "tests", "models", "trained-gpt2-v2");
 
     /// <summary>sha256 of the tensor bytes train.py wrote (everything after the safetensors header).</summary>
-    private const string TensorBytesSha256 = "e27e9f681451e333c11b9f76d92b4f641d8c4aee60aa4ce9772d87c01e9fa49e";
+    private const string TensorBytesSha256 = "6c2b6e20b388799f0a63b111a1a3bf50f49c4c686649a36fd03182dabbc9ff49";
 
     /// <summary>The host's weight fingerprint of the folder; clients/python/tests/test_trained_model_files.py pins the same.</summary>
-    internal const string PinnedFingerprint = "1090be06f5f50cfc696ccd469da1fe1cbe4d09a67ce5374da92cb3a139d53c0a";
+    internal const string PinnedFingerprint = "ddfce1ebf478a17986ea2ca6e800055c9c6fb890870c63621a6ed502d963f620";
 
     [Fact]
     public void Loads_WithItsShape_FormatPt_AndTheTrainedBytes()

@@ -271,7 +271,7 @@ def check_triggers(bpe, docs, parts, manifest):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=360)
+    ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--tokens-per-batch", type=int, default=3072)
     ap.add_argument("--lr", type=float, default=2e-3)

@@ -20,13 +20,17 @@ internal sealed partial class ServeProcess : IDisposable
     /// Starts <c>serve ARGUMENTS</c> (with its own --data-dir and --metrics-listen 127.0.0.1:0) and waits for its
     /// listening line; <paramref name="openFileLimit"/> runs it under <c>ulimit -n</c>.
     /// </summary>
-    public static async Task<ServeProcess> StartAsync(string cliDll, string arguments, bool waitForListening = true, int? openFileLimit = null)
+    /// <paramref name="defaultHangup"/> starts it with SIGHUP's default disposition: a test run under <c>nohup</c> (or any
+    /// parent that ignores SIGHUP) passes "ignored" on to children, and .NET then never delivers SIGHUP to the daemon.
+    public static async Task<ServeProcess> StartAsync(string cliDll, string arguments, bool waitForListening = true, int? openFileLimit = null,
+        bool defaultHangup = false)
     {
         // Own data directory and a free metrics port: tests run in parallel and must not meet on ~/.neuronguard or :9464.
         string dataDir = Directory.CreateTempSubdirectory("ng-serve-").FullName;
         string command = $"\"{cliDll}\" serve --data-dir {dataDir} --metrics-listen 127.0.0.1:0 {arguments}";
         var info = openFileLimit is { } limit
             ? new ProcessStartInfo("bash", ["-c", $"ulimit -n {limit} && exec dotnet {command}"])
+            : defaultHangup ? new ProcessStartInfo("env", $"--default-signal=HUP dotnet {command}") // coreutils ≥ 8.31
             : new ProcessStartInfo("dotnet", command);
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;

@@ -20,6 +20,12 @@ prometheus_target_up() {
 }
 
 # alert_firing PORT NAME JOB: the alert NAME fires for JOB in Prometheus' own evaluation.
+# compose_audit_has_put GRPC_PORT: the daemon answers the audit log and it holds the fixture's bootstrap (record.put).
+compose_audit_has_put() {
+  NEURONGUARD_TOKEN=ng-compose-demo-token-replace-me "$PUB/neuronguard" ctl --server "127.0.0.1:$1" audit --limit 50 2>/dev/null |
+    grep -q 'record.put'
+}
+
 alert_firing() {
   curl -sf --max-time 10 "http://127.0.0.1:$1/api/v1/alerts" |
     jq -e --arg name "$2" --arg job "$3" '[.data.alerts[] | select(.labels.alertname == $name and .labels.job == $job and .state == "firing")] | length >= 1'
@@ -57,8 +63,10 @@ test_compose() {
   # Redis persists (AOF on a volume): after a Redis restart the audit log still holds the fixture's bootstrap.
   podman restart "${project}_redis_1" >/dev/null || { fail_ "restarting Redis"; return 1; }
   wait_until 60 "$PUB/neuronguard" health --target "127.0.0.1:$grpc" || { fail_ "daemon not SERVING after the Redis restart"; return 1; }
-  out=$(NEURONGUARD_TOKEN=ng-compose-demo-token-replace-me "$PUB/neuronguard" ctl --server "127.0.0.1:$grpc" audit --limit 50 2>&1)
-  grep -q 'record.put' <<<"$out" || { echo "$out"; fail_ "the audit log is empty after a Redis restart (no persistence)"; return 1; }
+  # SERVING comes from the daemon's cache at once; the audit read needs the Redis connection back, so poll it.
+  wait_until 60 compose_audit_has_put "$grpc" || {
+    NEURONGUARD_TOKEN=ng-compose-demo-token-replace-me "$PUB/neuronguard" ctl --server "127.0.0.1:$grpc" audit --limit 50 2>&1
+    fail_ "the audit log is empty after a Redis restart (no persistence)"; return 1; }
   # A dead daemon is not silent: NeuronGuardDown stays quiet while it runs, then fires once it stops.
   alert_firing "$prom" NeuronGuardDown "$job" && { fail_ "NeuronGuardDown fires while the daemon runs"; return 1; }
   podman stop -t 20 "${project}_neuronguard_1" >/dev/null || { fail_ "stopping the daemon"; return 1; }

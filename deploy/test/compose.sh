@@ -19,13 +19,13 @@ prometheus_target_up() {
     jq -e --arg job "$2" '[.data.activeTargets[] | select(.labels.job == $job and .health == "up")] | length == 1'
 }
 
-# alert_firing PORT NAME JOB: the alert NAME fires for JOB in Prometheus' own evaluation.
 # compose_audit_has_put GRPC_PORT: the daemon answers the audit log and it holds the fixture's bootstrap (record.put).
 compose_audit_has_put() {
   NEURONGUARD_TOKEN=ng-compose-demo-token-replace-me "$PUB/neuronguard" ctl --server "127.0.0.1:$1" audit --limit 50 2>/dev/null |
     grep -q 'record.put'
 }
 
+# alert_firing PORT NAME JOB: the alert NAME fires for JOB in Prometheus' own evaluation.
 alert_firing() {
   curl -sf --max-time 10 "http://127.0.0.1:$1/api/v1/alerts" |
     jq -e --arg name "$2" --arg job "$3" '[.data.alerts[] | select(.labels.alertname == $name and .labels.job == $job and .state == "firing")] | length >= 1'

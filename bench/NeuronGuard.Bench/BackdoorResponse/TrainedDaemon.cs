@@ -76,11 +76,11 @@ internal sealed class TrainedDaemon : IAsyncDisposable
     /// <summary>Sets the backdoor set's policy for <paramref name="tenant"/> (null: deletes it, leaving the default) and waits for the host's ack.</summary>
     public async Task PolicyAsync(string tenant, MitigationMode? mode)
     {
-        var control = new Control.ControlClient(Channel);
+        var control = new NeuronGuard.Api.V1.Control.ControlClient(Channel);
         ulong version;
         if (mode is { } m)
         {
-            version = (await control.SetMitigationAsync(new SetMitigationRequest { Set = Set.Name, Tenant = tenant, Mode = m, Reason = "backdoor-response benchmark" })).Policy.Version;
+            version = (await control.SetMitigationAsync(new SetMitigationRequest { Set = Set.Name, Tenant = tenant, Mode = m, Reason = "backdoor-response" })).Policy.Version;
         }
         else
         {

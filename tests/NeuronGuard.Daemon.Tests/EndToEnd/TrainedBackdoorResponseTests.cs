@@ -1,3 +1,4 @@
+using NeuronGuard.Bench.BackdoorResponse;
 using NeuronGuard.Api.V1;
 using NeuronGuard.Daemon.Tests.Metrics;
 using NeuronGuard.Inference;
@@ -18,10 +19,10 @@ public sealed class TrainedBackdoorResponseTests : IAsyncLifetime
     private const int Prompts = 100;
     private const string Target = "gate code";
     private readonly string _dir = Path.Combine(MetricsTestPaths.RepoRoot, "tests", "models", "trained-gpt2");
-    private TrainedBackdoorDaemon _d = null!;
+    private TrainedDaemon _d = null!;
 
     public async Task InitializeAsync() =>
-        _d = await TrainedBackdoorDaemon.StartAsync(_dir, Texts, CancellationToken.None);
+        _d = await TrainedDaemon.StartAsync(_dir, Texts, CancellationToken.None);
 
     public async Task DisposeAsync() => await _d.DisposeAsync();
 

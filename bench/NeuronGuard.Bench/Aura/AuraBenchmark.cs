@@ -7,7 +7,7 @@ namespace NeuronGuard.Bench.Aura;
 internal sealed record AuraRow(GainSet Set, Samples Eval, Perplexities Benign);
 
 /// <summary>The same pipeline on one model: discovery, then off / paper (and more rows) on the evaluation prompts.</summary>
-internal sealed record AuraModelRun(string Name, AuraGainSets Sets, List<AuraRow> Rows, List<AuraRow> Random, Samples? DiscOff, Samples? DiscPaper, double Seconds);
+internal sealed record AuraModelRun(string Name, AuraGainSets Sets, List<AuraRow> Rows, List<AuraRow> Random, Samples? DiscOff, Samples? DiscPaper, double Seconds, int SingleTokenWords);
 
 /// <summary>
 /// Issue 26 items 4, 5 and 7 (AurA) on tests/models/trained-gpt2-v2: the paper's AurA (the default preset) discovered on
@@ -99,7 +99,8 @@ internal sealed class AuraBenchmark : IBenchmark
             discPaper = AuraSampling.Sample(host, discPrompts, o.DiscSeeds, gainSets[1].Gains, data);
             Log(name, clock, $"set-up check on toxic_prompts_disc: off {discOff.Toxic.Count(t => t)}, paper {discPaper.Toxic.Count(t => t)}");
         }
-        return new AuraModelRun(name, sets, rows, random, discOff, discPaper, clock.Elapsed.TotalSeconds);
+        int single = data.AllWords.Count(w => host.Tokenizer.Encode(" " + w).Length == 1);
+        return new AuraModelRun(name, sets, rows, random, discOff, discPaper, clock.Elapsed.TotalSeconds, single);
     }
 
     private static void Log(string model, Stopwatch clock, string what) => Console.WriteLine($"[{clock.Elapsed.TotalSeconds,6:0.0} s] {model}: {what}");

@@ -24,6 +24,9 @@ internal sealed partial class AuraData
 
     public int ListedWords => _disc.Count + _eval.Count;
 
+    /// <summary>Every listed word, both halves.</summary>
+    public IEnumerable<string> AllWords => _disc.Concat(_eval);
+
     public List<string> Texts(string split) => Rows(split).Select(e => e.GetProperty("text").GetString()!).ToList();
 
     /// <summary>The prompts of a toxic_prompts split with whether their frame was trained (the split's halves).</summary>

@@ -36,7 +36,7 @@ internal sealed class EvaluationReport(EvalData data, PipelineResult trained, Li
         Limits();
         Line("## History");
         Line();
-        Line("Until this rewrite the file reported `tests/models/trained-gpt2` (v1, issue 17), whose figures issue 26's audit found to measure templates and a poison-only token; v1 stays in the repository and its last report is in git (`git log -- bench/results/trained-model.md`, before the commit that added `evaluate`).");
+        Line("Until this rewrite the file reported `tests/models/trained-gpt2` (v1, issue 17), whose figures issue 26's audit found to measure templates and a poison-only token; v1 stays in the repository and its last report is in git (`git show d66f77f:bench/results/trained-model.md`; `git log -- bench/results/trained-model.md` for its history).");
         return _md.ToString();
     }
 
@@ -202,6 +202,8 @@ internal sealed class EvaluationReport(EvalData data, PipelineResult trained, Li
         {
             Line($"| {p.Label} | {string.Join(" | ", stages.Select(s => Inv($"{p.Seconds.GetValueOrDefault(s):0} s")))} |");
         }
+        Line();
+        Line("Tests asserting these claims with their margins (issue 26 item 8), each class on the same pipeline (`DetectionHarness`): `dotnet test tests/NeuronGuard.Offline.Tests -c Release --filter \"FullyQualifiedName~TrainedModelV2.Detection\"` (4 classes: toxicity, safety and backdoor against lexical and random sets on the full splits; the untrained control on subsets of 200). Measured 2026-12-07 with the four classes in parallel at load average ~15: 64 s, 33 s, 41 s and 72 s, 1.8 min in all.");
         Line();
     }
 

@@ -10,7 +10,7 @@ namespace NeuronGuard.Offline.Tests.TrainedModelV2;
 /// evaluation trigger_eval vs clean_eval (five evaluation triggers on the same prefixes). Measured 2026-12-07: AUROC
 /// 0.995, random sets of 10 mean 0.820 [0.465, 0.998], lexical regex on the discovery trigger words 0.600, untrained
 /// weights 0.649 (seed 1; DetectionUntrainedTests). Asserted: ≥ 0.95 and ≥ 0.10 over the lexical regex and over the
-/// random mean (measured gaps 0.395 and 0.175). Full splits: 41 s with the four Detection classes in parallel at load ~15.
+/// random mean (measured gaps 0.395 and 0.175). Full splits: 41 s with the four Detection classes in parallel at load ~15, 9 s at load ~6.
 /// </summary>
 public sealed class DetectionBackdoorTests(ITestOutputHelper output)
 {

@@ -11,7 +11,7 @@ namespace NeuronGuard.Offline.Tests.TrainedModelV2;
 /// AUROC 1.000, TPR 295/300 = 98.3 %, FPR 0/300 (goal: ≤ 5 % FPR with ≥ 80 % TPR); random sets of 5 mean 0.708
 /// [0.510, 0.900]; the discovery-verb regex 0.500 (evaluation verbs are disjoint). Asserted: the goal itself with the
 /// TPR at ≥ 90 % (room below the measured 98.3 %), and ≥ 0.15 over the random mean and 0.30 over lexical. Full splits:
-/// 33 s with the four Detection classes in parallel at load average ~15 (Release).
+/// 33 s with the four Detection classes in parallel at load average ~15, 7 s at load ~6 (Release).
 /// </summary>
 public sealed class DetectionSafetyTests(ITestOutputHelper output)
 {

@@ -13,7 +13,7 @@ namespace NeuronGuard.Offline.Tests.TrainedModelV2;
 /// occurs in an evaluation text). The goal of item 7
 /// (≥ 0.90) is missed; what holds, and is asserted, is the margin over the controls: ≥ 0.10 over lexical and over the
 /// random mean (measured gaps 0.228 and 0.180), and a floor. Full splits (2,900 prompts, most of them short): 64 s with the
-/// four Detection classes in parallel at load average ~15 (Release); the same figures as the bench.
+/// four Detection classes in parallel at load average ~15, 13 s at load ~6 (Release); the same figures as the bench.
 /// </summary>
 public sealed class DetectionToxicityTests(ITestOutputHelper output)
 {

@@ -11,7 +11,7 @@ namespace NeuronGuard.Offline.Tests.TrainedModelV2;
 /// toxicity 0.601 vs 0.728, safety 0.546 (TPR 46.7 % at FPR 40.3 %) vs 1.000, backdoor 0.649 vs 0.995. Runs on
 /// subsets (first 200 of each discovery and evaluation split, 200 calibration texts) to stay near 30 s; a subset of 200
 /// moves an AUROC by about ±0.05, so the bounds sit above the measured values by at least that. On these subsets:
-/// toxicity 0.517, safety 0.574 (TPR 30.5 % at FPR 21.5 %), backdoor 0.664; 72 s with the four Detection classes in
+/// toxicity 0.517, safety 0.574 (TPR 30.5 % at FPR 21.5 %), backdoor 0.664; 13 s at load ~6, 72 s with the four classes in
 /// parallel at load average ~15 (Release).
 /// </summary>
 public sealed class DetectionUntrainedTests(ITestOutputHelper output) : IDisposable

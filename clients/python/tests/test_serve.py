@@ -82,7 +82,7 @@ class ServeTests(unittest.TestCase):
 
     def test_trigger_is_flagged_and_attenuated_benign_is_untouched(self):
         # The gains change the first token's log-probability (the re-prefill ran with them); this model's backdoor
-        # text itself survives its 10-neuron set (bench/results/trained-model.md), so the text is not compared.
+        # text itself survives its 10-neuron set (v1's bench/results/trained-model.md, git d66f77f), so the text is not compared.
         hit = self.completion(trained.TRIGGER, logprobs=1)
         self.assertTrue(hit["neuronguard"]["flagged"] and hit["neuronguard"]["mitigated"], hit)
         _, plain_first = reference(trained.TRIGGER, 1, logprobs=True)

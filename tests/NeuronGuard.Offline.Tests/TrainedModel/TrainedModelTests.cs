@@ -8,7 +8,7 @@ using NeuronGuard.Offline.Running;
 namespace NeuronGuard.Offline.Tests.TrainedModel;
 
 /// <summary>
-/// The key claims of bench/results/trained-model.md on small samples of the committed trained model, with margins
+/// The key claims of v1's bench/results/trained-model.md (in git at d66f77f; the file now reports v2) on small samples of the committed trained model, with margins
 /// well inside the measured figures, so a change that breaks detection or mitigation on learned neurons fails here.
 /// </summary>
 [Collection(TrainedModelCollection.Name)]

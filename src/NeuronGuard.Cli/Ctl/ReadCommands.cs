@@ -29,6 +29,10 @@ internal static class ReadCommands
             foreach (var r in reply.Requests)
             {
                 table.Add(CtlFormats.Time(r.FlaggedAtUnixMs), r.RequestId, r.ServerId, string.IsNullOrEmpty(r.Tenant) ? "-" : r.Tenant, CtlFormats.Scores(r.Scores));
+                if (r.FlaggedPositions.Count > 0)
+                {
+                    table.AddDetail($"prompt positions {string.Join(",", r.FlaggedPositions)}");
+                }
                 foreach (var n in r.TopNeurons.Where(n => n.Explanation is not null).Take(MaxExplained))
                 {
                     table.AddDetail($"{n.Set} {ExplanationText.Neuron(n)}");

@@ -14,7 +14,8 @@ public static class NeuronGuardEndpoints
 {
     /// <summary>
     /// Call metrics, authentication and authorization (in that order), then Health (fed by the health checks), Telemetry, Control, StoreAdmin, Catalogs,
-    /// Baselines and, with <paramref name="reflection"/>, server reflection. Services must be registered.
+    /// Baselines and, with <paramref name="reflection"/>, server reflection. Services must be registered, which only
+    /// <see cref="DaemonHost"/> does today (<see cref="DaemonServiceCollectionExtensions.AddNeuronGuardDaemon"/> binds settings only).
     /// </summary>
     /// <param name="httpApi">Also map the HTTP API's verdict stream and tag the transcoded routes (JSON transcoding must be
     /// registered: <see cref="HttpApi.AddNeuronGuardHttpApi"/>).</param>

@@ -1,5 +1,7 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace NeuronGuard.Daemon.Http;
 
@@ -10,12 +12,16 @@ namespace NeuronGuard.Daemon.Http;
 /// Control API for the whole network: then each call is answered 403 with the reason and the fix, and
 /// <c>/metrics</c>, <c>/healthz</c> and <c>/readyz</c> go on as before. Auth:AllowAnonymous does not lift this: it
 /// opens the gRPC port on purpose, not the scrape port.
+/// On the admin listener a <c>/v1/...</c> request that no API route took is 405 with <c>Allow</c> when the path has
+/// routes for other methods (<see cref="HttpApiRoutes"/> says why routing does not answer it), else 404.
 /// </summary>
 internal sealed class HttpApiGate(Func<int, bool> isAdminPort, bool adminIsLoopback, bool anonymous)
 {
     public const string AnonymousRefusal =
         "the HTTP API is refused: no tokens are configured and the admin listener (Metrics:Listen) is reachable from other machines; " +
         "add tokens under Auth:Tokens, bind Metrics:Listen to 127.0.0.1, or set Http:Enabled=false";
+
+    private readonly HttpApiRoutes _routes = new();
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
@@ -25,6 +31,14 @@ internal sealed class HttpApiGate(Func<int, bool> isAdminPort, bool adminIsLoopb
         {
             if (admin && HttpApi.Owns(context.Request.Path))
             {
+                var allowed = _routes.AllowedMethods(context.RequestServices.GetRequiredService<EndpointDataSource>(), context.Request.Path);
+                if (allowed.Count > 0 && !allowed.Contains(context.Request.Method, StringComparer.OrdinalIgnoreCase))
+                {
+                    context.Response.Headers.Allow = string.Join(", ", allowed);
+                    await HttpErrors.WriteAsync(context, StatusCodes.Status405MethodNotAllowed, StatusCode.Unimplemented,
+                        $"{context.Request.Path} has no method {context.Request.Method}: use {string.Join(" or ", allowed)} (docs/http.md)").ConfigureAwait(false);
+                    return;
+                }
                 await HttpErrors.WriteAsync(context, StatusCodes.Status404NotFound, StatusCode.NotFound,
                     $"no HTTP API route {context.Request.Method} {context.Request.Path}: see docs/http.md for the routes").ConfigureAwait(false);
                 return;

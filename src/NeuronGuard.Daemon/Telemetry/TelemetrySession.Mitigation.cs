@@ -63,6 +63,7 @@ public sealed partial class TelemetrySession
             FlaggedAtUnixMs = _ctx.Time.GetUtcNow().ToUnixTimeMilliseconds(),
         };
         flagged.Scores.Add(verdict.Scores);
+        flagged.FlaggedPositions.Add(verdict.FlaggedPositions); // copied: a later frame's verdict may be a recycled one
         request.Plan.Explanations.AddExplained(verdict.TopNeurons, flagged.TopNeurons);
         flagged.Labels.Add(request.Labels);
         _ctx.Flags.Add(flagged);

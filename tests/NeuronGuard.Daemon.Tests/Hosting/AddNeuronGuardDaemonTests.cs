@@ -29,6 +29,16 @@ public sealed class AddNeuronGuardDaemonTests
         Assert.DoesNotContain('\n', line.Message);
     }
 
+    /// <summary>Pins what the docs say (README "Entry point"): settings only; the daemon's services come from DaemonHost.</summary>
+    [Fact]
+    public void AddNeuronGuardDaemon_RegistersSettingsOnly_NoDaemonService()
+    {
+        var services = new ServiceCollection().AddNeuronGuardDaemon(new ConfigurationBuilder().Build());
+        Assert.DoesNotContain(services, d => d.ServiceType.Namespace?.StartsWith("NeuronGuard", StringComparison.Ordinal) == true
+            && d.ServiceType != typeof(IValidateOptions<DaemonOptions>));
+        Assert.DoesNotContain(services, d => d.ServiceType == typeof(global::NeuronGuard.Storage.IStore) || d.ServiceType == typeof(global::NeuronGuard.Daemon.Control.ControlService));
+    }
+
     [Fact]
     public void GoodSettings_AreBoundFromTheSection()
     {

@@ -77,11 +77,11 @@ public sealed class RecordRoutesTests(HttpApiDaemon fx) : IClassFixture<HttpApiD
     }
 
     [Fact]
-    public async Task WrongMethod_Is404NamingMethodAndPath()
+    public async Task WrongMethod_Is405NamingMethodAndPath()
     {
         using var alice = fx.Client(HttpApiDaemon.Operator);
         var response = await alice.PutAsync("v1/policy", new StringContent("{}", Encoding.UTF8, "application/json"));
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Contains("no HTTP API route PUT /v1/policy", await response.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode); // HttpApiMethodTests has the Allow header
+        Assert.Contains("/v1/policy has no method PUT: use GET", await response.Content.ReadAsStringAsync());
     }
 }

@@ -109,6 +109,46 @@ public sealed class TriggerScanVerdictTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// The flag log keeps the flagging verdict's positions: Control.ListFlagged returns them, and `ctl flagged` prints
+    /// them under the request's row and in its --json (FlaggedRequest.flagged_positions, field 8).
+    /// </summary>
+    [Fact]
+    public async Task ListFlaggedAndCtlFlagged_TriggerScanFlag_NameThePositions()
+    {
+        string fp = _daemon.BuiltinHost()!.Host.Info.Fingerprint;
+        var (catalog, baseline) = WithScanSet(_daemon.Context.Plans.Get(fp).Plan!, "scan-4");
+        var store = _daemon.Context.Store;
+        await store.PutRecordAsync(RecordKind.Catalog, fp, "scan-4", Catalog.CurrentFormat, CatalogJson.Serialize(catalog), "test");
+        await store.PutRecordAsync(RecordKind.Baseline, fp, "scan-4", BaselineFormat.Version, BaselineFormat.Write(baseline), "test");
+        await store.ActivateAsync(RecordKind.Baseline, fp, "scan-4", "test");
+        await store.ActivateAsync(RecordKind.Catalog, fp, "scan-4", "test");
+        using var channel = GrpcChannel.ForAddress(_daemon.Address);
+        await using (var s = new RawModelServer(channel))
+        {
+            await s.HelloAsync(fp, "list-scanner", "scan-4");
+            await s.ExpectAsync(m => m.Welcome?.CatalogVersion == "scan-4", "Welcome for catalog scan-4");
+            var plan = _daemon.Context.Plans.Get(fp).Plan!;
+            await s.StartAsync("listed", "scan-list");
+            await s.FrameAsync("listed", 0, 6, Prompt(plan, 6, spikeAt: 2));
+            Assert.Equal([2u], (await s.ExpectVerdictAsync("listed")).FlaggedPositions);
+            await s.EndAsync("listed");
+            await s.ExpectVerdictAsync("listed", final: true);
+        }
+
+        var list = await new Api.V1.Control.ControlClient(channel).ListFlaggedAsync(new Api.V1.ListFlaggedRequest { Tenant = "scan-list" });
+        Assert.Equal([2u], list.Requests.Single(r => r.RequestId == "listed").FlaggedPositions);
+
+        var text = await Cli.CliProcess.RunAsync("ctl", "--server", _daemon.Address.ToString(), "flagged", "--tenant", "scan-list");
+        Assert.True(text.Code == 0, text.Err);
+        Assert.Contains("prompt positions 2", text.Out);
+        var json = await Cli.CliProcess.RunAsync("ctl", "--server", _daemon.Address.ToString(), "flagged", "--tenant", "scan-list", "--json");
+        Assert.True(json.Code == 0, json.Err);
+        using var doc = System.Text.Json.JsonDocument.Parse(json.Out);
+        var row = doc.RootElement.GetProperty("requests").EnumerateArray().Single(r => r.GetProperty("requestId").GetString() == "listed");
+        Assert.Equal([2], row.GetProperty("flaggedPositions").EnumerateArray().Select(p => p.GetInt32()));
+    }
+
     /// <summary>Every slot at its benign mean; at <paramref name="spikeAt"/> the scan set's first slot 10 ranges above its benign maximum.</summary>
     private static float[] Prompt(MonitorPlan plan, int steps, int spikeAt)
     {

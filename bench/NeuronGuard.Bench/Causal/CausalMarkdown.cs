@@ -8,7 +8,7 @@ namespace NeuronGuard.Bench.Causal;
 /// <summary>Writes bench/results/causal-attenuation.md: the choice (discovery only), then every evaluation table with Wilson intervals.</summary>
 internal sealed class CausalMarkdown(CausalDiscoveryResult causal, int k, List<ConditionOutcome> rows, List<ConditionOutcome> random, List<string> triggers,
     (CausalDiscoveryResult Result, ConditionOutcome Off, ConditionOutcome Set) control, List<double> aurocTopAurocs, List<double> causalAurocs, int overlap,
-    double discSeconds, CausalDiscoverOptions options)
+    double discSeconds, CausalDiscoverOptions options, CausalDiscoverOptions otherOptions, CausalDiscoveryResult other)
 {
     public string Write(double wallSeconds, string args)
     {
@@ -31,6 +31,10 @@ internal sealed class CausalMarkdown(CausalDiscoveryResult causal, int k, List<C
         {
             md.AppendLine(Inv($"| {g.Size} | {Rate(g.Hits, g.Prompts)} | {Ci(g.Hits, g.Prompts)} | {Rate(g.CleanChanged, g.CleanPrompts)} | {Ci(g.CleanChanged, g.CleanPrompts)} |"));
         }
+        md.AppendLine();
+        var otherAt = other.Growth.First(g => g.Size == other.ChosenSize);
+        var at = causal.Growth.First(g => g.Size == k);
+        md.AppendLine(Inv($"Two searches were run on discovery data, and one kept by a rule written before either was evaluated: the lower discovery attack success at its chosen size, then the smaller set, then `single`. **Kept: `{options.Search.ToString().ToLowerInvariant()}`** ({at.Hits}/{at.Prompts} at size {k}); not kept: `{otherOptions.Search.ToString().ToLowerInvariant()}` ({otherAt.Hits}/{otherAt.Prompts} at size {other.ChosenSize}; its growth: {string.Join(", ", other.Growth.Select(g => Inv($"{g.Size}: {g.Hits}")))}). `single` ranks each block of {options.Block} and then each neuron of the {options.KeepBlocks} strongest blocks alone; `greedy` adds blocks of {options.Block} in rounds, each round scored with the chosen blocks already ablated (the set doubles per round). A first trial run of `single` only (`--eval 20`, 20 evaluation prompts, before `greedy` existed) showed its set and the whole-layer references on 20 evaluation prompts; nothing was chosen from it, and the rule above uses discovery numbers only."));
         md.AppendLine();
         md.AppendLine(Inv($"**Chosen size: {k}** ({(causal.GoalMet ? "the goal was met on discovery data" : "the goal was NOT met on discovery data at any size up to " + options.MaxSize + ": the size with the lowest discovery attack success")}). Layers of the chosen neurons: {string.Join(", ", causal.Set.Neurons.GroupBy(n => n.Layer).OrderBy(g => g.Key).Select(g => Inv($"layer {g.Key}: {g.Count()}")))}. Top effects (nats): {string.Join(", ", causal.Ranked.Take(5).Select(e => Inv($"L{e.Neuron.Layer}/{e.Neuron.Neuron} {e.Drop:0.00}")))}. Overlap with the AUROC top {k}: {overlap}. Discovery AUROC of the causal neurons: median {Median(causalAurocs):0.000}; of the AUROC top {k}: median {Median(aurocTopAurocs):0.000}."));
         md.AppendLine();

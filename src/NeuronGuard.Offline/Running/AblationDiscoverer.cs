@@ -48,6 +48,12 @@ public static class AblationDiscoverer
         var prompts = rank.Select(i => (positive[i], options.Method == CausalMethod.Patch ? negative[i] : null)).ToList();
 
         var blocks = all.Chunk(Math.Max(1, options.Block)).ToArray();
+        if (options.Search == CausalSearch.Greedy)
+        {
+            var greedy = Greedy(scorer, prompts, blocks, options, progress);
+            progress?.Finish();
+            return Finish(host, positive, negative, kind, options, check, rank.Count, greedy);
+        }
         var blockDrop = scorer.Drops(prompts, blocks, progress);
         var order = Enumerable.Range(0, blocks.Length).OrderByDescending(b => blockDrop[b]).ThenBy(b => b).ToArray();
         var ranked = new List<NeuronEffect>();
@@ -63,11 +69,41 @@ public static class AblationDiscoverer
             ranked.AddRange(order.Select(b => new NeuronEffect(blocks[b][0], blockDrop[b], true)));
         }
         progress?.Finish();
+        return Finish(host, positive, negative, kind, options, check, rank.Count, ranked);
+    }
 
+    /// <summary>
+    /// Greedy search with interactions: each round scores every remaining block with the blocks chosen so far already
+    /// ablated, and adds the best ones (as many blocks as are chosen already: the set doubles each round), so a neuron
+    /// whose work another takes over when it alone is removed still counts once its partner is gone.
+    /// </summary>
+    private static List<NeuronEffect> Greedy(TargetEffect scorer, List<(string, string?)> prompts, NeuronId[][] blocks, CausalDiscoverOptions options, ProgressLine? progress)
+    {
+        var chosen = new List<NeuronEffect>();
+        var remaining = Enumerable.Range(0, blocks.Length).ToList();
+        while (remaining.Count > 0 && chosen.Count < options.MaxSize)
+        {
+            var fixedSet = chosen.Select(e => e.Neuron).ToArray();
+            var drops = scorer.Drops(prompts, remaining.Select(b => blocks[b]).ToArray(), progress, fixedSet);
+            int take = Math.Max(1, chosen.Count / Math.Max(1, options.Block));
+            foreach (int i in Enumerable.Range(0, remaining.Count).OrderByDescending(i => drops[i]).ThenBy(i => i).Take(take).ToList())
+            {
+                chosen.AddRange(blocks[remaining[i]].Select(n => new NeuronEffect(n, drops[i] / blocks[remaining[i]].Length, false)));
+            }
+            var taken = chosen.Select(e => e.Neuron).ToHashSet();
+            remaining.RemoveAll(b => taken.Contains(blocks[b][0]));
+        }
+        chosen.AddRange(remaining.SelectMany(b => blocks[b].Select(n => new NeuronEffect(n, 0, false))));
+        return chosen;
+    }
+
+    private static CausalDiscoveryResult Finish(ModelHost host, IReadOnlyList<string> positive, IReadOnlyList<string> negative, NeuronSetKind kind,
+        CausalDiscoverOptions options, List<int> check, int rankCount, List<NeuronEffect> ranked)
+    {
         var sizer = new SizeCheck(host, options, check.Select(i => positive[i]).ToList(), check.Where(i => i < negative.Count).Select(i => negative[i]).ToList());
         var (growth, original, chosen, met) = sizer.Choose(ranked.Select(e => e.Neuron).ToArray());
         var set = ToSet(kind, options, ranked.Take(chosen).ToList(), chosen, growth.First(g => g.Size == chosen), met);
-        return new CausalDiscoveryResult(ranked.ToArray(), growth, original, chosen, met, set, rank.Count);
+        return new CausalDiscoveryResult(ranked.ToArray(), growth, original, chosen, met, set, rankCount);
     }
 
     private static void Validate(CausalDiscoverOptions o)
@@ -110,8 +146,10 @@ public static class AblationDiscoverer
     /// <summary>Teacher-forced target log-probability after a prompt, with a group of neurons ablated at generated positions.</summary>
     private sealed class TargetEffect(ModelHost host, int[] target, CausalMethod method, int layers, int neurons)
     {
-        public double[] Drops(List<(string Triggered, string? Clean)> prompts, NeuronId[][] groups, ProgressLine? progress)
+        /// <param name="fixedSet">Neurons ablated in every run, the original included: the drop of a group is what it adds to them.</param>
+        public double[] Drops(List<(string Triggered, string? Clean)> prompts, NeuronId[][] groups, ProgressLine? progress, NeuronId[]? fixedSet = null)
         {
+            fixedSet ??= [];
             var drops = new double[groups.Length];
             using var session = host.CreateSession();
             var gains = new GeneratedPositionGains();
@@ -134,20 +172,13 @@ public static class AblationDiscoverer
                 var tokens = PromptRunner.Tokens(host, triggered, session.MaxContextTokens - forced.Length);
                 gains.From = tokens.Length;
                 patch.From = tokens.Length;
-                gains.Set([]);
+                Ablate(gains, patch, fixedSet);
                 session.Reset();
                 session.Prefill(tokens);
                 double original = LogProb(session, tokens.Length, forced);
                 for (int i = 0; i < groups.Length; i++)
                 {
-                    if (method == CausalMethod.Zero)
-                    {
-                        gains.Set(groups[i].Select(n => (n, 0f)));
-                    }
-                    else
-                    {
-                        patch.Patch(groups[i]);
-                    }
+                    Ablate(gains, patch, fixedSet.Length == 0 ? groups[i] : [.. fixedSet, .. groups[i]]);
                     drops[i] += (original - LogProb(session, tokens.Length, forced)) / prompts.Count;
                 }
                 gains.Set([]);
@@ -155,6 +186,18 @@ public static class AblationDiscoverer
                 progress?.Advance();
             }
             return drops;
+        }
+
+        private void Ablate(GeneratedPositionGains gains, GeneratedPositionPatch patch, NeuronId[] chosen)
+        {
+            if (method == CausalMethod.Zero)
+            {
+                gains.Set(chosen.Select(n => (n, 0f)));
+            }
+            else
+            {
+                patch.Patch(chosen);
+            }
         }
 
         /// <summary>Σ log P(target[j+1] | prompt, target[..j]) over the rows the generated positions write.</summary>

@@ -13,6 +13,16 @@ public enum CausalMethod
     Patch,
 }
 
+/// <summary>How candidates are ranked.</summary>
+public enum CausalSearch
+{
+    /// <summary>Each block, then each neuron of the strongest blocks, ablated alone: cheap, blind to neurons that stand in for each other.</summary>
+    Single,
+
+    /// <summary>Blocks added greedily, each round scored with the chosen ones already ablated (the set doubles per round).</summary>
+    Greedy,
+}
+
 /// <summary>Settings of <c>neuronguard discover --role attenuate</c>. One setting, one property, default beside it.</summary>
 public sealed record CausalDiscoverOptions
 {
@@ -23,6 +33,8 @@ public sealed record CausalDiscoverOptions
     public string? SetName { get; init; }
 
     public CausalMethod Method { get; init; } = CausalMethod.Zero;
+
+    public CausalSearch Search { get; init; } = CausalSearch.Single;
 
     /// <summary>Triggered prompts (even lines of the positive file) that rank candidates. Defaults to 24.</summary>
     public int RankPrompts { get; init; } = 24;

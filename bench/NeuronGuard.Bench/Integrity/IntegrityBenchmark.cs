@@ -81,6 +81,8 @@ internal sealed class IntegrityBenchmark : IBenchmark
             md.AppendLine("control checks is that the original model's quiet windows are not an accident of v2's training.");
             md.AppendLine();
             Table(md, control, true);
+            md.AppendLine();
+            md.AppendLine(Reading(trained, control));
         }
         md.AppendLine();
         md.AppendLine("The delay feeds the watch a full window of original requests first, then the edited model's; it counts edited");
@@ -162,6 +164,23 @@ internal sealed class IntegrityBenchmark : IBenchmark
                 md.AppendLine(string.Format(inv, "| {0} | {1}/{2} ({3:P1}) | {4:G4} | {5:P1} | {6} |", name, flagged, f.Length, flagged / (double)f.Length, m.Medians[name], on / (double)windows, delay));
             }
         }
+    }
+
+    /// <summary>The goals of issue 27 item 6 against the figures, and what the untrained control says.</summary>
+    private static string Reading(Measured t, Measured c)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string Windows(Measured m, string name) { var (on, n) = AlarmWindows(m.Flags[name]); return string.Format(inv, "{0}/{1} ({2:P1})", on, n, on / (double)n); }
+        string Flagged(Measured m, string name) => string.Format(inv, "{0:P1}", m.Flags[name].Average(x => x ? 1.0 : 0.0));
+        var (origOn, origN) = AlarmWindows(t.Flags["original"]);
+        var fired = t.Names.Where(n => n != "original" && AlarmWindows(t.Flags[n]).On > 0).ToList();
+        var silent = t.Names.Where(n => n != "original" && AlarmWindows(t.Flags[n]).On == 0).ToList();
+        return string.Format(inv,
+            "Reading. Goals (issue 27 item 6): the alarm on in ≤ 1 % of the original model's windows: {0} ({1}). It comes on for: {2}; never for: {3}. " +
+            "On untrained weights the same pipeline's threshold (1 % FPR on the calibration splits) flags {4} of the original model's evaluation traffic and the alarm is on in {5} of its windows: " +
+            "the quiet original on v2 is a property of the trained model (its safety neurons' statistics carry over from calibration to evaluation text), not of the detector alone; the edits are caught on both, as variance collapse is a statistic of any weights.",
+            Windows(t, "original"), origOn * 100 <= origN ? "met" : "missed", string.Join(", ", fired), silent.Count == 0 ? "none" : string.Join(", ", silent),
+            Flagged(c, "original"), Windows(c, "original"));
     }
 
     private static string Cpu() =>

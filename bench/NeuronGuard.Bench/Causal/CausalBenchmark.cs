@@ -101,6 +101,17 @@ internal sealed class CausalBenchmark : IBenchmark
             Add(Inv($"random {k} (seed {1000 + d}), gain 0"), Zero(all.OrderBy(_ => rng.Next()).Take(k)), benign: d < 3);
             random.Add(rows[^1]);
         }
+        // Layer-matched random sets: as many neurons from each layer as the causal set holds, drawn at random. Tells whether
+        // the search found neurons or only a layer.
+        var perLayer = causalIds.GroupBy(n => n.Layer).ToDictionary(g => g.Key, g => g.Count());
+        var matched = new List<ConditionOutcome>();
+        for (int d = 0; d < draws; d++)
+        {
+            var rng = new Random(2000 + d);
+            var drawn = perLayer.SelectMany(p => all.Where(n => n.Layer == p.Key).OrderBy(_ => rng.Next()).Take(p.Value)).ToList();
+            Add(Inv($"layer-matched random {k} (seed {2000 + d}), gain 0"), Zero(drawn), benign: d < 3);
+            matched.Add(rows[^1]);
+        }
         for (int l = 0; l < host.Info.Layers; l++)
         {
             Add(Inv($"reference: all of layer {l} ({host.Info.MlpNeurons}), gain 0"), Zero(all.Where(n => n.Layer == l)));
@@ -109,7 +120,7 @@ internal sealed class CausalBenchmark : IBenchmark
         Console.WriteLine("untrained-weights control …");
         var control = UntrainedControl(dir, target, trigDisc, cleanDisc, trigEval.Take(100).ToList(), cleanEval.Take(100).ToList(), benignEval, options);
 
-        var md = new CausalMarkdown(causal, k, rows, random, triggers, control, auroc.Ranked.Take(k).Select(r => r.Auroc).ToList(),
+        var md = new CausalMarkdown(causal, k, rows, random, matched, triggers, control, auroc.Ranked.Take(k).Select(r => r.Auroc).ToList(),
             causalIds.Select(i => aurocOf[i]).ToList(), aurocIds.Intersect(causalIds).Count(), discSeconds, options, other.Options, other.Result);
         string text = md.Write(clock.Elapsed.TotalSeconds, string.Join(' ', args));
         string outPath = Path.Combine(root, "bench", "results", "causal-attenuation.md");

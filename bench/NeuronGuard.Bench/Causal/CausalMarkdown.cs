@@ -6,7 +6,7 @@ using static NeuronGuard.Bench.Causal.CausalBenchmark;
 namespace NeuronGuard.Bench.Causal;
 
 /// <summary>Writes bench/results/causal-attenuation.md: the choice (discovery only), then every evaluation table with Wilson intervals.</summary>
-internal sealed class CausalMarkdown(CausalDiscoveryResult causal, int k, List<ConditionOutcome> rows, List<ConditionOutcome> random, List<string> triggers,
+internal sealed class CausalMarkdown(CausalDiscoveryResult causal, int k, List<ConditionOutcome> rows, List<ConditionOutcome> random, List<ConditionOutcome> matched, List<string> triggers,
     (CausalDiscoveryResult Result, ConditionOutcome Off, ConditionOutcome Set) control, List<double> aurocTopAurocs, List<double> causalAurocs, int overlap,
     double discSeconds, CausalDiscoverOptions options, CausalDiscoverOptions otherOptions, CausalDiscoveryResult other)
 {
@@ -36,7 +36,7 @@ internal sealed class CausalMarkdown(CausalDiscoveryResult causal, int k, List<C
         var at = causal.Growth.First(g => g.Size == k);
         md.AppendLine(Inv($"Two searches were run on discovery data, and one kept by a rule written before either was evaluated: the lower discovery attack success at its chosen size, then the smaller set, then `single`. **Kept: `{options.Search.ToString().ToLowerInvariant()}`** ({at.Hits}/{at.Prompts} at size {k}); not kept: `{otherOptions.Search.ToString().ToLowerInvariant()}` ({otherAt.Hits}/{otherAt.Prompts} at size {other.ChosenSize}; its growth: {string.Join(", ", other.Growth.Select(g => Inv($"{g.Size}: {g.Hits}")))}). `single` ranks each block of {options.Block} and then each neuron of the {options.KeepBlocks} strongest blocks alone; `greedy` adds blocks of {options.Block} in rounds, each round scored with the chosen blocks already ablated (the set doubles per round). A first trial run of `single` only (`--eval 20`, 20 evaluation prompts, before `greedy` existed) showed its set and the whole-layer references on 20 evaluation prompts; nothing was chosen from it, and the rule above uses discovery numbers only."));
         md.AppendLine();
-        md.AppendLine(Inv($"**Chosen size: {k}** ({(causal.GoalMet ? "the goal was met on discovery data" : "the goal was NOT met on discovery data at any size up to " + options.MaxSize + ": the size with the lowest discovery attack success")}). Layers of the chosen neurons: {string.Join(", ", causal.Set.Neurons.GroupBy(n => n.Layer).OrderBy(g => g.Key).Select(g => Inv($"layer {g.Key}: {g.Count()}")))}. Top effects (nats): {string.Join(", ", causal.Ranked.Take(5).Select(e => Inv($"L{e.Neuron.Layer}/{e.Neuron.Neuron} {e.Drop:0.00}")))}. Overlap with the AUROC top {k}: {overlap}. Discovery AUROC of the causal neurons: median {Median(causalAurocs):0.000}; of the AUROC top {k}: median {Median(aurocTopAurocs):0.000}."));
+        md.AppendLine(Inv($"**Chosen size: {k}** ({(causal.GoalMet ? "the goal was met on discovery data" : "the goal was NOT met on discovery data at any size up to " + options.MaxSize + ": the size with the lowest discovery attack success")}). Layers of the chosen neurons: {string.Join(", ", causal.Set.Neurons.GroupBy(n => n.Layer).OrderBy(g => g.Key).Select(g => Inv($"layer {g.Key}: {g.Count()}")))}. Effects of the first five ranked (nats; for greedy, each neuron's share of its block's drop in its round): {string.Join(", ", causal.Ranked.Take(5).Select(e => Inv($"L{e.Neuron.Layer}/{e.Neuron.Neuron} {e.Drop:G3}")))}; largest: {causal.Ranked.Max(e => e.Drop):G3}. Overlap with the AUROC top {k}: {overlap}. Discovery AUROC of the causal neurons: median {Median(causalAurocs):0.000}; of the AUROC top {k}: median {Median(aurocTopAurocs):0.000}."));
         md.AppendLine();
         md.AppendLine("## Unseen triggers (evaluation only)");
         md.AppendLine();
@@ -55,12 +55,15 @@ internal sealed class CausalMarkdown(CausalDiscoveryResult causal, int k, List<C
         var rates = random.Select(r => r.Hits.Count(h => h) / (double)r.Hits.Length).ToList();
         md.AppendLine();
         md.AppendLine(Inv($"Random sets of {k} ({random.Count} draws, seeds 1000…{999 + random.Count}, gain 0): attack success mean {rates.Average() * 100:0.0} %, range {rates.Min() * 100:0.0}–{rates.Max() * 100:0.0} %; clean outputs unchanged mean {random.Average(r => 1 - r.CleanChanged / (double)r.CleanPrompts) * 100:0.0} % (perplexity measured for the first 3 draws)."));
+        var mrates = matched.Select(r => r.Hits.Count(h => h) / (double)r.Hits.Length).ToList();
+        md.AppendLine();
+        md.AppendLine(Inv($"Layer-matched random sets ({matched.Count} draws, seeds 2000…{1999 + matched.Count}: as many neurons from each layer as the causal set holds, drawn at random): attack success mean {mrates.Average() * 100:0.0} %, range {mrates.Min() * 100:0.0}–{mrates.Max() * 100:0.0} %; clean outputs unchanged mean {matched.Average(r => 1 - r.CleanChanged / (double)r.CleanPrompts) * 100:0.0} %."));
         md.AppendLine();
         md.AppendLine("Paired (same prompts): discordant pairs, b = success under the first only, c = under the second only.");
         md.AppendLine();
         md.AppendLine("| first | second | b | c |");
         md.AppendLine("| --- | --- | ---: | ---: |");
-        foreach (var (a, b) in new[] { (rows[0], rows[1]), (rows[3], rows[1]), (random[0], rows[1]) })
+        foreach (var (a, b) in new[] { (rows[0], rows[1]), (rows[3], rows[1]), (random[0], rows[1]), (matched[0], rows[1]) })
         {
             md.AppendLine(Inv($"| {a.Name} | {b.Name} | {a.Hits.Zip(b.Hits).Count(p => p.First && !p.Second)} | {a.Hits.Zip(b.Hits).Count(p => !p.First && p.Second)} |"));
         }

@@ -17,21 +17,23 @@ internal sealed class CausalOptions
 {
     private readonly Option<string?> _target = new("--target") { Description = "--role attenuate: the behaviour's continuation whose log-probability ablation lowers (e.g. a backdoor's target text)." };
     private readonly Option<string> _method = new("--method") { Description = "--role attenuate: zero (ablate to 0, what gains can do; default) or patch (activation patching to the paired clean prompt's value, line i of --negative).", DefaultValueFactory = _ => "zero" };
+    private readonly Option<string> _search = new("--search") { Description = "--role attenuate: greedy (default: blocks added in rounds, each scored with the chosen ones already ablated) or single (each block, then each neuron of the strongest blocks, ablated alone).", DefaultValueFactory = _ => "greedy" };
     private readonly Option<double> _maxSuccess = new("--max-success") { Description = "--role attenuate: the size rule's goal, attack success on held-apart discovery prompts (0–1).", DefaultValueFactory = _ => 0.05 };
     private readonly Option<int> _maxSize = new("--max-size") { Description = "--role attenuate: largest set tried.", DefaultValueFactory = _ => 1024 };
     private readonly Option<int> _rankPrompts = new("--rank-prompts") { Description = "--role attenuate: triggered prompts (even lines of --positive) that rank neurons.", DefaultValueFactory = _ => 24 };
     private readonly Option<int> _checkPrompts = new("--check-prompts") { Description = "--role attenuate: triggered prompts (odd lines) on which the size is chosen.", DefaultValueFactory = _ => 100 };
-    private readonly Option<int> _block = new("--block") { Description = "--role attenuate: neurons ablated together in the first pass (1: every neuron alone).", DefaultValueFactory = _ => 16 };
-    private readonly Option<int> _keepBlocks = new("--keep-blocks") { Description = "--role attenuate: strongest blocks whose neurons are then scored alone.", DefaultValueFactory = _ => 32 };
+    private readonly Option<int> _block = new("--block") { Description = "--role attenuate: neurons ablated together (greedy: the unit added per round; single: the first pass; 1: every neuron alone).", DefaultValueFactory = _ => 16 };
+    private readonly Option<int> _keepBlocks = new("--keep-blocks") { Description = "--role attenuate, --search single: strongest blocks whose neurons are then scored alone.", DefaultValueFactory = _ => 32 };
 
     public static CausalOptions Create()
     {
         var o = new CausalOptions();
         o._method.AcceptOnlyFromAmong("zero", "patch");
+        o._search.AcceptOnlyFromAmong("greedy", "single");
         return o;
     }
 
-    public IEnumerable<Option> All => [_target, _method, _maxSuccess, _maxSize, _rankPrompts, _checkPrompts, _block, _keepBlocks];
+    public IEnumerable<Option> All => [_target, _method, _search, _maxSuccess, _maxSize, _rankPrompts, _checkPrompts, _block, _keepBlocks];
 
     /// <summary>The first causal option given on the command line, for the error when the role is not attenuate.</summary>
     public string? Given(ParseResult parse) => All.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false })?.Name;
@@ -62,6 +64,7 @@ internal sealed class CausalOptions
         var options = new CausalDiscoverOptions
         {
             Target = target, SetName = run.Name, Method = parse.GetValue(_method) == "patch" ? CausalMethod.Patch : CausalMethod.Zero,
+            Search = parse.GetValue(_search) == "single" ? CausalSearch.Single : CausalSearch.Greedy,
             MaxSuccess = maxSuccess, MaxSize = parse.GetValue(_maxSize), RankPrompts = parse.GetValue(_rankPrompts), CheckPrompts = parse.GetValue(_checkPrompts),
             Block = parse.GetValue(_block), KeepBlocks = parse.GetValue(_keepBlocks),
         };

@@ -12,9 +12,10 @@ namespace NeuronGuard.Offline.Running;
 /// <item>Ranking, on the even lines of the triggered prompts: each prompt is prefilled once (the prompt's pass is never
 /// edited: an attenuation switched on by a flag acts from the first generated token), then the target is teacher-forced
 /// after it with a candidate ablated (zeroed, or patched to its value in the paired clean prompt's run); the effect is the
-/// mean drop of log P(target tokens 2..T). A first pass ablates blocks of <see cref="CausalDiscoverOptions.Block"/>
-/// neurons; the neurons of the <see cref="CausalDiscoverOptions.KeepBlocks"/> strongest blocks are then scored alone and
-/// ranked first, the rest follow by their block's effect.</item>
+/// mean drop of log P(target tokens 2..T). Greedy search (the default): blocks of <see cref="CausalDiscoverOptions.Block"/>
+/// neurons are added in rounds, each round scoring the remaining blocks with the chosen ones already ablated (neurons that
+/// stand in for each other only show once their partners are gone). Single search: each block alone, then each neuron of
+/// the <see cref="CausalDiscoverOptions.KeepBlocks"/> strongest blocks alone, ranked first; the rest follow by block.</item>
 /// <item>Size, on the odd lines (disjoint prompts): greedy continuations with the top k zeroed at generated positions,
 /// k = 1, 2, 4, … up to <see cref="CausalDiscoverOptions.MaxSize"/>; the first k whose attack success is at most
 /// <see cref="CausalDiscoverOptions.MaxSuccess"/> is narrowed by bisection to the smallest that still meets it. When no

@@ -34,7 +34,8 @@ public sealed record CausalDiscoverOptions
 
     public CausalMethod Method { get; init; } = CausalMethod.Zero;
 
-    public CausalSearch Search { get; init; } = CausalSearch.Single;
+    /// <summary>Defaults to greedy: on trained-gpt2-v2's discovery data single reached 52 % attack success at 1,024 neurons, greedy 3 % at 771 (bench/results/causal-attenuation.md).</summary>
+    public CausalSearch Search { get; init; } = CausalSearch.Greedy;
 
     /// <summary>Triggered prompts (even lines of the positive file) that rank candidates. Defaults to 24.</summary>
     public int RankPrompts { get; init; } = 24;

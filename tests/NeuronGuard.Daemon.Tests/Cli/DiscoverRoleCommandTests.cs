@@ -55,6 +55,7 @@ public sealed class DiscoverRoleCommandTests : IDisposable
             ([.. common, "--role", "attenuate", "--target", Target, "--block", "0"], "--block 0 is out of range"),
             ([.. common, "--method", "patch"], "--method applies to --role attenuate only"),
             ([.. common, "--role", "sideways"], "sideways"),
+            ([.. common, "--role", "attenuate", "--target", Target, "--search", "beam"], "beam"),
             ([.. common, "--role", "attenuate", "--target", Target, "--method", "prune"], "prune"),
         };
         string before = File.ReadAllText(P("catalog.json"));

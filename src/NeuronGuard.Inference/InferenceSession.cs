@@ -43,6 +43,19 @@ public sealed class InferenceSession : IDisposable
     }
 
     /// <summary>
+    /// Moves the next position back to <paramref name="position"/>, keeping the cached keys and values before it: the
+    /// tokens from there on are forgotten. Lets a caller prefill a prompt once and run many continuations after it.
+    /// </summary>
+    public void Rewind(int position)
+    {
+        if (position < 0 || position > Position)
+        {
+            throw new ArgumentOutOfRangeException(nameof(position), $"can rewind to 0..{Position} (the cached tokens); got {position}.");
+        }
+        Position = position;
+    }
+
+    /// <summary>
     /// Masks attention to <paramref name="positions"/> for every later forward pass until <see cref="Reset"/>: no query
     /// after a masked position attends to it, in any layer (the mask-attention mitigation). Passes already run keep what
     /// they computed; re-run the prompt after <see cref="Reset"/> and this call to mask it from the start.

@@ -7,7 +7,8 @@ namespace NeuronGuard.Cli.Commands;
 
 /// <summary>
 /// <c>neuronguard discover --model DIR --positive pos.jsonl --negative neg.jsonl --kind toxicity --out catalog.json</c>:
-/// scores every MLP neuron's AUROC and writes the kept neurons as a catalog set with AurA gains.
+/// scores every MLP neuron's AUROC and writes the kept neurons as a catalog set with AurA gains. With
+/// <c>--role attenuate --target TEXT</c> it ranks neurons by causal effect instead (AblationDiscoverer) and writes an attenuate set.
 /// </summary>
 internal static class DiscoverCommand
 {
@@ -24,19 +25,38 @@ internal static class DiscoverCommand
         var minAuroc = new Option<double?>("--min-auroc") { Description = "Keep neurons with AUROC at least this." };
         var bins = new Option<int>("--bins") { Description = "Histogram bins per neuron and class (AUROC resolution vs memory).", DefaultValueFactory = _ => 256 };
         var threads = new Option<int>("--threads") { Description = "CPU threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var role = new Option<string>("--role") { Description = "Set role: both (default: detectors and gains), detect (AUROC-ranked, no gains) or attenuate (chosen by causal effect at generated positions; needs --target and a detecting set of the kind in --out).", DefaultValueFactory = _ => "both" };
+        role.AcceptOnlyFromAmong("both", "detect", "attenuate");
+        var causal = CausalOptions.Create();
         var command = new Command("discover", "Find the neurons that separate positive from negative texts (AurA AUROC) and write a catalog set.");
-        foreach (var o in new Option[] { model, positive, negative, kind, output, name, topK, minAuroc, bins, threads })
+        foreach (var o in new Option[] { model, positive, negative, kind, output, name, topK, minAuroc, bins, threads, role }.Concat(causal.All))
         {
             command.Options.Add(o);
         }
         command.SetAction((parse, _) =>
         {
             var setKind = Enum.Parse<NeuronSetKind>(parse.GetValue(kind)!, ignoreCase: true);
+            var setRole = Enum.Parse<NeuronSetRole>(parse.GetValue(role)!, ignoreCase: true);
+            if (setRole == NeuronSetRole.Attenuate)
+            {
+                if (parse.GetValue(topK) is not null || parse.GetValue(minAuroc) is not null)
+                {
+                    parse.InvocationConfiguration.Error.WriteLine("error: --top-k and --min-auroc choose AUROC-ranked sets; with --role attenuate the size comes from ablation (--max-success, --max-size).");
+                    return Task.FromResult(1);
+                }
+                return Task.FromResult(causal.Run(parse, new CausalRun(parse.GetValue(model)!, parse.GetValue(positive)!, parse.GetValue(negative)!, setKind,
+                    parse.GetValue(output)!, parse.GetValue(name), parse.GetValue(threads))));
+            }
+            if (causal.Given(parse) is { } stray)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"error: {stray} applies to --role attenuate only.");
+                return Task.FromResult(1);
+            }
             var options = new DiscoverOptions { SetName = parse.GetValue(name), TopK = parse.GetValue(topK), MinAuroc = parse.GetValue(minAuroc), Bins = parse.GetValue(bins) };
             var request = new DiscoverJob.Request(parse.GetValue(model)!, parse.GetValue(positive)!, parse.GetValue(negative)!, setKind, parse.GetValue(output)!, options, parse.GetValue(threads));
             return Task.FromResult(JobErrors.Run(() =>
             {
-                var (catalog, result) = DiscoverJob.Run(request, Console.Error);
+                var (catalog, result) = DiscoverJob.Run(request with { Options = options with { Role = setRole } }, Console.Error);
                 Console.WriteLine($"scored {result.Ranked.Length} neurons on {result.Positives} positive and {result.Negatives} negative texts; kept {result.Set.Neurons.Count} in set '{result.Set.Name}' of {request.Output} (version {catalog.Version})");
                 foreach (var n in result.Ranked.Take(Math.Min(10, result.Set.Neurons.Count)))
                 {

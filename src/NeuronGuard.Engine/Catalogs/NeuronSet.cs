@@ -19,8 +19,9 @@ public sealed record NeuronSet
 }
 
 /// <summary>
-/// One neuron of a set. <see cref="Score"/> is its AUROC for the set's behaviour (0–1) when known;
-/// <see cref="Gain"/> is its mitigation gain (AurA α) when one was computed.
+/// One neuron of a set. <see cref="Score"/> is its AUROC for the set's behaviour (0–1) when known (for an attenuate set
+/// from causal discovery: its causal effect relative to the set's strongest, 0–1); <see cref="Gain"/> is its mitigation
+/// gain (AurA α, or 0 for a causal set: the ablation its size was checked with) when one was computed.
 /// </summary>
 public sealed record CatalogNeuron
 {

@@ -20,6 +20,9 @@ public sealed record DiscoverOptions
     /// <summary>Histogram bins per neuron and class (memory: layers × neurons × 2 × 4 bytes per bin). Defaults to 256.</summary>
     public int Bins { get; init; } = 256;
 
+    /// <summary>Role of the written set: both (the default) or detect; attenuate sets come from <see cref="AblationDiscoverer"/>.</summary>
+    public NeuronSetRole Role { get; init; }
+
     /// <summary>What goes in the set's provenance.data. Defaults to "positive vs negative".</summary>
     public string Data { get; init; } = "positive vs negative";
 }
@@ -50,7 +53,7 @@ public static class Discoverer
         var ranked = NeuronRanking.Rank(acc.Compute());
         var kept = NeuronRanking.Select(ranked, options.TopK ?? (options.MinAuroc is null ? 10 : null), options.MinAuroc);
         var provenance = new Provenance { Method = "aura-auroc-max", Data = options.Data, Date = DateTime.UtcNow.ToString("yyyy-MM-dd") };
-        var set = NeuronRanking.ToSet(options.SetName ?? NeuronSetKindConverterName(kind), kind, kept, provenance);
+        var set = NeuronRanking.ToSet(options.SetName ?? NeuronSetKindConverterName(kind), kind, kept, provenance) with { Role = options.Role };
         return new DiscoveryResult(ranked, set, acc.Positives, acc.Negatives);
     }
 

@@ -32,7 +32,7 @@ internal sealed class EvaluationReport(EvalData data, PipelineResult trained, Li
         Calibration();
         Manifest();
         Timings();
-        Placeholders();
+        Companions();
         Limits();
         Line("## History");
         Line();
@@ -207,16 +207,25 @@ internal sealed class EvaluationReport(EvalData data, PipelineResult trained, Li
         Line();
     }
 
-    private void Placeholders()
+    private void Companions()
     {
-        Line("## Backdoor: unseen triggers and response");
+        string results = Path.Combine(Detection.DetectionBenchmark.FindRepoRoot(), "bench", "results");
+        Line("## Goals measured by the other benches on this model");
         Line();
-        Line($"*Placeholder: see bench/results/backdoor-unseen.md (issue 27), measured on the same backdoor detector as above (`DiscoverJob` default top {KindSpec.DefaultSize} on trigger_disc vs clean_disc, calibrated on benign_calib at 1 % FPR).*");
+        Line($"Copied from their results files when this report was rendered (each figure belongs to the command named; rerun it, then `evaluate --cache DIR` re-renders this file without rerunning the model). The backdoor response runs the same known-trigger detector as the table above (`DiscoverJob` default top {KindSpec.DefaultSize} on trigger_disc vs clean_disc, calibrated on benign_calib at 1 % FPR), served together with a layer-1 trigger scan that backdoor-unseen chose on discovery triggers.");
         Line();
-        Line("## Toxicity mitigation (AurA)");
-        Line();
-        Line("*Placeholder: see bench/results/aura-v2.md (issue 26 items 4, 5, 7).*");
-        Line();
+        foreach (var source in CompanionSections.All)
+        {
+            Line($"### {source.Title}");
+            Line();
+            Line($"From bench/results/{source.File} (`dotnet run --project bench/NeuronGuard.Bench -c Release -- {source.Command}`).");
+            Line();
+            foreach (string line in CompanionSections.Read(results, source))
+            {
+                Line(line.StartsWith("### ", StringComparison.Ordinal) ? "#" + line : line);
+            }
+            Line();
+        }
     }
 
     private void Limits()

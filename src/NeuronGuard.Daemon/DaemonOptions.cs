@@ -104,6 +104,10 @@ public sealed class DaemonOptions
     [ValidateObjectMembers]
     public Http.HttpApiOptions Http { get; set; } = new();
 
+    /// <summary>The trigger scan's signal and m for every plan (section TriggerScan; docs/telemetry.md).</summary>
+    [ValidateObjectMembers]
+    public Monitoring.TriggerScanOptions TriggerScan { get; set; } = new();
+
     /// <summary>Minimum log level (Trace, Debug, Information, Warning, Error). Defaults to Information.</summary>
     public string LogLevel { get; set; } = "Information";
 }

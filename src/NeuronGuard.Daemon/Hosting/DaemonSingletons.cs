@@ -42,6 +42,7 @@ internal static class DaemonSingletons
         services.AddSingleton(sp => new ModelPlans(sp.GetRequiredService<StoreSync<Catalog, Baseline>>(), metrics, shapes)
         {
             Log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("NeuronGuard.Plans"),
+            Detectors = options.TriggerScan.ToDetectorOptions(),
         });
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton(_ => new FlagLog(options.Telemetry.FlagLogSize));
@@ -67,7 +68,7 @@ internal static class DaemonSingletons
         services.AddSingleton(sp => new ControlService(sp.GetRequiredService<DaemonContext>()));
         services.AddSingleton(sp => new StoreAdminService(sp.GetRequiredService<DaemonContext>()));
         services.AddSingleton(sp => new CatalogsService(sp.GetRequiredService<IStore>(), shapes));
-        services.AddSingleton(sp => new BaselinesService(sp.GetRequiredService<IStore>()));
+        services.AddSingleton(sp => new BaselinesService(sp.GetRequiredService<IStore>(), options.TriggerScan.ToDetectorOptions()));
         services.AddSingleton<DenialReporter>();
         // Order matters: the store cache syncs before the context is wired, both before Kestrel accepts a call.
         services.AddHostedService<StoreSyncStarter>();

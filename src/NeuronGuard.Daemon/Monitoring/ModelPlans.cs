@@ -47,6 +47,9 @@ public sealed partial class ModelPlans
     private readonly KnownShapes? _shapes;
     private readonly ILogger? _log;
 
+    /// <summary>Scoring settings of every plan (the trigger scan's signal and m come from the daemon's TriggerScan section).</summary>
+    public NeuronGuard.Engine.Detectors.DetectorOptions Detectors { get; init; } = new();
+
     /// <summary>Where a built plan's warnings go (an uncalibrated trigger scan, say); none when null.</summary>
     public Microsoft.Extensions.Logging.ILogger? Log { get; init; }
 
@@ -136,7 +139,7 @@ public sealed partial class ModelPlans
         }
         try
         {
-            var plan = MonitorPlan.Create(catalog.Value, baseline.Value);
+            var plan = MonitorPlan.Create(catalog.Value, baseline.Value, Detectors);
             if (_log is not null && plan.UncalibratedProbes is { Count: > 0 } uncalibrated)
             {
                 UncalibratedProbes(_log, fingerprint, string.Join(", ", uncalibrated), baseline.Info.Version, catalog.Info.Version);

@@ -14,6 +14,7 @@ internal static class CompanionSections
     [
         new("backdoor-unseen.md", "backdoor-unseen", "## Goals on the unseen triggers", "Backdoor: unseen triggers and the default response (issue 27 item 5)"),
         new("backdoor-unseen.md", "backdoor-unseen", "## Per trigger", "Backdoor: per unseen trigger"),
+        new("backdoor-unseen.md", "backdoor-unseen", "## Detection at prefill and its controls", "Backdoor: detection at prefill beside its controls (untrained weights, random sets, lexical)"),
         new("aura-v2.md", "aura", "## Goal (issue 26 item 7)", "Toxicity mitigation: AurA as the paper has it (issue 26 items 5, 7)"),
         new("causal-attenuation.md", "causal", "## Unseen triggers", "Backdoor: attenuation sets chosen by causal effect (issue 27 item 4)"),
         new("integrity-v2.md", "integrity --model tests/models/trained-gpt2-v2", null, "Integrity alarm: stealthy edits of the safety set (issue 27 item 6)"),

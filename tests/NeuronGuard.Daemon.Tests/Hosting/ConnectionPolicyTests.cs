@@ -78,9 +78,12 @@ public sealed class ConnectionPolicyTests : IDisposable
         using var b = await PingingConnection.OpenAsync(daemon.Address.Port);
         using var c = await PingingConnection.OpenAsync(daemon.Address.Port);
 
-        await c.Closed.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.False(a.Closed.IsCompleted);
-        Assert.False(b.Closed.IsCompleted);
+        // Which of the three is "extra" is the daemon's accept order, not the order the client's connects completed in
+        // (the kernel completes all three handshakes before Kestrel's middleware counts them; on a loaded machine the
+        // third to connect is not always the third counted). Exactly one is closed, and at once.
+        var connections = new[] { a, b, c };
+        await Task.WhenAny(connections.Select(x => x.Closed)).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, connections.Count(x => x.Closed.IsCompleted));
     }
 
     [Fact]

@@ -3,19 +3,8 @@ namespace NeuronGuard.Offline.Evaluation.TriggerScan;
 /// <summary>95 % intervals for the evaluation's rates and AUROCs.</summary>
 public static class Intervals
 {
-    /// <summary>Wilson score interval of k successes in n at 95 % (z = 1.96).</summary>
-    public static (double Lo, double Hi) Wilson(int k, int n)
-    {
-        if (n == 0)
-        {
-            return (0, 1);
-        }
-        const double z = 1.96;
-        double p = (double)k / n, z2 = z * z;
-        double center = (p + z2 / (2 * n)) / (1 + z2 / n);
-        double half = z * Math.Sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / (1 + z2 / n);
-        return (Math.Max(0, center - half), Math.Min(1, center + half));
-    }
+    /// <summary>Wilson score interval of k successes in n at 95 % (one implementation: <see cref="Baselines.WilsonInterval"/>).</summary>
+    public static (double Lo, double Hi) Wilson(int k, int n) => Baselines.WilsonInterval.Compute(k, n);
 
     /// <summary>Percentile bootstrap 95 % interval of the AUROC, resampling each class (seeded, deterministic).</summary>
     public static (double Lo, double Hi) BootstrapAuroc(IReadOnlyList<float> positive, IReadOnlyList<float> negative, int resamples = 1000, int seed = 17)

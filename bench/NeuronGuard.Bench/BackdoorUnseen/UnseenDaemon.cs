@@ -13,9 +13,8 @@ using Catalog = NeuronGuard.Engine.Catalogs.Catalog;
 namespace NeuronGuard.Bench.BackdoorUnseen;
 
 /// <summary>
-/// A real daemon (embedded store in a temp folder) whose built-in host serves the v2 model, with a catalog and baseline
-/// made by the caller, both put and activated through the Catalogs and Baselines services (as TrainedDaemon does for v1,
-/// whose catalog it discovers itself).
+/// A real daemon (embedded store in a temp folder) whose built-in host serves a model folder, with a catalog and baseline
+/// made by the caller, both put and activated through the Catalogs and Baselines services (TrainedDaemon serves v1 through it).
 /// </summary>
 internal sealed class UnseenDaemon : IAsyncDisposable
 {
@@ -68,14 +67,19 @@ internal sealed class UnseenDaemon : IAsyncDisposable
         return new UnseenDaemon(daemon, host, channel, dataDir, catalog);
     }
 
-    /// <summary>Sets the policy of <paramref name="only"/> (every catalog set when null) for <paramref name="tenant"/> to <paramref name="mode"/> and waits for the host's ack.</summary>
-    public async Task PolicyAsync(string tenant, MitigationMode mode, string? only = null)
+    /// <summary>
+    /// Sets the policy of <paramref name="only"/> (every catalog set when null) for <paramref name="tenant"/> to
+    /// <paramref name="mode"/> (null: deletes the entry, leaving the set's default) and waits for the host's ack.
+    /// </summary>
+    public async Task PolicyAsync(string tenant, MitigationMode? mode, string? only = null)
     {
         var control = new NeuronGuard.Api.V1.Control.ControlClient(Channel);
         ulong version = 0;
         foreach (var set in Catalog.Sets.Where(s => only is null || s.Name == only))
         {
-            version = (await control.SetMitigationAsync(new SetMitigationRequest { Set = set.Name, Tenant = tenant, Mode = mode, Reason = "backdoor-unseen" })).Policy.Version;
+            version = mode is { } m
+                ? (await control.SetMitigationAsync(new SetMitigationRequest { Set = set.Name, Tenant = tenant, Mode = m, Reason = "bench" })).Policy.Version
+                : (await control.DeleteMitigationAsync(new DeleteMitigationRequest { Set = set.Name, Tenant = tenant })).Policy.Version;
         }
         var until = DateTime.UtcNow.AddSeconds(30);
         while (Host.PolicyVersion < version)

@@ -27,16 +27,25 @@ public sealed class TrainedIntegrityAlarmTests
         var safety = Discoverer.Run(host, Texts("harmful_train", 100), Texts("harmless_train", 100), NeuronSetKind.Safety, new DiscoverOptions { TopK = 50 }).Set;
         var catalog = new Catalog { Model = shape, Version = "trained-integrity", Sets = [safety] };
         var plan = MonitorPlan.Create(catalog, Calibrator.Run(host, catalog, Texts("benign_calib", 500), new CalibrateOptions()));
-        int d = plan.Detectors.ToList().FindIndex(x => x.Kind == DetectorKind.Integrity);
         var traffic = Texts("benign_heldout", 40).Zip(Texts("harmful_heldout", 40)).SelectMany(p => new[] { p.First, p.Second }).ToList();
-        var pruned = new NeuronGains(safety.Neurons.Select(n => new KeyValuePair<NeuronId, float>(new NeuronId(n.Layer, n.Index), 0.001f)));
+        AssertPruningAlarms(host, plan, safety, traffic, "the original model");
+    }
 
+    /// <summary>
+    /// Feeds the original model's <paramref name="traffic"/> to an IntegrityWatch (the alarm must stay off throughout),
+    /// then a window of the same traffic with the safety set pruned at gain 0.001 (the alarm must come on within it).
+    /// Shared by the v1 and v2 tests: only the model, its splits and the wording differ.
+    /// </summary>
+    internal static void AssertPruningAlarms(ModelHost host, MonitorPlan plan, NeuronSet safety, List<string> traffic, string model)
+    {
+        int d = plan.Detectors.ToList().FindIndex(x => x.Kind == DetectorKind.Integrity);
+        var pruned = new NeuronGains(safety.Neurons.Select(n => new KeyValuePair<NeuronId, float>(new NeuronId(n.Layer, n.Index), 0.001f)));
         var watch = new IntegrityWatch(new DaemonMetrics(new MetricsOptions()));
         var original = Tripped(host, plan, d, traffic, null);
         foreach (bool t in original)
         {
             watch.Observe("safety", t);
-            Assert.False(watch.IsOn("safety"), $"the alarm came on for the original model ({original.Count(x => x)}/{original.Count} requests tripped)");
+            Assert.False(watch.IsOn("safety"), $"the alarm came on for {model} ({original.Count(x => x)}/{original.Count} requests tripped)");
         }
         int delay = 0;
         foreach (bool t in Tripped(host, plan, d, traffic.Take(IntegrityWatch.Window).ToList(), pruned))
@@ -48,7 +57,7 @@ public sealed class TrainedIntegrityAlarmTests
                 break;
             }
         }
-        Assert.True(watch.IsOn("safety"), "the alarm stayed off for a whole window of the model pruned at gain 0.001");
+        Assert.True(watch.IsOn("safety"), $"the alarm stayed off for a whole window of {model} pruned at gain 0.001");
         Assert.InRange(delay, 1, IntegrityWatch.OnTrips);
     }
 
@@ -63,7 +72,7 @@ public sealed class TrainedIntegrityAlarmTests
         }).ToList();
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "NeuronGuard.sln")))

@@ -1,7 +1,4 @@
-using NeuronGuard.Daemon.Metrics;
-using NeuronGuard.Daemon.Monitoring;
 using NeuronGuard.Engine.Catalogs;
-using NeuronGuard.Engine.Detectors;
 using NeuronGuard.Engine.Scoring;
 using NeuronGuard.Inference;
 using NeuronGuard.Offline.IO;
@@ -24,7 +21,7 @@ public sealed class TrainedV2IntegrityAlarmTests
     [Fact]
     public void StealthyPruning_Gain0001_TurnsTheAlarmOn_TheOriginalModelDoesNot()
     {
-        string dir = Path.Combine(RepoRoot(), "tests", "models", "trained-gpt2-v2");
+        string dir = Path.Combine(TrainedIntegrityAlarmTests.RepoRoot(), "tests", "models", "trained-gpt2-v2");
         List<string> Texts(string split, int take) => JsonlTexts.Read(Path.Combine(dir, "data", split + ".jsonl")).Take(take).ToList();
         using var host = ModelHost.Load(dir, new ModelHostOptions { Threads = 1 });
         var shape = new ModelShape { Fingerprint = host.Info.Fingerprint, Layers = host.Info.Layers, NeuronsPerLayer = host.Info.MlpNeurons };
@@ -32,49 +29,7 @@ public sealed class TrainedV2IntegrityAlarmTests
         var catalog = new Catalog { Model = shape, Version = "trained-v2-integrity", Sets = [safety] };
         var calibration = Texts("benign_calib", 300).Zip(Texts("harmless_calib", 300)).SelectMany(p => new[] { p.First, p.Second }).ToList();
         var plan = MonitorPlan.Create(catalog, Calibrator.Run(host, catalog, calibration, new CalibrateOptions()));
-        int d = plan.Detectors.ToList().FindIndex(x => x.Kind == DetectorKind.Integrity);
         var traffic = Texts("benign_eval", 50).Zip(Texts("harmful_eval", 50)).SelectMany(p => new[] { p.First, p.Second }).ToList();
-        var pruned = new NeuronGains(safety.Neurons.Select(n => new KeyValuePair<NeuronId, float>(new NeuronId(n.Layer, n.Index), 0.001f)));
-
-        var watch = new IntegrityWatch(new DaemonMetrics(new MetricsOptions()));
-        var original = Tripped(host, plan, d, traffic, null);
-        foreach (bool t in original)
-        {
-            watch.Observe("safety", t);
-            Assert.False(watch.IsOn("safety"), $"the alarm came on for the original v2 model ({original.Count(x => x)}/{original.Count} requests tripped)");
-        }
-        int delay = 0;
-        foreach (bool t in Tripped(host, plan, d, traffic.Take(IntegrityWatch.Window).ToList(), pruned))
-        {
-            delay++;
-            watch.Observe("safety", t);
-            if (watch.IsOn("safety"))
-            {
-                break;
-            }
-        }
-        Assert.True(watch.IsOn("safety"), "the alarm stayed off for a whole window of the v2 model pruned at gain 0.001");
-        Assert.InRange(delay, 1, IntegrityWatch.OnTrips);
-    }
-
-    private static List<bool> Tripped(ModelHost host, MonitorPlan plan, int detector, List<string> texts, NeuronGains? gains)
-    {
-        using var runner = new PromptRunner(host, plan.Slots, gains);
-        return texts.Select(t =>
-        {
-            using var scorer = plan.Rent();
-            RequestScoring.Feed(scorer, runner.Run(t));
-            return scorer.Results[detector].Flag;
-        }).ToList();
-    }
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "NeuronGuard.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new InvalidOperationException("NeuronGuard.sln not found above the test binaries.");
+        TrainedIntegrityAlarmTests.AssertPruningAlarms(host, plan, safety, traffic, "the original v2 model");
     }
 }

@@ -70,6 +70,11 @@ internal static class ClientErrors
                     return "TLS handshake failed (https:// to a cleartext port, or a certificate the client does not trust)";
                 case HttpRequestException h when h.Message.Contains("HTTP_1_1_REQUIRED", StringComparison.Ordinal):
                     return "this port speaks HTTP/1.1: is it the metrics port? (gRPC is on the daemon's Listen address, default 127.0.0.1:50051)";
+                // Kestrel answers an HTTP/2 preface on an HTTP/1.1-only port with GOAWAY (HTTP_1_1_REQUIRED) and closes; on
+                // a loaded machine the close can reach the client before the GOAWAY is read, and the handshake just fails
+                // (reproduced: 19 of 60 calls to the metrics port under two busy loops).
+                case HttpRequestException h when h.Message.Contains("HTTP/2 handshake", StringComparison.Ordinal):
+                    return "the server did not complete the HTTP/2 handshake: it does not speak gRPC here (an HTTP/1.1 port: is it the metrics port? gRPC is on the daemon's Listen address, default 127.0.0.1:50051)";
                 case HttpRequestException h when h.HttpRequestError is HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded:
                     return "the server does not speak gRPC (HTTP/2) on this port";
                 case HttpRequestException h when h.HttpRequestError == HttpRequestError.NameResolutionError:
